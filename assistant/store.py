@@ -1,0 +1,153 @@
+"""Access to Chroma: the embedded store under the data directory, or a Chroma server.
+
+Three collections per embedder: the chunks (vectors, texts, provenance), the LangChain record
+manager's records, and a small document registry (one entry per document plus the corpus version
+that tells every app instance when its derived BM25 index is stale). Keeping all three in Chroma
+means two app instances on one Chroma server see the same corpus and the same ingest state.
+Chroma never gets an embedding function: we always pass vectors, so its default (which downloads a
+model) can never be used.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from .errors import DataDirError, StoreUnavailable
+from .settings import Settings, offline_env
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+CORPUS_KEY = "__corpus__"
+
+_UNAVAILABLE_DE = (
+    "Die Wissensdatenbank ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einigen "
+    "Minuten noch einmal."
+)
+_UNAVAILABLE_EN = "The knowledge base is temporarily unavailable. Please try again in a few minutes."
+
+
+def unavailable(exc: BaseException | None = None) -> StoreUnavailable:
+    err = StoreUnavailable(_UNAVAILABLE_DE, _UNAVAILABLE_EN)
+    if exc is not None:
+        err.__cause__ = exc
+    return err
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    text = f"{exc.__class__.__name__} {exc}".lower()
+    return any(w in text for w in ("connect", "connection", "timeout", "timed out", "unreachable", "refused", "could not"))
+
+
+class Store:
+    """Opens the client lazily and re-opens it after a server outage (no restart needed)."""
+
+    def __init__(self, settings: Settings, embedder_slug: str):
+        self.settings = settings
+        self.name = f"{settings.collection}-{embedder_slug}"[:60]
+        self._client: ClientAPI | None = None
+        self._lock = threading.Lock()
+
+    # -- client -----------------------------------------------------------------------------
+    def _connect(self) -> ClientAPI:
+        offline_env()
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        url = self.settings.chroma_url.strip()
+        if url:
+            parsed = urlparse(url if "://" in url else f"http://{url}")
+            headers = {"Authorization": f"Bearer {self.settings.chroma_token}"} if self.settings.chroma_token else None
+            try:
+                return chromadb.HttpClient(
+                    host=parsed.hostname or "localhost",
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    headers=headers,
+                    settings=chroma_settings,
+                )
+            except Exception as exc:  # chromadb raises ValueError/ConnectError subtypes on a dead server
+                raise unavailable(exc) from exc
+        path = self.settings.chroma_dir
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            probe = path / f".write-probe-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise DataDirError(
+                f"Das Datenverzeichnis {path} ist nicht beschreibbar ({exc.strerror or exc}). "
+                "Setzen Sie ASSISTANT_DATA_DIR auf ein beschreibbares Verzeichnis.",
+                f"The data directory {path} is not writable ({exc.strerror or exc}). "
+                "Set ASSISTANT_DATA_DIR to a writable directory.",
+            ) from exc
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+    @property
+    def client(self) -> ClientAPI:
+        with self._lock:
+            if self._client is None:
+                self._client = self._connect()
+            return self._client
+
+    def reset_client(self) -> None:
+        """Forget the client so the next call reconnects (after a server outage)."""
+        with self._lock:
+            self._client = None
+
+    def call(self, fn, *args: Any, **kwargs: Any) -> Any:
+        """Run a store operation; connection failures become ``StoreUnavailable`` and reset the client."""
+        try:
+            return fn(*args, **kwargs)
+        except StoreUnavailable:
+            self.reset_client()
+            raise
+        except Exception as exc:
+            if self.settings.chroma_url and _is_connection_error(exc):
+                self.reset_client()
+                raise unavailable(exc) from exc
+            raise
+
+    # -- collections --------------------------------------------------------------------------
+    def _collection(self, suffix: str, space: str = "cosine") -> Collection:
+        return self.call(
+            lambda: self.client.get_or_create_collection(
+                name=f"{self.name}{suffix}", embedding_function=None, metadata={"hnsw:space": space}
+            )
+        )
+
+    def chunks(self) -> Collection:
+        return self._collection("")
+
+    def records(self) -> Collection:
+        return self._collection("-records", "l2")
+
+    def docs(self) -> Collection:
+        return self._collection("-docs", "l2")
+
+    # -- corpus version -----------------------------------------------------------------------
+    def corpus_version(self) -> str:
+        got = self.call(lambda: self.docs().get(ids=[CORPUS_KEY], include=["metadatas"]))
+        metas = got.get("metadatas") or []
+        return str(metas[0].get("version", "")) if metas and metas[0] else ""
+
+    def bump_corpus_version(self) -> str:
+        version = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+        self.call(
+            lambda: self.docs().upsert(ids=[CORPUS_KEY], embeddings=[[1.0]], metadatas=[{"version": version}])
+        )
+        return version
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The document registry: one dict per ingested document."""
+        got = self.call(lambda: self.docs().get(include=["metadatas"]))
+        out = []
+        for doc_id, meta in zip(got["ids"], got["metadatas"] or []):
+            if doc_id != CORPUS_KEY and meta:
+                out.append({"doc_id": doc_id, **meta})
+        return sorted(out, key=lambda d: d["doc_id"])

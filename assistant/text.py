@@ -1,0 +1,57 @@
+"""Shared German text analysis: lowercase word tokens with Snowball stemming.
+
+Used by BM25 and by the answerer, so "Fördermittel" in a question and "Fördermitteln" in a
+document meet as the same term in both places.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_local = threading.local()  # PyStemmer objects are not thread-safe; one per thread
+
+# Function words and question words: they say nothing about which sentence answers a question.
+STOPWORDS = frozenset(
+    """aber alle allem allen aller alles als also am an ans auch auf aus bei beim bin bis bist da dabei dadurch
+    dafür daher damit dann dar daran darauf darf das dass davon dazu dein deine dem den denen denn der deren des
+    dessen die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem einen einer eines er es
+    etwa euer eure für gab gibt hat hatte hätte hier hin ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im in ins
+    ist ja je jede jedem jeden jeder jedes jetzt kann kein keine können könnte man mehr mit muss nach nicht noch
+    nun nur ob oder ohne sehr sein seine seinem seinen seiner seit sich sie sind so soll sollen über um und uns
+    unser unter viel viele vom von vor war waren warum was weil welche welchem welchen welcher welches wem wen
+    wenn wer werden wessen wie wieder wieviel wir wird wo woher wohin worden wurde wurden zu zum zur zwischen
+    gibt geben sagt sagte bitte eigentlich genau
+    a an and are as at be by did do does for from had has have how i in is it its of on or that the their this
+    to was were what when where which who whom whose why will with you your can could would should many much""".split()
+)
+
+
+def _stemmer():
+    st = getattr(_local, "stemmer", None)
+    if st is None:
+        from Stemmer import Stemmer
+
+        st = _local.stemmer = Stemmer("german")
+    return st
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens (letters and digits)."""
+    return _WORD.findall(text.lower())
+
+
+def analyze(text: str) -> list[str]:
+    """Stemmed lowercase tokens, all of them (BM25 lets IDF weigh function words down)."""
+    return [stem(w) for w in words(text)]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed tokens without stopwords: the words that carry a question's meaning."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]

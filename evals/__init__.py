@@ -1,0 +1,1 @@
+"""Offline evaluation: the seed question set, SQuAD-format benchmarks, metrics and reports."""

@@ -1,0 +1,293 @@
+"""The idempotent ingest: files -> cleaned text -> chunks -> Chroma, via LangChain's indexing API.
+
+Documents are compared by a hash of their bytes, metadata and the pipeline version: an unchanged
+document is not even re-split. Changed documents go through ``langchain_core.indexing.index`` with
+``cleanup="scoped_full"``: chunk ids are content hashes, chunks that already exist are not
+re-embedded, and the chunks a changed document no longer has are deleted. Documents whose file is
+gone are deleted explicitly; files that cannot be read are reported and keep what they had.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.settings import Settings
+
+from .chunk import chunk_text
+from .clean import clean
+from .loaders import RawDocument, SkipFile, iter_files, load
+
+if TYPE_CHECKING:
+    from langchain_core.documents import Document
+
+    from assistant.embeddings import Embedder
+    from assistant.store import Store
+
+# Bump when cleaning/splitting changes, so every document is processed again.
+PIPELINE_VERSION = "2"
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        "januar februar märz april mai juni juli august september oktober november dezember".split()
+    )
+}
+_DATE_WORDS = re.compile(r"\b(\d{1,2})\.\s*(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
+_DATE_NUM = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def find_date(text: str) -> str:
+    """The first date stated near the top of a document, as ISO ``YYYY-MM-DD`` (or "")."""
+    head = text[:600]
+    found = []
+    for m in _DATE_WORDS.finditer(head):
+        found.append((m.start(), int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1))))
+    for m in _DATE_NUM.finditer(head):
+        found.append((m.start(), int(m.group(3)), int(m.group(2)), int(m.group(1))))
+    for m in _DATE_ISO.finditer(head):
+        found.append((m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    for _, y, mo, d in sorted(found):
+        try:
+            return datetime(y, mo, d).date().isoformat()
+        except ValueError:
+            continue
+    return ""
+
+
+@dataclass
+class PreparedDocument:
+    doc_id: str
+    hash: str
+    meta: dict[str, str]
+    text: str  # the cleaned text all offsets refer to
+    chunks: list[Document]
+    removed_lines: tuple[str, ...] = ()
+    path: str = ""
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks_added: int = 0
+    chunks_deleted: int = 0
+    chunks_skipped: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """False only when files were found but none could be ingested, or nothing was found."""
+        return bool(self.added or self.updated or self.unchanged or self.removed)
+
+    def summary(self) -> str:
+        return (
+            f"Dokumente: {len(self.added)} neu, {len(self.updated)} aktualisiert, {len(self.unchanged)} unverändert, "
+            f"{len(self.removed)} entfernt, {len(self.skipped)} übersprungen · Abschnitte: {self.chunks_added} eingebettet, "
+            f"{self.chunks_deleted} gelöscht, {self.chunks_skipped} unverändert · {self.seconds:.1f} s"
+        )
+
+
+def doc_hash(raw: RawDocument, settings: Settings) -> str:
+    h = hashlib.sha256()
+    h.update(raw.raw_bytes)
+    h.update(json.dumps(raw.meta, sort_keys=True).encode())
+    h.update(f"{PIPELINE_VERSION}/{settings.chunk_chars}".encode())
+    return h.hexdigest()
+
+
+def prepare(raw: RawDocument, settings: Settings, hash_: str | None = None) -> PreparedDocument:
+    """Clean, describe and chunk one document. Pure function of the file: no model, no store."""
+    from langchain_core.documents import Document
+
+    texts, page_starts, removed = [], [], []
+    offset = 0
+    for page in raw.pages:
+        result = clean(page)
+        removed.extend(result.removed)
+        if texts:
+            offset += 2  # the "\n\n" joining pages
+        page_starts.append(offset)
+        texts.append(result.text)
+        offset += len(result.text)
+    text = "\n\n".join(texts)
+    if not text.strip():
+        raise SkipFile("nach der Bereinigung bleibt kein Text übrig")
+    first_line = text.strip().split("\n", 1)[0].strip()
+    meta = {
+        "doc_id": raw.doc_id,
+        "title": raw.meta.get("title") or first_line[:200],
+        "source": raw.source,
+        "url": raw.meta.get("url", ""),
+        "date": raw.meta.get("date") or find_date(text),
+        "publisher": raw.meta.get("publisher", ""),
+    }
+    is_pdf = len(raw.pages) > 1 or raw.path.suffix.lower() == ".pdf"
+    chunks = []
+    for span in chunk_text(text, settings.chunk_chars):
+        page = max(i for i, s in enumerate(page_starts) if s <= span.start) + 1 if is_pdf else -1
+        chunks.append(
+            Document(
+                page_content=text[span.start : span.end],
+                metadata={
+                    **meta,
+                    "chunk_index": span.index,
+                    "start": span.start,
+                    "end": span.end,
+                    "sentences": ";".join(f"{a}-{b}" for a, b in span.sentences),
+                    "page": page,
+                },
+            )
+        )
+    return PreparedDocument(raw.doc_id, hash_ or "", meta, text, chunks, tuple(removed), str(raw.path))
+
+
+def load_document(path: Path, settings: Settings, root: Path | None = None) -> PreparedDocument:
+    """Read and prepare one file (used by tests and by staff tools to see the cleaned text)."""
+    raw = load(path, root or path.parent)
+    return prepare(raw, settings, doc_hash(raw, settings))
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    p = Path(path)
+    return any(p == r or r in p.parents for r in roots)
+
+
+class _Progress:
+    """Wraps the embedder as LangChain ``Embeddings`` and advances a progress bar per text."""
+
+    def __init__(self, embedder: Embedder, total: int, enabled: bool):
+        from langchain_core.embeddings import Embeddings
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="Abschnitt", desc="Einbetten", disable=not enabled, file=sys.stderr)
+        outer = self
+
+        class _E(Embeddings):
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                vecs = embedder.embed(texts, "passage").tolist()
+                outer.bar.update(len(texts))
+                return vecs
+
+            def embed_query(self, text: str) -> list[float]:
+                return embedder.embed([text], "query")[0].tolist()
+
+        self.embeddings = _E()
+
+
+def ingest_paths(
+    paths: Iterable[Path | str],
+    settings: Settings,
+    embedder: Embedder | None = None,
+    store: Store | None = None,
+    progress: bool = True,
+    log=None,
+) -> IngestReport:
+    """Bring the index in line with the files under ``paths``. Safe to re-run; see module doc."""
+    from langchain_chroma import Chroma
+    from langchain_core.indexing import index
+
+    from assistant.embeddings import make_embedder
+    from assistant.store import Store
+
+    from .records import ChromaRecordManager
+
+    t0 = time.perf_counter()
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    embedder = embedder or make_embedder(settings)
+    store = store or Store(settings, embedder.slug)
+    report = IngestReport()
+    roots = [Path(p).expanduser() for p in paths]
+
+    registry = {d["doc_id"]: d for d in store.documents()}
+    seen_paths: set[str] = set()
+    changed: list[PreparedDocument] = []
+    for root in roots:
+        if not root.exists():
+            report.skipped.append((str(root), "Pfad existiert nicht"))
+            continue
+        for path in iter_files(root):
+            seen_paths.add(str(path.resolve()))
+            try:
+                raw = load(path, root)
+                h = doc_hash(raw, settings)
+                old = registry.get(raw.doc_id)
+                if old and old.get("hash") == h:
+                    report.unchanged.append(raw.doc_id)
+                    continue
+                prepared = prepare(raw, settings, h)
+            except SkipFile as exc:
+                report.skipped.append((str(path), str(exc)))
+                log(f"übersprungen: {path} – {exc}")
+                continue
+            (report.updated if old else report.added).append(raw.doc_id)
+            changed.append(prepared)
+
+    record_manager = ChromaRecordManager(store)
+    record_manager.create_schema()
+    n_chunks = sum(len(d.chunks) for d in changed)
+    if changed:
+        prog = _Progress(embedder, n_chunks, progress)
+        vector_store = Chroma(
+            client=store.client,
+            collection_name=store.name,
+            embedding_function=prog.embeddings,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+        result = store.call(
+            index,
+            (c for d in changed for c in d.chunks),
+            record_manager,
+            vector_store,
+            cleanup="scoped_full",
+            source_id_key="doc_id",
+            key_encoder="sha256",
+            batch_size=64,
+        )
+        prog.bar.n = n_chunks
+        prog.bar.close()
+        report.chunks_added = result["num_added"] + result["num_updated"]
+        report.chunks_deleted = result["num_deleted"]
+        report.chunks_skipped = result["num_skipped"]
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        docs = store.docs()
+        for i in range(0, len(changed), 500):
+            batch = changed[i : i + 500]
+            store.call(
+                docs.upsert,
+                ids=[d.doc_id for d in batch],
+                embeddings=[[1.0]] * len(batch),
+                metadatas=[
+                    {**d.meta, "hash": d.hash, "path": d.path, "chunks": len(d.chunks), "ingested_at": now}
+                    for d in batch
+                ],
+            )
+
+    # documents whose file is gone from a root we were given (unreadable files are not "gone")
+    for doc_id, entry in registry.items():
+        path = entry.get("path", "")
+        if doc_id in report.unchanged or any(doc_id == d.doc_id for d in changed):
+            continue
+        if path and path not in seen_paths and _under(path, [r.resolve() for r in roots]) and not Path(path).exists():
+            keys = record_manager.list_keys(group_ids=[doc_id])
+            store.call(store.chunks().delete, where={"doc_id": doc_id})
+            record_manager.delete_keys(keys)
+            store.call(store.docs().delete, ids=[doc_id])
+            report.removed.append(doc_id)
+            report.chunks_deleted += len(keys)
+
+    if report.added or report.updated or report.removed:
+        store.bump_corpus_version()
+    report.seconds = time.perf_counter() - t0
+    return report
