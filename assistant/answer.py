@@ -17,6 +17,7 @@ something the documents never mention (terms unknown to the index weigh heaviest
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,9 +55,10 @@ _HAS: dict[str, re.Pattern] = {
     "link": re.compile(r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account", re.I),
     "amount": re.compile(r"\d"),
     "date": re.compile(r"\b(1\d|20)\d\d\b|\b\d{1,2}\.\s*(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)", re.I),
-    "person": re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Landrat|Landrätin|Beauftragte\w*|Agentur\w*|Ministerium|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+(?=[,.:;\s]))"),
+    "person": re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Landrat|Landrätin|Beauftragte\w*|\w*[Aa]gentur\w*|\w*[Mm]inisterium|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+(?=[,.:;\s]))"),
     "place": re.compile(r"\b(aus|in|im|nach|auf)\s+[A-ZÄÖÜ][\w-]+|https?://"),
 }
+_TERMINAL = re.compile(r"[.!?…][“”\"»«)]?\s*$")
 # A sentence starting with one of these leans on the sentence before it.
 _ANAPHORA = {
     "sie", "er", "es", "diese", "dieser", "dieses", "damit", "dazu", "dort", "dabei", "daher", "deshalb",
@@ -88,6 +90,7 @@ class Candidate:
     coverage: float
     score: float
     typed: bool = False  # holds the kind of answer the question asks for
+    sim: float | None = None  # cosine to the question, for sentences of the top passages
 
     @property
     def text(self) -> str:
@@ -107,6 +110,12 @@ class Weights:
     prior: float = 0.15
     dense: float = 4.0  # weight of the best passage's cosine in the confidence
     en_margin: float = 0.03  # cross-lingual cosines run lower than German-German ones
+    heading: float = 0.15  # penalty for a line without sentence punctuation (a headline)
+    unknown: float = 0.5  # weight of a term the index never saw, relative to the rarest possible term
+    sim: float = 0.0  # weight of the sentence's own cosine to the question
+    sim_anchor: float = 0.83
+    conf_sim: float = 0.0  # weight of the best sentence's cosine in the confidence
+    dense_passages: int = 2  # sentences of this many top passages are embedded
     typed_ratio: float = 0.5  # a sentence holding the asked-for kind of answer joins at this ratio
     second_ratio: float = 0.65  # a second sentence joins when it scores this close to the best
     passages: int = 4  # how many top passages offer sentences
@@ -119,6 +128,8 @@ class Answerer:
         self.settings = settings
         self.embedder = embedder
         self.w = weights or Weights()
+        self._cache: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
 
     # -- term weights ---------------------------------------------------------------------------
     def _question_terms(self, question: str, history: Sequence[Turn], bm25) -> dict[str, float]:
@@ -130,7 +141,7 @@ class Answerer:
             for t in content_terms(text):
                 if bm25 is not None and bm25.doc_freq(t) == 0:
                     t = bm25.correct(t) or t
-                idf = bm25.idf(t) if bm25 is not None and bm25.doc_freq(t) else max_idf
+                idf = bm25.idf(t) if bm25 is not None and bm25.doc_freq(t) else self.w.unknown * max_idf
                 terms[t] = max(terms.get(t, 0.0), idf * factor)
 
         add(question, 1.0)
@@ -142,8 +153,12 @@ class Answerer:
     def _match(term: str, sent_terms: set[str]) -> float:
         if term in sent_terms:
             return 1.0
-        if len(term) >= 5 and any(len(s) > len(term) and (s.endswith(term) or s.startswith(term)) for s in sent_terms):
-            return 0.7  # German compounds: "agentur" in "marketingagentur"
+        for s in sent_terms:
+            # German compounds share a head or a stem: "agentur" ~ "marketingagentur",
+            # "telefonnummer" ~ "telefon"
+            short, long_ = (term, s) if len(term) < len(s) else (s, term)
+            if len(short) >= 5 and (long_.startswith(short) or long_.endswith(short)):
+                return 0.7
         return 0.0
 
     def _coverage(self, terms: dict[str, float], sent_terms: set[str]) -> float:
@@ -178,23 +193,44 @@ class Answerer:
                 has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False
                 cov = self._coverage(terms, sent_terms[i])
                 score = cov + self.w.window * win + self.w.qtype * has + self.w.prior / p.fused_rank
+                if not has and not _TERMINAL.search(text[a:b]):
+                    # headlines repeat the names a question mentions but rarely answer it
+                    score -= self.w.heading
                 cands.append(Candidate(p, i, a, b, cov, score, has))
-        if lang == "en" and self.embedder is not None and cands:
-            self._rescore_dense(question, cands, qvec)
+        if self.embedder is not None and cands and (lang == "en" or self.w.sim > 0):
+            self._rescore_dense(question, cands, qvec, lang)
         cands.sort(key=lambda c: -c.score)
         return cands
 
-    def _rescore_dense(self, question: str, cands: list[Candidate], qvec: np.ndarray | None) -> None:
-        """English question over German text: the multilingual embedder compares meaning across
-        languages where word overlap cannot. Only the top two passages' sentences are embedded."""
-        pool = [c for c in cands if c.passage.fused_rank <= 2]
+    def _sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors of sentences, cached: the same sentences come back for related questions."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vecs = self.embedder.embed(missing, "passage")
+            with self._cache_lock:
+                if len(self._cache) > 50_000:
+                    self._cache.clear()
+                self._cache.update(zip(missing, vecs))
+        return np.stack([self._cache[t] for t in texts])
+
+    def _rescore_dense(self, question: str, cands: list[Candidate], qvec: np.ndarray | None, lang: str) -> None:
+        """Compare the sentences of the top passages with the question by meaning.
+
+        Word overlap misses paraphrases ("Wovon erzählen die Clips?") and, for English questions
+        over German text, almost everything; the multilingual embedder sees both.
+        """
+        pool = [c for c in cands if c.passage.fused_rank <= self.w.dense_passages]
         if not pool:
             return
         q = qvec if qvec is not None else self.embedder.embed([question], "query")[0]
-        sims = self.embedder.embed([c.text for c in pool], "passage") @ q
-        for c, s in zip(pool, sims):
-            c.coverage = max(c.coverage, float(s))
-            c.score = float(s) + 0.5 * c.score
+        sims = self._sentence_vectors([c.text for c in pool]) @ q
+        for c, sim in zip(pool, sims):
+            c.sim = float(sim)
+            if lang == "en":
+                c.coverage = max(c.coverage, float(sim))
+                c.score = float(sim) + 0.5 * c.score
+            else:
+                c.score += self.w.sim * (float(sim) - self.w.sim_anchor)
 
     # -- composition ----------------------------------------------------------------------------
     def confidence(self, best: Candidate | None, passages: Sequence[Passage], lang: str) -> float:
@@ -215,7 +251,10 @@ class Answerer:
             return self.settings.abstain_threshold + self.w.dense * (top_dense - anchor + self.w.en_margin)
         if anchor is None or top_dense is None:
             return best.coverage
-        return best.coverage + self.w.dense * (top_dense - anchor)
+        conf = best.coverage + self.w.dense * (top_dense - anchor)
+        if best.sim is not None:
+            conf += self.w.conf_sim * (best.sim - self.w.sim_anchor)
+        return conf
 
     def select(self, cands: list[Candidate]) -> list[Candidate]:
         """The best sentence, the one before it when it starts with a pronoun, and a close runner-up."""

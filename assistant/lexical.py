@@ -89,7 +89,7 @@ class BM25Index:
 
         One edit for short words, two for long ones; ties go to the more frequent term.
         """
-        if len(term) < 4 or self.doc_freq(term) > 0 or term.isdigit():
+        if len(term) < 5 or self.doc_freq(term) > 0 or term.isdigit():  # short words: too many neighbours
             return None
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein

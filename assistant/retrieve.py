@@ -102,6 +102,8 @@ class HybridRetriever:
         chunks = [chunk_from_record(ids[i], texts[i], metas[i]) for i in order]
         cache = self.settings.data_dir / "bm25" / self.store.name / RECIPE
         bm25 = BM25Index.load(cache, version) if version else None
+        if not chunks:
+            return Corpus(version, [], BM25Index(None, 0), {})
         if bm25 is None or bm25.size != len(chunks):
             # the title gives a chunk the context of its document (measured: +0.8 points recall@1)
             bm25 = BM25Index.build([f"{c.doc.title}\n{c.text}" for c in chunks])

@@ -21,7 +21,7 @@ STOPWORDS = frozenset(
     ist ja je jede jedem jeden jeder jedes jetzt kann kein keine können könnte man mehr mit muss nach nicht noch
     nun nur ob oder ohne sehr sein seine seinem seinen seiner seit sich sie sind so soll sollen über um und uns
     unser unter viel viele vom von vor war waren warum was weil welche welchem welchen welcher welches wem wen
-    wenn wer werden wessen wie wieder wieviel wir wird wo woher wohin worden wurde wurden zu zum zur zwischen
+    wenn wer werden wessen wann weshalb wieso weswegen wodurch womit wofür wozu worauf worüber wonach wie wieder wieviel wir wird wo woher wohin worden wurde wurden zu zum zur zwischen
     gibt geben sagt sagte bitte eigentlich genau
     a an and are as at be by did do does for from had has have how i in is it its of on or that the their this
     to was were what when where which who whom whose why will with you your can could would should many much""".split()

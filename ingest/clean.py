@@ -43,7 +43,7 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 _WIDGET = re.compile(
-    r"kommentar\w*\s+(hinterlass|schreib|abgeben|verfass)|hinterlasse\w*\s+.*kommentar|"
+    r"kommentar\w*\s+(hinterlass|schreib|abgeben|verfass)|(hinterlass|schreib|verfass)\w*\s+(\w+\s+){0,2}kommentar|"
     r"wird nicht veröffentlicht|pflichtfelder|antworten abbrechen|leave a (comment|reply)|"
     r"(teilen|share)\s+(auf|on|via)\s|newsletter\s+(abonnieren|bestellen)|cookies?\s+(akzeptieren|zulassen)|"
     r"alle cookies|zum seitenanfang|nach oben scrollen|^\s*(drucken|teilen|weiterlesen|mehr lesen|anzeige|werbung|sponsored)\s*$|"

@@ -1,0 +1,360 @@
+"""Running an evaluation: every question goes through ``Assistant.ask`` (the chat's code path).
+
+Two sources of questions:
+
+* the seed set (``evals/seed_questions.jsonl`` over ``seeds/``), by default on a temporary index
+  built from the seeds, so a run does not depend on what the user has ingested;
+* a SQuAD-format benchmark (e.g. XQuAD-de): its paragraphs are ingested into a temporary data
+  dir — never the user's index — and a hold-out share of paragraphs is left out so that their
+  questions test abstention.
+
+``compare`` checks a run against a saved ``report.json`` (the baseline).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import AssistantError
+from assistant.records import Answer, Turn
+
+from .metrics import COMPARED_METRICS, EvalItem, EvalRow, metric_at, score, summarize
+
+if TYPE_CHECKING:
+    from assistant.embeddings import Embedder
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+SEED_ITEMS = Path(__file__).resolve().parent / "seed_questions.jsonl"
+HELD_OUT = "held-out"
+
+
+class EvalError(Exception):
+    """A run cannot start or its input is unusable; the message says which value and why."""
+
+
+@dataclass
+class Report:
+    """One evaluation run: what was run on what (``meta``), the metrics and every scored row."""
+
+    meta: dict[str, Any]
+    metrics: dict[str, Any]
+    rows: list[EvalRow]
+
+    @property
+    def failed(self) -> list[EvalRow]:
+        return [r for r in self.rows if r.failure]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"meta": self.meta, "metrics": self.metrics, "rows": [r.to_json() for r in self.rows]}
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A metric that got worse than the baseline by more than the tolerance."""
+
+    metric: str
+    baseline: float
+    current: float | None
+    higher_is_better: bool = True
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.current is None else self.current - self.baseline
+
+    def describe(self) -> str:
+        now = "fehlt" if self.current is None else f"{self.current:.3f}"
+        delta = "" if self.delta is None else f" ({self.delta:+.3f})"
+        return f"{self.metric}: {self.baseline:.3f} → {now}{delta}"
+
+
+# --------------------------------------------------------------------------------------------
+# Items
+# --------------------------------------------------------------------------------------------
+
+
+def load_items(path: Path = SEED_ITEMS) -> list[EvalItem]:
+    """Eval items from a JSONL file in the seed-set format."""
+    path = Path(path)
+    if not path.is_file():
+        raise EvalError(f"Fragenliste {path} nicht gefunden.")
+    items = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(EvalItem.from_json(json.loads(line)))
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise EvalError(f"{path}:{lineno}: ungültige Zeile ({exc}).") from exc
+    return items
+
+
+def _limited(items: list[EvalItem], limit: int | None) -> list[EvalItem]:
+    if limit is None:
+        return items
+    if limit < 1:
+        raise EvalError(f"--limit muss mindestens 1 sein, ist aber {limit}.")
+    return items[:limit]
+
+
+# --------------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------------
+
+
+def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = True, meta: dict | None = None) -> Report:
+    """Ask every item through ``assistant.ask`` (with its history) and score the answers."""
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    rows: list[EvalRow] = []
+    for item in tqdm(items, desc="Evaluation", unit="Frage", disable=not progress, file=sys.stderr):
+        history = [Turn(q, a) for q, a in item.history]
+        try:
+            answer = assistant.ask(item.question, history=history)
+            error = ""
+        except AssistantError as exc:
+            # What a person would see (e.g. a blank question): it counts as not answering.
+            answer = Answer(question=item.question, answer=exc.message(item.lang), abstained=True)
+            error = f"{type(exc).__name__}: {exc.message('en')}"
+        rows.append(score(item, answer, error))
+    s = assistant.settings
+    info = {
+        "started_at": started,
+        "duration_s": round(time.perf_counter() - t0, 2),
+        "items": len(items),
+        "documents": len(assistant.documents()),
+        "settings": {
+            "embedder": s.embedder,
+            "top_k": s.top_k,
+            "dense_k": s.dense_k,
+            "bm25_k": s.bm25_k,
+            "rrf_k": s.rrf_k,
+            "abstain_threshold": s.abstain_threshold,
+            "max_answer_sentences": s.max_answer_sentences,
+            "chunk_chars": s.chunk_chars,
+        },
+    }
+    return Report(meta={**(meta or {}), **info}, metrics=summarize(rows), rows=rows)
+
+
+@contextmanager
+def _temporary_settings(settings: Settings, prebuilt: Path | None = None) -> Iterator[Settings]:
+    """Settings whose data dir is a fresh temporary folder (removed afterwards).
+
+    ``chroma_url`` is cleared: a configured Chroma server is the user's index and must not receive
+    the eval corpus. With ``prebuilt``, the folder starts as a *copy* of that data dir.
+    """
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
+        data_dir = Path(tmp) / "data"
+        if prebuilt is not None:
+            if not (Path(prebuilt) / "chroma").is_dir():
+                raise EvalError(f"{prebuilt} enthält keinen Index (kein Ordner 'chroma').")
+            shutil.copytree(prebuilt, data_dir)
+        yield settings.model_copy(update={"data_dir": data_dir, "chroma_url": "", "chroma_token": ""})
+
+
+def _ingest(folder: Path, settings: Settings, embedder: Embedder, progress: bool) -> dict[str, Any]:
+    from ingest.pipeline import ingest_paths
+
+    report = ingest_paths([folder], settings, embedder=embedder, progress=progress)
+    if not report.ok:
+        raise EvalError(f"Aus {folder} konnte nichts erfasst werden: {report.skipped[:5]}")
+    return {
+        "summary": report.summary(),
+        "added": len(report.added) + len(report.updated),
+        "unchanged": len(report.unchanged),
+        "skipped": [list(s) for s in report.skipped],
+    }
+
+
+def run_seed_eval(
+    settings: Settings,
+    *,
+    items_path: Path = SEED_ITEMS,
+    limit: int | None = None,
+    use_index: bool = False,
+    progress: bool = True,
+    embedder: Embedder | None = None,
+) -> Report:
+    """The seed set. Default: on a temporary index of ``settings.seeds_dir`` (reproducible);
+    ``use_index=True`` asks the user's existing index instead (whatever it holds)."""
+    from assistant.embeddings import make_embedder
+    from assistant.pipeline import Assistant
+
+    items = _limited(load_items(items_path), limit)
+    embedder = embedder or make_embedder(settings)
+    meta: dict[str, Any] = {"dataset": "seed", "source": str(items_path)}
+    if use_index:
+        assistant = Assistant(settings, embedder)
+        # The document registry, not is_empty(): that builds the BM25 index, which fails on no chunks.
+        if not assistant.documents():
+            raise EvalError(
+                f"Der Index in {settings.data_dir} ist leer. Ohne --use-index wird ein temporärer Index aus "
+                f"{settings.seeds_dir} gebaut."
+            )
+        meta["index"] = str(settings.chroma_url or settings.data_dir)
+        return _with_gold_check(run_eval(items, assistant, progress, meta), items, assistant)
+    if not Path(settings.seeds_dir).is_dir():
+        raise EvalError(f"Der Seed-Ordner {settings.seeds_dir} existiert nicht (ASSISTANT_SEEDS_DIR).")
+    with _temporary_settings(settings) as tmp_settings:
+        meta["index"] = "temporary"
+        meta["corpus"] = str(settings.seeds_dir)
+        meta["ingest"] = _ingest(Path(settings.seeds_dir), tmp_settings, embedder, progress)
+        assistant = Assistant(tmp_settings, embedder)
+        return _with_gold_check(run_eval(items, assistant, progress, meta), items, assistant)
+
+
+def _with_gold_check(report: Report, items: Sequence[EvalItem], assistant: Assistant) -> Report:
+    """Note gold documents that are not in the index: their questions cannot be answered there."""
+    indexed = {d["doc_id"] for d in assistant.documents()}
+    report.meta["missing_gold_docs"] = sorted({d for it in items if it.answerable for d in it.gold_docs} - indexed)
+    return report
+
+
+def squad_items(path: Path, holdout: float) -> tuple[list, list[EvalItem], set[str]]:
+    """Paragraphs, items and held-out doc ids of a SQuAD file; held-out questions become unanswerable."""
+    from .squad import held_out, load_squad
+
+    path = Path(path)
+    if not path.is_file():
+        raise EvalError(f"SQuAD-Datei {path} nicht gefunden.")
+    if not 0 <= holdout < 1:
+        raise EvalError(f"--holdout muss zwischen 0 und 1 liegen (z. B. 0.2), ist aber {holdout}.")
+    try:
+        paragraphs, raw_items = load_squad(path)
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise EvalError(f"{path} ist keine SQuAD-JSON-Datei ({type(exc).__name__}: {exc}).") from exc
+    excluded = held_out(paragraphs, holdout)
+    items = []
+    for raw in raw_items:
+        if raw["gold_doc"] in excluded:
+            raw = {**raw, "answerable": False, "category": HELD_OUT}
+        items.append(EvalItem.from_json(raw))
+    return paragraphs, items, excluded
+
+
+def run_squad_eval(
+    path: Path,
+    holdout: float,
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    progress: bool = True,
+    embedder: Embedder | None = None,
+    prebuilt: Path | None = None,
+) -> Report:
+    """A SQuAD-format benchmark on a temporary index of its unique paragraphs.
+
+    ``holdout`` (0 ≤ h < 1): every round(1/h)-th paragraph is not indexed; its questions are
+    unanswerable (category "held-out"). ``limit`` cuts the questions, not the corpus.
+    ``prebuilt`` (development speed only): start from a *copy* of that data dir; the idempotent
+    ingest then brings the copy in line with the corpus, and it must hold no other documents.
+    """
+    from assistant.embeddings import make_embedder
+    from assistant.pipeline import Assistant
+
+    from .squad import write_corpus
+
+    paragraphs, items, excluded = squad_items(path, holdout)
+    items = _limited(items, limit)
+    embedder = embedder or make_embedder(settings)
+    meta: dict[str, Any] = {
+        "dataset": "squad",
+        "source": str(path),
+        "holdout": holdout,
+        "paragraphs": len(paragraphs),
+        "held_out_paragraphs": len(excluded),
+        "index": "temporary" if prebuilt is None else f"temporary copy of {prebuilt}",
+    }
+    with _temporary_settings(settings, prebuilt) as tmp_settings:
+        corpus = write_corpus(paragraphs, tmp_settings.data_dir.parent / "corpus", excluded)
+        meta["ingest"] = _ingest(corpus, tmp_settings, embedder, progress)
+        assistant = Assistant(tmp_settings, embedder)
+        indexed = {d["doc_id"] for d in assistant.documents()}
+        expected = {p.doc_id for p in paragraphs} - excluded
+        if indexed != expected:
+            extra, missing = sorted(indexed - expected), sorted(expected - indexed)
+            raise EvalError(
+                f"Der Index enthält nicht genau die {len(expected)} Absätze von {path}: "
+                f"{len(extra)} fremde (z. B. {extra[:3]}), {len(missing)} fehlende (z. B. {missing[:3]})."
+            )
+        return run_eval(items, assistant, progress, meta)
+
+
+# --------------------------------------------------------------------------------------------
+# Baseline comparison
+# --------------------------------------------------------------------------------------------
+
+
+def load_baseline(baseline_json: Path | str | dict) -> dict[str, Any]:
+    """A baseline's metrics, from a ``report.json`` path or an already-loaded dict."""
+    if isinstance(baseline_json, dict):
+        data = baseline_json
+    else:
+        path = Path(baseline_json)
+        if not path.is_file():
+            raise EvalError(f"Baseline-Datei {path} nicht gefunden.")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise EvalError(f"Baseline-Datei {path} ist kein gültiges JSON ({exc}).") from exc
+    if not isinstance(data, dict):
+        raise EvalError("Die Baseline muss ein JSON-Objekt sein (ein report.json).")
+    return data
+
+
+def compare(report: Report, baseline_json: Path | str | dict, tolerance: float = 0.02) -> list[Regression]:
+    """Metrics of ``report`` that are worse than the baseline's by more than ``tolerance``.
+
+    Checked: ``metrics.COMPARED_METRICS`` (absolute differences of shares). A metric the baseline
+    has but the run does not (e.g. no abstentions at all any more) counts as a regression.
+    """
+    if tolerance < 0:
+        raise EvalError(f"--tolerance darf nicht negativ sein, ist aber {tolerance}.")
+    data = load_baseline(baseline_json)
+    base = data.get("metrics", data)
+    regressions = []
+    for name, higher_better in COMPARED_METRICS.items():
+        b, c = metric_at(base, name), metric_at(report.metrics, name)
+        if not isinstance(b, (int, float)):
+            continue  # the baseline did not measure it
+        if c is None:
+            regressions.append(Regression(name, float(b), None, higher_better))
+        elif (higher_better and c < b - tolerance) or (not higher_better and c > b + tolerance):
+            regressions.append(Regression(name, float(b), float(c), higher_better))
+    return regressions
+
+
+def baseline_warnings(report: Report, baseline_json: Path | str | dict) -> list[str]:
+    """Reasons the comparison may be unfair: a different data set, hold-out or number of questions."""
+    meta = load_baseline(baseline_json).get("meta", {})
+    warnings = []
+    for key in ("dataset", "holdout", "items"):
+        if key in meta and meta.get(key) != report.meta.get(key):
+            warnings.append(f"Baseline {key}={meta.get(key)!r}, dieser Lauf {key}={report.meta.get(key)!r}.")
+    return warnings
+
+
+__all__ = [
+    "EvalError",
+    "Regression",
+    "Report",
+    "baseline_warnings",
+    "compare",
+    "load_items",
+    "run_eval",
+    "run_seed_eval",
+    "run_squad_eval",
+    "squad_items",
+]

@@ -1,0 +1,86 @@
+"""Fusion, answer composition and abstention on hand-made passages (no model, no store)."""
+from assistant.answer import Answerer, detect_language, question_types
+from assistant.lexical import BM25Index
+from assistant.records import Chunk, DocMeta, Passage
+from assistant.retrieve import rrf
+from assistant.settings import Settings
+from ingest.sentences import split_sentences
+
+DOC = (
+    "Die Stadt fördert Sprachkurse für ihre Beschäftigten.\n\n"
+    "Für das Programm stehen 40.000 Euro bereit. Es startete am 1. März 2024.\n\n"
+    "Ansprechpartnerin ist Frau Dr. Lena Korkmaz. Sie ist unter Telefon 0301 555-123 erreichbar."
+)
+OTHER = "Der Stadtpark wird im Sommer neu bepflanzt. Dort entstehen Blumenbeete."
+
+
+def make_passages(texts):
+    passages = []
+    for rank, (doc_id, text) in enumerate(texts, start=1):
+        spans = tuple(split_sentences(text))
+        chunk = Chunk(
+            id=f"{doc_id}-0",
+            doc=DocMeta(doc_id=doc_id, title=f"Titel {doc_id}", source=f"{doc_id}.txt", url="https://example.org", date="2024-03-01"),
+            index=0,
+            text=text,
+            start=0,
+            end=len(text),
+            sentences=spans,
+        )
+        passages.append(Passage(chunk=chunk, fused_rank=rank, fused_score=1 / (5 + rank), bm25_rank=rank, bm25_score=1.0))
+    return passages
+
+
+def answer(question, passages=None):
+    passages = passages or make_passages([("prog", DOC), ("park", OTHER)])
+    bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    return Answerer(Settings()).compose(question, passages, bm25, ["Titel prog", "Titel park"])
+
+
+def test_rrf_orders_by_summed_reciprocal_ranks():
+    fused = rrf([["a", "b", "c"], ["c", "a"]], k=5)
+    assert [i for i, _ in fused] == ["a", "c", "b"]
+    assert abs(dict(fused)["a"] - (1 / 6 + 1 / 7)) < 1e-12
+
+
+def test_amount_question_gets_the_amount_sentence_with_exact_citation():
+    ans = answer("Wie viel Geld steht für das Programm bereit?")
+    assert not ans.abstained
+    assert "40.000 Euro" in ans.answer
+    assert ans.answer.count("[1]") == 1
+    for c in ans.citations:
+        assert DOC[c.start : c.end] == c.quote  # offsets cut the quote out of the document
+        assert f"{c.quote} [{c.n}]" in ans.answer
+    assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
+    assert len(ans.citations) <= 3
+
+
+def test_pronoun_sentence_brings_its_antecedent():
+    ans = answer("Unter welcher Telefonnummer ist die Ansprechpartnerin erreichbar?")
+    assert "0301 555-123" in ans.answer
+    assert "Dr. Lena Korkmaz" in ans.answer  # "Sie ist …" needs the sentence before it
+    assert ans.answer.index("Korkmaz") < ans.answer.index("555-123")  # reading order
+
+
+def test_date_question_prefers_the_sentence_with_a_date():
+    ans = answer("Wann startete das Programm?")
+    assert "1. März 2024" in ans.answer
+
+
+def test_unrelated_question_abstains_in_german_with_topics():
+    ans = answer("Wie wird das Wetter morgen in Hamburg?")
+    assert ans.abstained and not ans.citations
+    assert "keine Angaben" in ans.answer and "Titel prog" in ans.answer
+
+
+def test_english_question_abstains_in_english():
+    ans = answer("What is the weather like in Hamburg tomorrow?")
+    assert ans.abstained and ans.answer.startswith("The documents")
+
+
+def test_language_and_question_types():
+    assert detect_language("How much money did the ministry provide?") == "en"
+    assert detect_language("In welchem Jahr starb Tesla?") == "de"
+    assert "amount" in question_types("Wie viele Mitglieder hat die Initiative?")
+    assert "date" in question_types("Wann wurde unterzeichnet?")
+    assert "phone" in question_types("Welche Telefonnummer hat das Bürgertelefon?")

@@ -1,0 +1,160 @@
+"""End-to-end evaluation with the real embedder and real Chroma on temporary indexes.
+
+Checks the machinery (files, shapes, ranges, hold-out, isolation from the user's index), not the
+assistant's quality: threshold assertions are added once the assistant is tuned.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from evals.cli import EXIT_REGRESSION, eval_command
+from evals.metrics import COMPARED_METRICS, metric_at
+from evals.report import write_report
+from evals.run import SEED_ITEMS, run_seed_eval
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Three paragraphs, six questions; with hold-out 0.34 every 3rd paragraph (the last) is left out.
+SMALL_SQUAD = {
+    "version": "1.1",
+    "data": [
+        {
+            "title": "Integrationskurs",
+            "paragraphs": [
+                {
+                    "context": "Der Integrationskurs besteht aus einem Sprachkurs und einem Orientierungskurs. "
+                    "Der Orientierungskurs umfasst 100 Unterrichtsstunden. Die Anmeldung erfolgt bei "
+                    "einer Kursträgerin in Wohnortnähe.",
+                    "qas": [
+                        {"id": "s1", "question": "Wie viele Unterrichtsstunden umfasst der Orientierungskurs?",
+                         "answers": [{"text": "100 Unterrichtsstunden", "answer_start": -1}]},
+                        {"id": "s2", "question": "Woraus besteht der Integrationskurs?",
+                         "answers": [{"text": "einem Sprachkurs und einem Orientierungskurs", "answer_start": -1}]},
+                    ],
+                },
+                {
+                    "context": "Die Einbürgerung kann beantragt werden, wer seit fünf Jahren rechtmäßig in "
+                    "Deutschland lebt. Der Antrag wird bei der Einbürgerungsbehörde des Wohnorts gestellt.",
+                    "qas": [
+                        {"id": "s3", "question": "Seit wie vielen Jahren muss man in Deutschland leben?",
+                         "answers": [{"text": "fünf Jahren", "answer_start": -1}]},
+                        {"id": "s4", "question": "Wo wird der Antrag auf Einbürgerung gestellt?",
+                         "answers": [{"text": "bei der Einbürgerungsbehörde des Wohnorts", "answer_start": -1}]},
+                    ],
+                },
+            ],
+        },
+        {
+            "title": "Leuchttürme",
+            "paragraphs": [
+                {
+                    "context": "Der Leuchtturm Roter Sand steht in der Wesermündung. Er wurde im Jahr 1885 "
+                    "in Betrieb genommen und ist heute ein Kulturdenkmal.",
+                    "qas": [
+                        {"id": "s5", "question": "Wann wurde der Leuchtturm Roter Sand in Betrieb genommen?",
+                         "answers": [{"text": "1885", "answer_start": -1}]},
+                        {"id": "s6", "question": "Wo steht der Leuchtturm Roter Sand?",
+                         "answers": [{"text": "in der Wesermündung", "answer_start": -1}]},
+                    ],
+                },
+            ],
+        },
+    ],
+}
+
+
+def _with_offsets(squad: dict) -> dict:
+    """Fill in each answer's ``answer_start`` from its context, so the data above stays readable."""
+    for article in squad["data"]:
+        for para in article["paragraphs"]:
+            for qa in para["qas"]:
+                for a in qa["answers"]:
+                    a["answer_start"] = para["context"].index(a["text"])
+    return squad
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def _in_unit_range(value) -> bool:
+    return value is None or 0.0 <= value <= 1.0
+
+
+@pytest.fixture(scope="module")
+def user_settings(tmp_path_factory) -> Settings:
+    """Settings whose data dir stands for the user's index: the eval must not touch it."""
+    data = tmp_path_factory.mktemp("user-data")
+    (data / "marker.txt").write_text("the user's data", encoding="utf-8")
+    return Settings(data_dir=data, seeds_dir=ROOT / "seeds", chroma_url="")
+
+
+@pytest.fixture(scope="module")
+def embedder(user_settings):
+    from assistant.embeddings import make_embedder
+
+    return make_embedder(user_settings)
+
+
+def test_seed_eval_end_to_end(user_settings, embedder, tmp_path):
+    before = _snapshot(user_settings.data_dir)
+    report = run_seed_eval(user_settings, progress=False, embedder=embedder)
+    n_items = sum(1 for line in SEED_ITEMS.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert len(report.rows) == n_items == report.metrics["n"]
+    assert report.meta["missing_gold_docs"] == []
+    assert _snapshot(user_settings.data_dir) == before
+
+    md = write_report(report, tmp_path)
+    for name in ("report.json", "report.md", "report.html"):
+        assert (tmp_path / name).stat().st_size > 0
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert md.startswith("# Evaluation")
+    assert "</html>" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert len(data["rows"]) == n_items
+    assert {r["answerable"] for r in data["rows"]} == {True, False}
+
+    m = data["metrics"]
+    for key in COMPARED_METRICS:
+        assert metric_at(m, key) is not None, key
+        assert _in_unit_range(metric_at(m, key)), key
+    assert _in_unit_range(m["answer_correctness"])
+    for group in m["per_category"].values():
+        assert all(_in_unit_range(v) for k, v in group.items() if k not in ("n", "answerable"))
+    assert "english" in m["per_category"]
+    assert 0 < m["latency_ms"]["p50"] <= m["latency_ms"]["p95"]
+
+
+def test_squad_eval_holds_out_paragraphs_and_leaves_the_user_index_alone(user_settings, tmp_path):
+    squad = tmp_path / "small.json"
+    squad.write_text(json.dumps(_with_offsets(SMALL_SQUAD), ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    baseline = tmp_path / "baseline.json"
+    # An unreachable baseline: the run must report a regression through its exit code.
+    baseline.write_text(json.dumps({"metrics": {"answer_correctness": 1.5}}), encoding="utf-8")
+    before = _snapshot(user_settings.data_dir)
+
+    code = eval_command(squad, 0.34, out, baseline, 0.02, None, False, settings=user_settings, progress=False)
+
+    assert code == EXIT_REGRESSION
+    assert _snapshot(user_settings.data_dir) == before
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    rows = {r["id"]: r for r in data["rows"]}
+    assert len(rows) == 6
+    assert data["meta"]["paragraphs"] == 3 and data["meta"]["held_out_paragraphs"] == 1
+    assert data["meta"]["documents"] == 2
+    held = {i for i, r in rows.items() if r["category"] == "held-out"}
+    assert held == {"s5", "s6"}
+    assert all(not rows[i]["answerable"] for i in held)
+    assert all(r["answerable"] for i, r in rows.items() if i not in held)
+    assert data["regressions"][0]["metric"] == "answer_correctness"
+    # nothing retrieved can come from the held-out paragraph: it is not in the index
+    assert all(c["doc_id"] != "p0002" for r in rows.values() for c in r["citations"])

@@ -1,0 +1,164 @@
+"""End to end in headless Chromium: ask, read the sources, give feedback, follow up, try XSS.
+
+Uses Debian's ``chromium`` (installed with apt-get if missing) driven by Playwright's sync API;
+Playwright's own browser download is never used. Saves ``tests/artifacts/chat.png``.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from ui_fixtures import ARTIFACTS
+
+pytest_plugins = ["ui_fixtures"]
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MINDEN = "Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?"
+ANSWER_TIMEOUT_MS = 90_000
+# A finished answer bubble (not the placeholder, not the half-streamed text).
+DONE = "#chat .answer:not(.streaming):not(.pending)"
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium")
+    if path:
+        return path
+    try:
+        subprocess.run(["apt-get", "update"], check=True, capture_output=True, timeout=900)
+        subprocess.run(
+            ["apt-get", "install", "-y", "chromium"], check=True, capture_output=True, timeout=1800
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"Debian's chromium is not installed and `apt-get install -y chromium` failed: {exc}")
+    path = shutil.which("chromium")
+    if not path:
+        pytest.skip("`apt-get install -y chromium` ran but no `chromium` is on PATH")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="needs the Playwright Python package: pip install playwright"
+    )
+    executable = _chromium()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser, ui_server):
+    context = browser.new_context(locale="de-DE", viewport={"width": 1200, "height": 1500})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.foreign_requests = []  # the page must not call out (fonts, analytics, CDNs)
+    page.on(
+        "request",
+        lambda request: urlsplit(request.url).hostname not in ("127.0.0.1", "localhost")
+        and not request.url.startswith("data:")
+        and page.foreign_requests.append(request.url),
+    )
+    page.goto(ui_server.url, wait_until="domcontentloaded")
+    page.locator("#question textarea").wait_for()
+    yield page
+    context.close()
+
+
+def ask(page, question: str, expect_answers: int) -> None:
+    """Type a question, send it, wait until ``expect_answers`` answers are complete."""
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    page.locator(DONE).nth(expect_answers - 1).wait_for(timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_answer_shows_citation_and_marked_passage(page):
+    ask(page, MINDEN, 1)
+    answer = page.locator(DONE).last
+    assert "[1]" in answer.locator(".answer-text").inner_text()
+    source = answer.locator(".source").first
+    source.locator("mark").first.wait_for()
+    assert source.locator("mark").first.inner_text().strip()
+    assert "Minden-Lübbecke" in source.locator(".source-title").inner_text()
+    link = source.locator("a.source-link")
+    assert link.get_attribute("href").startswith("https://")
+    page.locator(DONE).last.scroll_into_view_if_needed()
+    page.evaluate("document.fonts.ready.then(() => true)")  # no half-loaded fonts in the picture
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    assert page.foreign_requests == []
+
+
+def test_thumbs_down_with_comment_reaches_staff_tab(page):
+    ask(page, MINDEN, 1)
+    comment = f"Browser-Test {uuid.uuid4().hex[:8]}: Datum fehlt"
+    page.locator("#fb-comment textarea").fill(comment)
+    page.locator("#fb-wrong input[type=checkbox]").check()
+    page.locator("#fb-down").click()
+    page.get_by_text("Ihre Rückmeldung wurde gespeichert").wait_for()
+
+    page.get_by_role("tab", name="Prüfansicht").click()
+    row = page.locator("#staff-feedback tr", has_text=comment)
+    row.wait_for()
+    assert "👎" in row.inner_text()
+    assert MINDEN in row.inner_text()
+    # The last answer's passages with their ranks, the cited one marked.
+    assert page.locator("#staff-answer tr.cited").count() >= 1
+    assert page.locator("#staff-docs tbody tr").count() == 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "staff.png"), full_page=True)
+
+
+def test_thumbs_under_an_earlier_answer_rate_that_answer(page, ui_server):
+    from assistant.feedback import FeedbackStore
+
+    store = FeedbackStore.from_settings(ui_server.settings)
+    before = {e.id for e in store.list()}
+    first = f"{MINDEN} ({uuid.uuid4().hex[:6]})"
+    ask(page, first, 1)
+    ask(page, "Was macht Niedersachsen mit der Videokampagne?", 2)
+    # Gradio labels its per-message buttons in the browser's language (de-DE here).
+    page.locator("#chat button[aria-label='Gefällt mir']").first.click()
+    page.get_by_text("Ihre Rückmeldung wurde gespeichert").wait_for()
+    [entry] = [e for e in store.list() if e.id not in before]
+    assert (entry.rating, entry.question) == ("up", first)
+
+
+def test_follow_up_is_answered_with_citation(page):
+    ask(page, "Was macht Niedersachsen mit der Videokampagne?", 1)
+    ask(page, "Und wer hat die Videos gedreht?", 2)
+    follow_up = page.locator(DONE).nth(1)
+    assert "[1]" in follow_up.locator(".answer-text").inner_text()
+    assert follow_up.locator(".source mark").count() >= 1
+
+
+def test_markup_in_a_question_is_shown_not_run(page):
+    payload = '<script>window.__xss=1</script> <img src=x onerror="window.__xss=2"> Videokampagne?'
+    ask(page, payload, 1)
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    chat_text = page.locator("#chat").inner_text()
+    assert "<script>window.__xss=1</script>" in chat_text
+    assert '<img src=x onerror="window.__xss=2">' in chat_text
+    assert page.locator("#chat img[src=x]").count() == 0
+
+
+def test_new_chat_clears_the_conversation(page):
+    ask(page, MINDEN, 1)
+    page.locator("#new-chat").click()
+    page.locator(DONE).first.wait_for(state="detached")
+    assert page.locator("#chat .answer").count() == 0

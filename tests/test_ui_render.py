@@ -1,0 +1,320 @@
+"""The UI's rendering and its error boundary, with hand-made records and a fake assistant.
+
+Fast tier: no model, no Chroma. What the real Assistant answers is tested in test_ui_client.py and
+test_ui_browser.py; here only how the UI shows records and what it does when ask() fails.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+import pytest
+
+from assistant import ui
+from assistant.errors import InputError, StoreUnavailable
+from assistant.feedback import FeedbackEntry
+from assistant.records import Answer, Chunk, Citation, DocMeta, Passage, Turn
+
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+DOC_TEXT = (
+    "Die Videokampagne wurde gemeinsam ermöglicht. Dazu stellte das Sozialministerium Mittel "
+    "bereit. Aus diesem Grund haben wir insgesamt 95.000 Euro zur Verfügung gestellt. "
+    "Für alle Maßnahmen stehen 300.000 Euro bereit."
+)
+
+
+def _citation(n: int, quote: str, *, passage: str = DOC_TEXT, passage_start: int = 0, **kw) -> Citation:
+    start = passage_start + passage.index(quote)
+    fields = dict(
+        n=n,
+        doc_id="doc-a",
+        title="Vielfalt als Stärke",
+        source="a.txt",
+        url="https://www.niedersachsen.de/kampagne",
+        date="2023-09-06",
+        publisher="Land Niedersachsen",
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        score=0.8,
+        chunk_id="doc-a#0",
+        passage=passage,
+        passage_start=passage_start,
+    )
+    fields.update(kw)
+    return Citation(**fields)
+
+
+def _answer(citations: Sequence[Citation], text: str = "95.000 Euro [1].", **kw) -> Answer:
+    doc = DocMeta("doc-a", "Vielfalt als Stärke", "a.txt")
+    chunk = Chunk("doc-a#0", doc, 0, DOC_TEXT, 0, len(DOC_TEXT))
+    other = Chunk("doc-a#1", doc, 1, XSS, 500, 500 + len(XSS))
+    passages = [
+        Passage(chunk, 1, 0.032, dense_rank=1, dense_score=0.71, bm25_rank=2, bm25_score=4.2),
+        Passage(other, 2, 0.016, bm25_rank=1, bm25_score=6.0),
+    ]
+    fields = dict(
+        question="Wie viel Geld?",
+        answer=text,
+        abstained=False,
+        citations=list(citations),
+        passages=passages,
+        timings_ms={"retrieve": 12.0, "answer": 3.0, "total": 15.0},
+    )
+    fields.update(kw)
+    return Answer(**fields)
+
+
+def _visible_text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+# -- escaping ----------------------------------------------------------------------------------
+
+
+def test_question_is_escaped_and_keeps_its_characters():
+    rendered = ui.render_question(XSS)
+    assert "<" not in rendered and ">" not in rendered
+    assert html.unescape(rendered) == XSS
+
+
+def test_document_text_in_every_renderer_is_escaped():
+    evil = _citation(1, "Mittel", title=XSS, publisher=XSS, url="https://x.example/?q=<b>")
+    evil_doc = {"doc_id": XSS, "title": XSS, "publisher": XSS, "date": XSS, "url": "javascript:alert(1)",
+                "source": XSS, "chunks": 1, "ingested_at": XSS}  # fmt: skip
+    entry = FeedbackEntry(1, "2024-01-01T00:00:00+00:00", "down", XSS, XSS, [{"title": XSS}], XSS)
+    answer = _answer([evil], text=XSS + " [1]")
+    outputs = [
+        ui.render_answer(answer),
+        ui.render_answer(_answer([], text=XSS, abstained=True)),
+        ui.render_partial(XSS),
+        ui.render_error(XSS),
+        ui.render_staff_answer(_answer([evil], question=XSS, retrieval_query=XSS)),
+        ui.render_documents_table([evil_doc]),
+        ui.render_document_list([evil_doc]),
+        ui.render_feedback_table([entry]),
+        ui.render_banner([], error=XSS),
+    ]
+    for fragment in outputs:
+        assert "<script" not in fragment and "<img" not in fragment and "<b>" not in fragment
+        assert "javascript:" not in fragment
+    assert XSS in _visible_text(outputs[0])
+
+
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://www.nrw.de/a?b=1", True),
+        ("http://example.org", True),
+        ("javascript:alert(1)", False),
+        ("JaVaScRiPt:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("//evil.example/x", False),
+        ("https://", False),
+        ("https://exa mple.org", False),
+        ("https://example.org/\nx", False),
+        ("", False),
+    ],
+)
+def test_only_http_links_are_allowed(url, ok):
+    assert (ui.safe_url(url) is not None) is ok
+
+
+def test_link_attribute_is_escaped():
+    card = ui.render_source([_citation(1, "Mittel", url='https://a.example/"onmouseover="x')])
+    assert 'href="https://a.example/&quot;onmouseover=&quot;x"' in card
+
+
+# -- answers and sources -----------------------------------------------------------------------
+
+
+def test_answer_shows_markers_title_publisher_date_link_and_marked_quote():
+    quote = "Aus diesem Grund haben wir insgesamt 95.000 Euro zur Verfügung gestellt."
+    rendered = ui.render_answer(_answer([_citation(1, quote)]))
+    assert '<span class="cite-ref" title="Quelle 1">[1]</span>' in rendered
+    assert "Vielfalt als Stärke" in rendered and "Land Niedersachsen" in rendered
+    assert "6. September 2023" in rendered
+    assert 'href="https://www.niedersachsen.de/kampagne"' in rendered
+    assert 'rel="noopener noreferrer"' in rendered
+    marks = re.findall(r"<mark[^>]*>(.*?)</mark>", rendered)
+    assert marks == [html.escape(quote)]
+
+
+def test_quote_is_cut_by_offsets_not_found_by_search():
+    """The passage contains the quoted words twice; the offsets decide which one is marked."""
+    passage = "Es gab 5 Euro. Dann: Es gab 5 Euro."
+    second = passage.rindex("Es gab 5 Euro.")
+    citation = _citation(1, "Es gab 5 Euro.", passage=passage, passage_start=100)
+    citation = Citation(**{**citation.__dict__, "start": 100 + second, "end": 100 + len(passage)})
+    marked = ui.highlight_quotes([citation])
+    assert marked == "Es gab 5 Euro. Dann: <mark title=\"Zitat [1]\">Es gab 5 Euro.</mark>"
+
+
+def test_offsets_that_disagree_show_the_quote_alone():
+    bad = Citation(**{**_citation(1, "Mittel").__dict__, "start": 0, "end": 6})
+    assert ui.highlight_quotes([bad]) == '<mark title="Zitat [1]">Mittel</mark>'
+
+
+def test_citations_of_one_chunk_share_one_card_with_both_quotes_marked():
+    first = _citation(1, "Dazu stellte das Sozialministerium Mittel bereit.")
+    second = _citation(2, "Für alle Maßnahmen stehen 300.000 Euro bereit.")
+    other = _citation(
+        3, "Anderes.", passage="Anderes.", passage_start=900, chunk_id="doc-b#0", doc_id="doc-b"
+    )
+    rendered = ui.render_answer(_answer([first, second, other], text="A [1] B [2] C [3]."))
+    assert rendered.count('<li class="source">') == 2
+    assert '<span class="source-n">[1] [2]</span>' in rendered
+    assert len(re.findall(r"<mark", rendered)) == 3
+
+
+def test_long_passage_is_trimmed_around_the_quote_at_word_boundaries():
+    filler = "Wort " * 200
+    passage = filler + "Der zitierte Satz. " + filler
+    rendered = ui.highlight_quotes([_citation(1, "Der zitierte Satz.", passage=passage)], context=30)
+    assert rendered.startswith("… Wort") and rendered.endswith("Wort …")
+    assert len(_visible_text(rendered)) < 100
+
+
+def test_abstention_is_visibly_different_and_keeps_the_hint():
+    hint = "Dazu finde ich nichts. Die Dokumente behandeln die Videokampagne."
+    rendered = ui.render_answer(_answer([], text=hint, abstained=True))
+    assert 'class="answer abstained"' in rendered
+    assert "Keine gesicherte Antwort" in rendered
+    assert "behandeln die Videokampagne" in rendered
+    assert "source" not in rendered
+
+
+def test_english_answer_is_marked_as_english():
+    rendered = ui.render_answer(_answer([_citation(1, "Mittel")], language="en"))
+    assert 'lang="en"' in rendered
+
+
+def test_staff_view_lists_every_passage_with_ranks_and_citations():
+    rendered = ui.render_staff_answer(_answer([_citation(1, "Mittel")]))
+    rows = re.findall(r"<tr class=\"(cited)?\">(.*?)</tr>", rendered, flags=re.S)
+    assert len(rows) == 2
+    cited_row = next(cells for cls, cells in rows if cls == "cited")
+    assert "<td>1</td><td>0.0320</td><td>1</td><td>0.7100</td><td>2</td><td>4.20</td>" in cited_row
+    assert "[1]" in cited_row
+    uncited = next(cells for cls, cells in rows if not cls)
+    assert "<td>2</td><td>0.0160</td><td>–</td><td>–</td><td>1</td><td>6.00</td>" in uncited
+    assert "retrieve: 12 ms" in rendered and "total: 15 ms" in rendered
+
+
+def test_dates_are_german():
+    assert ui.format_date("2023-09-06") == "6. September 2023"
+    assert ui.format_date("2023-03-01T10:00:00") == "1. März 2023"
+    assert ui.format_date("ohne Datum") == "ohne Datum"
+    assert ui.format_timestamp("2023-09-06T14:05:00+00:00") == "06.09.2023, 14:05 UTC"
+
+
+def test_empty_index_banner_names_the_ingest_command():
+    assert "assistant ingest" in ui.render_banner([])
+    assert ui.render_banner([{"doc_id": "a"}]) == ""
+
+
+# -- session -----------------------------------------------------------------------------------
+
+
+def test_history_holds_only_answered_turns_before_the_target():
+    session = ui.ChatSession(
+        [
+            ui.ChatTurn("Erste?", _answer([], text="Eins.")),
+            ui.ChatTurn("Kaputt?", error="Die Datenbank ist nicht erreichbar."),
+            ui.ChatTurn("Dritte?", _answer([], text="Drei.")),
+        ]
+    )
+    assert session.history() == [Turn("Erste?", "Eins."), Turn("Dritte?", "Drei.")]
+    assert session.history(upto=2) == [Turn("Erste?", "Eins.")]
+
+
+def test_chat_messages_are_two_per_turn():
+    session = ui.ChatSession([ui.ChatTurn("Q1", _answer([])), ui.ChatTurn("Q2")])
+    messages = ui.chat_messages(session, partial="Teil")
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert "Teil" in messages[3]["content"] and "streaming" in messages[3]["content"]
+
+
+# -- the error boundary, through the running app -----------------------------------------------
+
+
+class FakeAssistant:
+    """Records what ask() received; fails on request. Stands in for the UI's boundary only."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, list[Turn]]] = []
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        self.calls.append((question, list(history)))
+        if "kaputt" in question:
+            raise RuntimeError("secret internal detail /srv/data")
+        if "offline" in question:
+            raise StoreUnavailable("Die Wissensdatenbank ist vorübergehend nicht erreichbar.")
+        if "lang" in question:
+            raise InputError("Die Frage ist zu lang.")
+        quote = "Dazu stellte das Sozialministerium Mittel bereit."
+        return _answer([_citation(1, quote)], text=f"{quote} [1]", question=question)
+
+    def documents(self) -> list[dict]:
+        return [{"doc_id": "doc-a", "title": "Vielfalt als Stärke", "chunks": 1}]
+
+    def is_empty(self) -> bool:
+        return False
+
+
+@pytest.fixture(scope="module")
+def fake_app(tmp_path_factory):
+    pytest.importorskip("gradio_client", reason="pip install gradio_client")
+    from gradio_client import Client
+
+    from assistant.settings import Settings
+    from ui_fixtures import free_port
+
+    fake = FakeAssistant()
+    settings = Settings(data_dir=tmp_path_factory.mktemp("fake-ui"))
+    app = ui.build_app(fake, settings)
+    port = free_port()
+    ui.launch(app, port=port, prevent_thread_lock=True, quiet=True)
+    yield fake, lambda: Client(f"http://127.0.0.1:{port}/", verbose=False)
+    app.close()
+
+
+def _last_content(chat) -> str:
+    content = chat[-1]["content"]
+    return "".join(p.get("text", "") for p in content) if isinstance(content, list) else content
+
+
+def test_unexpected_error_shows_a_german_message_without_details(fake_app, caplog):
+    _fake, client = fake_app
+    with caplog.at_level("ERROR", logger="assistant.ui"):
+        chat, *_ = client().predict("Ist das kaputt?", api_name="/ask")
+    shown = _last_content(chat)
+    assert "Es ist ein Fehler aufgetreten" in shown
+    assert "secret" not in shown and "Traceback" not in shown
+    assert "secret internal detail" in caplog.text  # logged server-side for the operators
+
+
+def test_store_unavailable_is_shown_in_german(fake_app):
+    _fake, client = fake_app
+    chat, *_ = client().predict("Bist du offline?", api_name="/ask")
+    assert "vorübergehend nicht erreichbar" in _last_content(chat)
+
+
+def test_input_error_keeps_the_question_in_the_box(fake_app):
+    _fake, client = fake_app
+    chat, box, notice, *_ = client().predict("Eine lange Frage", api_name="/ask")
+    assert notice == "Die Frage ist zu lang."
+    assert box == "Eine lange Frage"
+    assert chat == []
+
+
+def test_follow_up_passes_previous_turns_as_history(fake_app):
+    fake, client = fake_app
+    session = client()
+    session.predict("Wie viel Geld?", api_name="/ask")
+    session.predict("Und wer hat die Videos gedreht?", api_name="/ask")
+    question, history = fake.calls[-1]
+    assert question == "Und wer hat die Videos gedreht?"
+    assert [t.question for t in history] == ["Wie viel Geld?"]
+    assert "[1]" in history[0].answer

@@ -1,0 +1,91 @@
+"""Shared fixtures of the UI tests: the real Assistant over the ingested seeds, the app served once.
+
+Loaded as a plugin (``pytest_plugins = ["ui_fixtures"]`` in each UI test module) rather than
+imported, so that the session-scoped fixtures are defined once and the seeds are ingested and the
+server started only once per test session, whichever UI test modules run.
+"""
+from __future__ import annotations
+
+import socket
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, Settings, offline_env
+
+SEEDS = PROJECT_ROOT / "seeds"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningApp:
+    """A launched UI: its URL, settings (for the data dir) and the Blocks to close."""
+
+    url: str
+    settings: Settings
+    app: object
+
+
+@pytest.fixture(scope="session")
+def seeded_settings(seed_index) -> Settings:
+    """Settings over the data dir into which conftest's ``seed_index`` ingested the seeds once
+    (real embedder, real Chroma on disk), so the UI tests add no second ingest."""
+    settings, _assistant = seed_index
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seeded_assistant(seed_index):
+    _settings, assistant = seed_index
+    return assistant
+
+
+def _serve(assistant, settings: Settings) -> Iterator[RunningApp]:
+    from assistant.ui import build_app, launch
+
+    port = free_port()
+    app = build_app(assistant, settings)
+    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield RunningApp(f"http://127.0.0.1:{port}/", settings, app)
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="session")
+def ui_server(seeded_assistant, seeded_settings: Settings) -> Iterator[RunningApp]:
+    """The real app over the ingested seeds, served once per session on a free port."""
+    yield from _serve(seeded_assistant, seeded_settings)
+
+
+@pytest.fixture(scope="session")
+def empty_ui_server() -> Iterator[RunningApp]:
+    """The real app over a data dir into which nothing has been ingested."""
+    offline_env()
+    from assistant.pipeline import Assistant
+
+    with tempfile.TemporaryDirectory(prefix="ui-empty-") as data_dir:
+        settings = Settings(data_dir=Path(data_dir), seeds_dir=SEEDS)
+        yield from _serve(Assistant.from_settings(settings), settings)
+
+
+@pytest.fixture(scope="session")
+def store_down_server() -> Iterator[RunningApp]:
+    """The real app configured for a Chroma server that is not running."""
+    offline_env()
+    from assistant.pipeline import Assistant
+
+    with tempfile.TemporaryDirectory(prefix="ui-down-") as data_dir:
+        settings = Settings(
+            data_dir=Path(data_dir), seeds_dir=SEEDS, chroma_url=f"http://127.0.0.1:{free_port()}"
+        )
+        yield from _serve(Assistant.from_settings(settings), settings)
