@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from assistant.store import Store
 
 # Bump when cleaning/splitting changes, so every document is processed again.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 _MONTHS = {
     m: i + 1

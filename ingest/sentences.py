@@ -53,7 +53,9 @@ def _split_line(line: str) -> list[Span]:
             a += 1
             while a < b and masked[a] == " ":
                 a += 1
-        if a < b:
+        if a < b and merged and masked[a].islower():
+            merged[-1][1] = b  # "… NRW stärkt Vielfalt!“ unterzeichnet." – "!" inside a quoted name
+        elif a < b:
             merged.append([a, b])
     return [(a, b) for a, b in merged]
 

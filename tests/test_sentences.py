@@ -29,6 +29,11 @@ def test_quoted_statements_split_and_keep_their_closing_quote():
     assert sents(text) == ["Sie sagt: „Das ist gut.", "Wir machen weiter.“", "Dann ging sie."]
 
 
+def test_exclamation_inside_a_quoted_name_does_not_end_the_sentence():
+    text = "Sie haben die Vereinbarung „NRW stärkt Vielfalt!“ unterzeichnet. Damit ist es fertig."
+    assert sents(text) == ["Sie haben die Vereinbarung „NRW stärkt Vielfalt!“ unterzeichnet.", "Damit ist es fertig."]
+
+
 def test_lines_are_boundaries_and_offsets_are_exact():
     text = "Überschrift ohne Punkt\n\nErster Satz. Zweiter Satz!\nKontakt"
     spans = split_sentences(text)
