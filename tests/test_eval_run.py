@@ -132,6 +132,13 @@ def test_seed_eval_end_to_end(user_settings, embedder, tmp_path):
     assert "english" in m["per_category"]
     assert 0 < m["latency_ms"]["p50"] <= m["latency_ms"]["p95"]
 
+    # the assistant must not fall below the measured baseline kept in the repository (updated on
+    # purpose with `assistant eval --out DIR` and a copy of DIR/report.json, never automatically)
+    from evals.run import compare
+
+    baseline = Path(__file__).resolve().parents[1] / "evals" / "baseline_seed.json"
+    assert compare(report, baseline, tolerance=0.02) == []
+
 
 def test_squad_eval_holds_out_paragraphs_and_leaves_the_user_index_alone(user_settings, tmp_path):
     squad = tmp_path / "small.json"
