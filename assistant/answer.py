@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .records import Answer, Citation, Passage, Turn
-from .text import STOPWORDS, content_terms, stem, words
+from .text import content_terms, words
 
 # --- question analysis --------------------------------------------------------------------------
 
@@ -90,7 +90,6 @@ class Candidate:
     coverage: float
     score: float
     typed: bool = False  # holds the kind of answer the question asks for
-    sim: float | None = None  # cosine to the question, for sentences of the top passages
 
     @property
     def text(self) -> str:
@@ -112,10 +111,9 @@ class Weights:
     en_margin: float = 0.03  # cross-lingual cosines run lower than German-German ones
     heading: float = 0.15  # penalty for a line without sentence punctuation (a headline)
     unknown: float = 0.5  # weight of a term the index never saw, relative to the rarest possible term
-    sim: float = 0.0  # weight of the sentence's own cosine to the question
-    sim_anchor: float = 0.83
-    conf_sim: float = 0.0  # weight of the best sentence's cosine in the confidence
-    dense_passages: int = 2  # sentences of this many top passages are embedded
+    # Sentences of this many top passages are embedded for English questions. (Doing the same for
+    # German questions was measured on both eval sets and gained nothing, so it is not done.)
+    dense_passages: int = 2
     typed_ratio: float = 0.5  # a sentence holding the asked-for kind of answer joins at this ratio
     second_ratio: float = 0.65  # a second sentence joins when it scores this close to the best
     passages: int = 4  # how many top passages offer sentences
@@ -197,8 +195,8 @@ class Answerer:
                     # headlines repeat the names a question mentions but rarely answer it
                     score -= self.w.heading
                 cands.append(Candidate(p, i, a, b, cov, score, has))
-        if self.embedder is not None and cands and (lang == "en" or self.w.sim > 0):
-            self._rescore_dense(question, cands, qvec, lang)
+        if lang == "en" and self.embedder is not None and cands:
+            self._rescore_dense(question, cands, qvec)
         cands.sort(key=lambda c: -c.score)
         return cands
 
@@ -213,24 +211,17 @@ class Answerer:
                 self._cache.update(zip(missing, vecs))
         return np.stack([self._cache[t] for t in texts])
 
-    def _rescore_dense(self, question: str, cands: list[Candidate], qvec: np.ndarray | None, lang: str) -> None:
-        """Compare the sentences of the top passages with the question by meaning.
-
-        Word overlap misses paraphrases ("Wovon erzählen die Clips?") and, for English questions
-        over German text, almost everything; the multilingual embedder sees both.
-        """
+    def _rescore_dense(self, question: str, cands: list[Candidate], qvec: np.ndarray | None) -> None:
+        """English question over German text: word overlap says almost nothing, so the sentences of
+        the top passages are compared with the question by the multilingual embedder."""
         pool = [c for c in cands if c.passage.fused_rank <= self.w.dense_passages]
         if not pool:
             return
         q = qvec if qvec is not None else self.embedder.embed([question], "query")[0]
         sims = self._sentence_vectors([c.text for c in pool]) @ q
         for c, sim in zip(pool, sims):
-            c.sim = float(sim)
-            if lang == "en":
-                c.coverage = max(c.coverage, float(sim))
-                c.score = float(sim) + 0.5 * c.score
-            else:
-                c.score += self.w.sim * (float(sim) - self.w.sim_anchor)
+            c.coverage = max(c.coverage, float(sim))
+            c.score = float(sim) + 0.5 * c.score
 
     # -- composition ----------------------------------------------------------------------------
     def confidence(self, best: Candidate | None, passages: Sequence[Passage], lang: str) -> float:
@@ -251,10 +242,7 @@ class Answerer:
             return self.settings.abstain_threshold + self.w.dense * (top_dense - anchor + self.w.en_margin)
         if anchor is None or top_dense is None:
             return best.coverage
-        conf = best.coverage + self.w.dense * (top_dense - anchor)
-        if best.sim is not None:
-            conf += self.w.conf_sim * (best.sim - self.w.sim_anchor)
-        return conf
+        return best.coverage + self.w.dense * (top_dense - anchor)
 
     def select(self, cands: list[Candidate]) -> list[Candidate]:
         """The best sentence, the one before it when it starts with a pronoun, and a close runner-up."""
@@ -370,4 +358,4 @@ def abstain_message(lang: str, titles: Sequence[str], passages: Sequence[Passage
     )
 
 
-__all__ = ["Answerer", "Weights", "abstain_message", "detect_language", "question_types", "STOPWORDS", "stem"]
+__all__ = ["Answerer", "Weights", "abstain_message", "detect_language", "question_types"]

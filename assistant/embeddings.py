@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -57,15 +57,21 @@ class Embedder:
         """A collection-name-safe identifier, so indexes of different models never mix."""
         return re.sub(r"[^a-zA-Z0-9]+", "-", self.name).strip("-").lower()[:40]
 
-    def as_langchain(self) -> Embeddings:
-        """This embedder as a LangChain ``Embeddings`` (for the indexing API and vector stores)."""
+    def as_langchain(self, on_batch: Callable[[int], object] | None = None) -> Embeddings:
+        """This embedder as a LangChain ``Embeddings`` (for the indexing API and vector stores).
+
+        ``on_batch(n)`` is called after each batch of ``n`` passages, e.g. to advance a progress bar.
+        """
         from langchain_core.embeddings import Embeddings
 
         outer = self
 
         class _Adapter(Embeddings):
             def embed_documents(self, texts: list[str]) -> list[list[float]]:
-                return outer.embed(texts, "passage").tolist()
+                vecs = outer.embed(texts, "passage").tolist()
+                if on_batch is not None:
+                    on_batch(len(texts))
+                return vecs
 
             def embed_query(self, text: str) -> list[float]:
                 return outer.embed([text], "query")[0].tolist()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from .answer import Answerer, detect_language
+from .answer import Answerer
 from .embeddings import Embedder, make_embedder
 from .errors import IndexEmpty, InputError
 from .records import Answer, Turn
@@ -109,4 +109,4 @@ class Assistant:
         return answer
 
 
-__all__ = ["Assistant", "clean_question", "detect_language"]
+__all__ = ["Assistant", "clean_question"]

@@ -16,9 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from Stemmer import Stemmer
+from assistant.text import stem
 
-_STEM = Stemmer("german")
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 # Words too common to show that two lines are about the same thing.
@@ -72,7 +71,7 @@ def normalize(text: str) -> str:
 
 
 def _stems(line: str) -> set[str]:
-    return {_STEM.stemWord(w) for w in (m.lower() for m in _WORD.findall(line)) if w not in _STOP}
+    return {stem(w) for w in (m.lower() for m in _WORD.findall(line)) if w not in _STOP}
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ class CleanResult:
     removed: tuple[str, ...]  # the clutter lines, for the ingest log and tests
 
 
-def _is_clutter(line: str, other_stems: set[str]) -> bool:
+def _is_clutter(line: str, stems: set[str], stem_counts: dict[str, int]) -> bool:
     if _PUNCT_ONLY.match(line) or _WIDGET.search(line):
         return True  # comment forms mention "E-Mail" too, so widgets are checked before contacts
     if _CONTACT.search(line) and not _CREDIT.search(line):
@@ -97,9 +96,9 @@ def _is_clutter(line: str, other_stems: set[str]) -> bool:
     letters = [c for c in line if c.isalpha()]
     if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.6:
         return True  # SHOUTING banner
-    stems = _stems(line)
-    # a headline of another article: several content words, none of which the document uses elsewhere
-    return len(stems) >= 3 and not (stems & other_stems)
+    # a headline of another article: several content words, none of which the document uses
+    # elsewhere (a count of 1 is this line's own use)
+    return len(stems) >= 3 and not any(stem_counts[s] > 1 for s in stems)
 
 
 def clean(text: str) -> CleanResult:
@@ -117,9 +116,7 @@ def clean(text: str) -> CleanResult:
         if not line:
             kept.append(line)
             continue
-        # vocabulary of the rest of the document (this line's own words do not count)
-        other = {s for s in stem_counts if stem_counts[s] > (1 if s in stems else 0)}
-        if _is_clutter(line, other):
+        if _is_clutter(line, stems, stem_counts):
             removed.append(line)
         else:
             kept.append(line)

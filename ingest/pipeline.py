@@ -164,28 +164,6 @@ def _under(path: str, roots: Sequence[Path]) -> bool:
     return any(p == r or r in p.parents for r in roots)
 
 
-class _Progress:
-    """Wraps the embedder as LangChain ``Embeddings`` and advances a progress bar per text."""
-
-    def __init__(self, embedder: Embedder, total: int, enabled: bool):
-        from langchain_core.embeddings import Embeddings
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=total, unit="Abschnitt", desc="Einbetten", disable=not enabled, file=sys.stderr)
-        outer = self
-
-        class _E(Embeddings):
-            def embed_documents(self, texts: list[str]) -> list[list[float]]:
-                vecs = embedder.embed(texts, "passage").tolist()
-                outer.bar.update(len(texts))
-                return vecs
-
-            def embed_query(self, text: str) -> list[float]:
-                return embedder.embed([text], "query")[0].tolist()
-
-        self.embeddings = _E()
-
-
 def ingest_paths(
     paths: Iterable[Path | str],
     settings: Settings,
@@ -197,6 +175,7 @@ def ingest_paths(
     """Bring the index in line with the files under ``paths``. Safe to re-run; see module doc."""
     from langchain_chroma import Chroma
     from langchain_core.indexing import index
+    from tqdm import tqdm
 
     from assistant.embeddings import make_embedder
     from assistant.store import Store
@@ -238,11 +217,11 @@ def ingest_paths(
     record_manager.create_schema()
     n_chunks = sum(len(d.chunks) for d in changed)
     if changed:
-        prog = _Progress(embedder, n_chunks, progress)
+        bar = tqdm(total=n_chunks, unit="Abschnitt", desc="Einbetten", disable=not progress, file=sys.stderr)
         vector_store = Chroma(
             client=store.client,
             collection_name=store.name,
-            embedding_function=prog.embeddings,
+            embedding_function=embedder.as_langchain(on_batch=bar.update),
             collection_metadata={"hnsw:space": "cosine"},
         )
         result = store.call(
@@ -255,8 +234,8 @@ def ingest_paths(
             key_encoder="sha256",
             batch_size=64,
         )
-        prog.bar.n = n_chunks
-        prog.bar.close()
+        bar.n = n_chunks  # chunks that already existed were skipped, not embedded
+        bar.close()
         report.chunks_added = result["num_added"] + result["num_updated"]
         report.chunks_deleted = result["num_deleted"]
         report.chunks_skipped = result["num_skipped"]
@@ -275,11 +254,13 @@ def ingest_paths(
             )
 
     # documents whose file is gone from a root we were given (unreadable files are not "gone")
+    present = set(report.unchanged) | {d.doc_id for d in changed}
+    resolved_roots = [r.resolve() for r in roots]
     for doc_id, entry in registry.items():
         path = entry.get("path", "")
-        if doc_id in report.unchanged or any(doc_id == d.doc_id for d in changed):
+        if doc_id in present:
             continue
-        if path and path not in seen_paths and _under(path, [r.resolve() for r in roots]) and not Path(path).exists():
+        if path and path not in seen_paths and _under(path, resolved_roots) and not Path(path).exists():
             keys = record_manager.list_keys(group_ids=[doc_id])
             store.call(store.chunks().delete, where={"doc_id": doc_id})
             record_manager.delete_keys(keys)
