@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test ingest serve bench eval-xquad clean
+.PHONY: run test setup setup-test ingest serve bench bench-load eval-xquad clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,7 +30,10 @@ test: setup-test
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/assistant bench
+	$(BIN)/assistant bench perf
+
+bench-load: setup
+	$(BIN)/assistant bench load
 
 eval-xquad: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --out eval-out/xquad

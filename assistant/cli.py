@@ -124,6 +124,41 @@ def serve(
         _fail(exc)
 
 
+bench_app = typer.Typer(
+    add_completion=False,
+    invoke_without_command=True,
+    help="Benchmarks, die Zahlen ausgeben (keine Tests): Leistung/Skalierung und Last.",
+)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.callback()
+def bench_default(ctx: typer.Context) -> None:
+    """Ohne Unterbefehl: der Leistungs-Benchmark (wie `assistant bench perf`)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(bench_perf)
+
+
+@bench_app.command("perf")
+def bench_perf(
+    out: Annotated[Path, typer.Option(help="Ordner für bench.json")] = Path("bench-out/perf"),
+) -> None:
+    """Ingest-Durchsatz, Abfrage-Latenz bei 1k/10k/100k Chunks, Kaltstart, LangChain-Vergleich."""
+    from evals.bench_perf import run_perf
+
+    raise typer.Exit(run_perf(get_settings(), out))
+
+
+@bench_app.command("load")
+def bench_load(
+    out: Annotated[Path, typer.Option(help="Ordner für load.json")] = Path("bench-out/load"),
+) -> None:
+    """Lasttest des laufenden Web-Chats über seine HTTP-API (1, 8, 32 gleichzeitige Gespräche)."""
+    from evals.bench_load import run_load
+
+    raise typer.Exit(run_load(get_settings(), out))
+
+
 def main() -> None:
     app()
 
