@@ -40,9 +40,9 @@ _DE_WORDS = set(
 )
 
 QTYPES: dict[str, re.Pattern] = {
-    "phone": re.compile(r"\b(telefon\w*|rufnummer|nummer|anruf\w*|phone|call|hotline)\b", re.I),
+    "phone": re.compile(r"\b(telefon\w*|rufnummer|nummer|anruf\w*|anzurufen|phone|call|hotline)\b", re.I),
     "email": re.compile(r"\b(e-?mail\w*|mailadresse|schreiben)\b", re.I),
-    "link": re.compile(r"\b(link|url|webseite|website|internetseite|homepage|online|internet|sehen|anschauen|finden|watch|see)\b", re.I),
+    "link": re.compile(r"\b(link|url|webseite|website|internetseite|internetadresse|webadresse|homepage|online|internet|sehen|ansehen|anschauen|finden|watch|see|instagram\w*|youtube\w*)\b", re.I),
     "amount": re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many)|summe|betrag|höhe|wie\s+hoch|anzahl|kosten|euro|geld)\b", re.I),
     "date": re.compile(r"\b(wann|seit\s+wann|datum|jahr|tag|when|date|year|day)\b", re.I),
     "person": re.compile(r"\b(wer|wem|wen|who|whom|person|minister\w*|staatssekretär\w*|landrat|beauftragte\w*|agentur|firma|unternehmen)\b", re.I),
@@ -58,6 +58,15 @@ _HAS: dict[str, re.Pattern] = {
     "person": re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Landrat|Landrätin|Beauftragte\w*|\w*[Aa]gentur\w*|\w*[Mm]inisterium|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+(?=[,.:;\s]))"),
     "place": re.compile(r"\b(aus|in|im|nach|auf)\s+[A-ZÄÖÜ][\w-]+|https?://"),
 }
+# Narrow kinds: a question naming one of these wants exactly that ("Unter welcher Nummer kann man
+# beim Ministerium anrufen?" wants a phone number, not a person), so the other kinds are dropped.
+_NARROW: dict[str, re.Pattern] = {
+    "phone": re.compile(r"\b(telefon\w*|rufnummer|nummer|anruf\w*|anzurufen|phone\w*|hotline)\b", re.I),
+    "email": re.compile(r"\b(e-?mail\w*|mailadresse)\b", re.I),
+    "link": re.compile(r"\b(link|url|webseite|website|internetseite|internetadresse|webadresse|homepage|instagram\w*|youtube\w*)\b", re.I),
+}
+# A contact entry: a line holding a phone number, an e-mail address or a link.
+_CONTACT = re.compile(r"\+?\d[\d /-]{5,}\d|@|\[at\]|https?://|www\.", re.I)
 _TERMINAL = re.compile(r"[.!?…][“”\"»«)]?\s*$")
 # A sentence starting with one of these leans on the sentence before it.
 _ANAPHORA = {
@@ -75,7 +84,31 @@ def detect_language(text: str) -> str:
 
 
 def question_types(text: str) -> list[str]:
+    """The kinds of answer the question asks for; a narrow kind (phone, e-mail, link) alone."""
+    narrow = [name for name, pat in _NARROW.items() if pat.search(text)]
+    if narrow:
+        return narrow
     return [name for name, pat in QTYPES.items() if pat.search(text)]
+
+
+def header_context(text: str, sentences: Sequence[tuple[int, int]], i: int, lines: int = 2) -> list[int]:
+    """Indices of the heading lines a contact entry stands under.
+
+    In a contact block ("Pressekontakt / Ministerium … / Telefon: … / E-Mail: …") the entry line
+    holds the number and its headings say whose number it is. Walk back over the entries of the
+    same block, then take up to ``lines`` heading lines (no sentence punctuation, no entry).
+    """
+    j = i - 1
+    while j >= 0 and _CONTACT.search(text[sentences[j][0] : sentences[j][1]]):
+        j -= 1
+    out: list[int] = []
+    while j >= 0 and len(out) < lines:
+        line = text[sentences[j][0] : sentences[j][1]]
+        if _CONTACT.search(line) or _TERMINAL.search(line):
+            break
+        out.append(j)
+        j -= 1
+    return out
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -90,6 +123,7 @@ class Candidate:
     coverage: float
     score: float
     typed: bool = False  # holds the kind of answer the question asks for
+    narrow: bool = False  # ... and that kind is a phone number, an e-mail address or a link
 
     @property
     def text(self) -> str:
@@ -117,6 +151,9 @@ class Weights:
     typed_ratio: float = 0.5  # a sentence holding the asked-for kind of answer joins at this ratio
     second_ratio: float = 0.65  # a second sentence joins when it scores this close to the best
     passages: int = 4  # how many top passages offer sentences
+    # Confidence bonus when the question wants a phone number, e-mail address or link and the best
+    # sentence holds one: such questions share few words with the entry that answers them.
+    narrow_conf: float = 0.15
 
 
 class Answerer:
@@ -177,6 +214,7 @@ class Answerer:
         """Every sentence of the top passages with its score, best first."""
         terms = self._question_terms(question, history, bm25)
         qtypes = question_types(question)
+        narrow = bool(qtypes) and all(q in _NARROW for q in qtypes)
 
         top = list(passages[: self.w.passages])
         cands: list[Candidate] = []
@@ -190,11 +228,15 @@ class Answerer:
                 win = self._coverage(terms, around)
                 has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False
                 cov = self._coverage(terms, sent_terms[i])
+                if has and narrow and _CONTACT.search(text[a:b]):
+                    # a contact entry is about whatever its headings name
+                    heads = header_context(text, p.chunk.sentences, i)
+                    cov = self._coverage(terms, sent_terms[i].union(*(sent_terms[j] for j in heads)))
                 score = cov + self.w.window * win + self.w.qtype * has + self.w.prior / p.fused_rank
                 if not has and not _TERMINAL.search(text[a:b]):
                     # headlines repeat the names a question mentions but rarely answer it
                     score -= self.w.heading
-                cands.append(Candidate(p, i, a, b, cov, score, has))
+                cands.append(Candidate(p, i, a, b, cov, score, has, has and narrow))
         if lang == "en" and self.embedder is not None and cands:
             self._rescore_dense(question, cands, qvec)
         cands.sort(key=lambda c: -c.score)
@@ -240,9 +282,10 @@ class Answerer:
             if anchor is None or top_dense is None:
                 return best.coverage
             return self.settings.abstain_threshold + self.w.dense * (top_dense - anchor + self.w.en_margin)
+        bonus = self.w.narrow_conf if best.narrow else 0.0
         if anchor is None or top_dense is None:
-            return best.coverage
-        return best.coverage + self.w.dense * (top_dense - anchor)
+            return best.coverage + bonus
+        return best.coverage + bonus + self.w.dense * (top_dense - anchor)
 
     def select(self, cands: list[Candidate]) -> list[Candidate]:
         """The best sentence, the one before it when it starts with a pronoun, and a close runner-up."""
@@ -267,6 +310,8 @@ class Answerer:
                 break
             if c.key in {x.key for x in chosen} or c.text == best.text:
                 continue
+            if best.narrow and c.narrow and c.coverage < best.coverage:
+                continue  # a second, less fitting phone number or address would only confuse
             chosen.append(c)
         # reading order: passages by first appearance, sentences in document order
         order = {}

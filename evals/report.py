@@ -20,6 +20,7 @@ MAIN_METRICS: list[tuple[str, str]] = [
     ("answer_correctness", "Antwort korrekt"),
     ("citation_precision", "Zitat-Präzision"),
     ("citation_recall", "Zitat-Recall"),
+    ("citation_doc_recall", "Zitat aus Gold-Dokument"),
     ("retrieval.recall@1", "Retrieval recall@1"),
     ("retrieval.recall@5", "Retrieval recall@5"),
     ("retrieval.mrr@10", "Retrieval MRR@10"),
@@ -75,6 +76,7 @@ def render_markdown(report: Report, regressions: Sequence[Regression] | None = N
         "|---|---|",
         f"| Antwort korrekt (`answer_correctness`) | {_f(m['answer_correctness'])} |",
         f"| Zitat-Präzision / -Recall | {_f(m['citation_precision'])} / {_f(m['citation_recall'])} |",
+        f"| Zitat aus dem Gold-Dokument (`citation_doc_recall`) | {_f(m.get('citation_doc_recall'))} |",
         f"| Retrieval recall@1 / @5 / MRR@10 (Abschnitt mit Beleg) | "
         f"{_f(r['recall@1'])} / {_f(r['recall@5'])} / {_f(r['mrr@10'])} |",
         f"| Retrieval recall@1 / @5 / MRR@10 (Dokument) | "

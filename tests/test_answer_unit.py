@@ -1,5 +1,5 @@
 """Fusion, answer composition and abstention on hand-made passages (no model, no store)."""
-from assistant.answer import Answerer, detect_language, question_types
+from assistant.answer import Answerer, detect_language, header_context, question_types
 from assistant.lexical import BM25Index
 from assistant.records import Chunk, DocMeta, Passage
 from assistant.retrieve import rrf
@@ -84,3 +84,32 @@ def test_language_and_question_types():
     assert "amount" in question_types("Wie viele Mitglieder hat die Initiative?")
     assert "date" in question_types("Wann wurde unterzeichnet?")
     assert "phone" in question_types("Welche Telefonnummer hat das Bürgertelefon?")
+    # a narrow kind alone: "beim Ministerium anrufen" wants a number, not a person
+    assert question_types("Unter welcher Nummer kann man beim Ministerium anrufen?") == ["phone"]
+    assert question_types("Unter welcher Internetadresse sieht man die Videos?") == ["link"]
+
+
+CONTACTS = (
+    "Das Amt berät Zugewanderte zu Ausbildung und Beruf.\n\n"
+    "Pressekontakt\n\nAmt für Integration\n\nTelefon: 0301 111-111\nE-Mail: presse [at] amt.example\n\n"
+    "Bürgerservice\n\nAmt für Integration\n\nTelefon: 0301 222-222\nE-Mail: service [at] amt.example"
+)
+
+
+def test_contact_entry_is_chosen_by_its_headings():
+    passages = make_passages([("kontakt", CONTACTS), ("park", OTHER)])
+    press = answer("Welche Telefonnummer hat der Pressekontakt?", passages)
+    assert not press.abstained and "0301 111-111" in press.answer and "222-222" not in press.answer
+    service = answer("An welche E-Mail-Adresse wende ich mich beim Bürgerservice?", passages)
+    assert not service.abstained and "service [at] amt.example" in service.answer
+    assert "presse [at]" not in service.answer
+
+
+def test_contact_heading_context_stops_at_the_previous_block():
+    spans = split_sentences(CONTACTS)
+    lines = [CONTACTS[a:b] for a, b in spans]
+    i = lines.index("Telefon: 0301 222-222")
+    heads = [lines[j] for j in header_context(CONTACTS, spans, i)]
+    assert heads == ["Amt für Integration", "Bürgerservice"]  # not the press block's e-mail line
+    j = lines.index("E-Mail: service [at] amt.example")
+    assert [lines[k] for k in header_context(CONTACTS, spans, j)] == ["Amt für Integration", "Bürgerservice"]

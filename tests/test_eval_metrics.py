@@ -168,6 +168,16 @@ def test_citation_from_other_doc_is_off_evidence():
     assert row.correct and not row.citation_ok
 
 
+def test_citation_doc_recall_counts_any_citation_from_the_gold_document():
+    it = item()
+    # from the gold document but not on the evidence: counts for doc recall, not for citation recall
+    in_doc = score(it, answer("x [1]", citations=[citation("nichts davon")], passages=[GOLD]))
+    other = score(it, answer(f"{EVIDENCE} [1]", citations=[citation(EVIDENCE, doc_id=OTHER)], passages=[GOLD]))
+    m = summarize([in_doc, other])
+    assert m["citation_doc_recall"] == 0.5
+    assert m["citation_recall"] == 0.0
+
+
 def test_english_items_also_count_in_english_group():
     assert item(lang="en", category="follow-up").groups == ["follow-up", "english"]
     assert item(lang="en", category="english").groups == ["english"]
