@@ -15,7 +15,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from .errors import DataDirError, StoreUnavailable
+from .errors import AssistantError, DataDirError, StoreUnavailable
 from .settings import Settings, offline_env
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 CORPUS_KEY = "__corpus__"
+INGEST_KEY = "__ingest__"  # present while an ingest runs; left behind by one that died
 
 _UNAVAILABLE_DE = (
     "Die Wissensdatenbank ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einigen "
@@ -41,6 +42,48 @@ def unavailable(exc: BaseException | None = None) -> StoreUnavailable:
 def _is_connection_error(exc: BaseException) -> bool:
     text = f"{exc.__class__.__name__} {exc}".lower()
     return any(w in text for w in ("connect", "connection", "timeout", "timed out", "unreachable", "refused", "could not"))
+
+
+_DISK_FULL_WORDS = ("disk is full", "no space left", "database or disk is full", "quota exceeded")
+_READ_ONLY_WORDS = ("readonly database", "read-only file system", "read only file system", "permission denied")
+
+
+def _disk_problem(exc: BaseException) -> str | None:
+    """'full' / 'read-only' when ``exc`` (from sqlite, Chroma's Rust core or the OS) says so."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "full"
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "read-only"
+    text = str(exc).lower()
+    if any(w in text for w in _DISK_FULL_WORDS):
+        return "full"
+    if any(w in text for w in _READ_ONLY_WORDS):
+        return "read-only"
+    return None
+
+
+def data_dir_error(path, problem: str, exc: BaseException | None = None) -> DataDirError:
+    """The one-line error naming the data directory (and what to do about it)."""
+    detail = f" ({getattr(exc, 'strerror', None) or exc})" if exc is not None else ""
+    if problem == "full":
+        err = DataDirError(
+            f"Das Datenverzeichnis {path} ist voll{detail}. Schaffen Sie Platz oder setzen Sie "
+            "ASSISTANT_DATA_DIR auf ein anderes Verzeichnis; der bisherige Index bleibt erhalten.",
+            f"The data directory {path} is full{detail}. Free some space or set ASSISTANT_DATA_DIR "
+            "to another directory; the previous index is kept.",
+        )
+    else:
+        err = DataDirError(
+            f"Das Datenverzeichnis {path} ist nicht beschreibbar{detail}. "
+            "Setzen Sie ASSISTANT_DATA_DIR auf ein beschreibbares Verzeichnis.",
+            f"The data directory {path} is not writable{detail}. "
+            "Set ASSISTANT_DATA_DIR to a writable directory.",
+        )
+    if exc is not None:
+        err.__cause__ = exc
+    return err
 
 
 class Store:
@@ -80,13 +123,14 @@ class Store:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise DataDirError(
-                f"Das Datenverzeichnis {path} ist nicht beschreibbar ({exc.strerror or exc}). "
-                "Setzen Sie ASSISTANT_DATA_DIR auf ein beschreibbares Verzeichnis.",
-                f"The data directory {path} is not writable ({exc.strerror or exc}). "
-                "Set ASSISTANT_DATA_DIR to a writable directory.",
-            ) from exc
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            raise data_dir_error(path, _disk_problem(exc) or "read-only", exc) from exc
+        try:
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as exc:
+            problem = _disk_problem(exc)
+            if problem:
+                raise data_dir_error(path, problem, exc) from exc
+            raise
 
     @property
     def client(self) -> ClientAPI:
@@ -107,10 +151,15 @@ class Store:
         except StoreUnavailable:
             self.reset_client()
             raise
+        except AssistantError:  # already explained by a nested call
+            raise
         except Exception as exc:
-            if self.settings.chroma_url and _is_connection_error(exc):
-                self.reset_client()
-                raise unavailable(exc) from exc
+            if self.settings.chroma_url:
+                if _is_connection_error(exc):
+                    self.reset_client()
+                    raise unavailable(exc) from exc
+            elif problem := _disk_problem(exc):
+                raise data_dir_error(self.settings.chroma_dir, problem, exc) from exc
             raise
 
     # -- collections --------------------------------------------------------------------------
@@ -143,11 +192,22 @@ class Store:
         )
         return version
 
+    def begin_ingest(self) -> bool:
+        """Mark an ingest as running. True when an earlier ingest died before finishing."""
+        got = self.call(lambda: self.docs().get(ids=[INGEST_KEY], include=[]))
+        self.call(
+            lambda: self.docs().upsert(ids=[INGEST_KEY], embeddings=[[1.0]], metadatas=[{"started": time.time()}])
+        )
+        return bool(got["ids"])
+
+    def end_ingest(self) -> None:
+        self.call(lambda: self.docs().delete(ids=[INGEST_KEY]))
+
     def documents(self) -> list[dict[str, Any]]:
         """The document registry: one dict per ingested document."""
         got = self.call(lambda: self.docs().get(include=["metadatas"]))
         out = []
         for doc_id, meta in zip(got["ids"], got["metadatas"] or []):
-            if doc_id != CORPUS_KEY and meta:
+            if doc_id not in (CORPUS_KEY, INGEST_KEY) and meta:
                 out.append({"doc_id": doc_id, **meta})
         return sorted(out, key=lambda d: d["doc_id"])
