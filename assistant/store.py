@@ -9,6 +9,7 @@ model) can never be used.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -64,6 +65,26 @@ def _disk_problem(exc: BaseException) -> str | None:
     return None
 
 
+def _space_problem(path, probe_bytes: int = 1 << 20) -> str | None:
+    """Can ``path`` take another MiB right now? Chroma's core sometimes reports a full disk only
+    as "Error in compaction: Failed to apply logs", so after an unexplained store error we ask
+    the file system directly."""
+    probe = path / f".space-probe-{uuid.uuid4().hex}"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"\0" * probe_bytes)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        return _disk_problem(exc)
+    finally:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+    return None
+
+
 def data_dir_error(path, problem: str, exc: BaseException | None = None) -> DataDirError:
     """The one-line error naming the data directory (and what to do about it)."""
     detail = f" ({getattr(exc, 'strerror', None) or exc})" if exc is not None else ""
@@ -84,6 +105,17 @@ def data_dir_error(path, problem: str, exc: BaseException | None = None) -> Data
     if exc is not None:
         err.__cause__ = exc
     return err
+
+
+def _limit_wait(client: Any, seconds: float) -> None:
+    """chromadb's HttpClient waits forever (httpx ``timeout=None``, no setting for it): a server
+    that hangs instead of refusing would hang every chat answer. Its httpx session is private
+    API, hence the defensive lookup; without it the client keeps chromadb's default."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
 
 class Store:
@@ -107,7 +139,7 @@ class Store:
             parsed = urlparse(url if "://" in url else f"http://{url}")
             headers = {"Authorization": f"Bearer {self.settings.chroma_token}"} if self.settings.chroma_token else None
             try:
-                return chromadb.HttpClient(
+                client = chromadb.HttpClient(
                     host=parsed.hostname or "localhost",
                     port=parsed.port or (443 if parsed.scheme == "https" else 8000),
                     ssl=parsed.scheme == "https",
@@ -116,6 +148,8 @@ class Store:
                 )
             except Exception as exc:  # chromadb raises ValueError/ConnectError subtypes on a dead server
                 raise unavailable(exc) from exc
+            _limit_wait(client, self.settings.chroma_timeout)
+            return client
         path = self.settings.chroma_dir
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -160,6 +194,9 @@ class Store:
                     raise unavailable(exc) from exc
             elif problem := _disk_problem(exc):
                 raise data_dir_error(self.settings.chroma_dir, problem, exc) from exc
+            elif problem := _space_problem(self.settings.chroma_dir):
+                # Chroma's own message ("Failed to apply logs") would only confuse: name the cause.
+                raise data_dir_error(self.settings.chroma_dir, problem) from exc
             raise
 
     # -- collections --------------------------------------------------------------------------
