@@ -189,9 +189,9 @@ def test_token_is_sent_with_every_request(tmp_path):
         settings = Settings(
             data_dir=tmp_path, embedder="hash", chroma_url=f"http://127.0.0.1:{httpd.server_port}", chroma_token="s3cret"
         )
-        with pytest.raises(Exception) as info:
+        with pytest.raises(StoreUnavailable):  # the recorder refuses everything with 401
             Store(settings, "hash").corpus_version()
-        assert not isinstance(info.value, StoreUnavailable) or seen
     finally:
         httpd.shutdown()
-    assert seen and all(h == "Bearer s3cret" for h in seen)
+    # our heartbeat and chromadb's own first request both carried the token
+    assert len(seen) >= 2 and all(h == "Bearer s3cret" for h in seen)
