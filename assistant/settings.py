@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # Chroma server mode: empty means the embedded store under data_dir.
     chroma_url: str = ""
     chroma_token: str = ""
+    chroma_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for the Chroma server before 'temporarily unavailable'."
+    )
 
     # Retrieval
     dense_k: int = Field(default=30, ge=1)

@@ -9,13 +9,14 @@ model) can never be used.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from .errors import DataDirError, StoreUnavailable
+from .errors import AssistantError, DataDirError, StoreUnavailable
 from .settings import Settings, offline_env
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 CORPUS_KEY = "__corpus__"
+INGEST_KEY = "__ingest__"  # present while an ingest runs; left behind by one that died
 
 _UNAVAILABLE_DE = (
     "Die Wissensdatenbank ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einigen "
@@ -41,6 +43,88 @@ def unavailable(exc: BaseException | None = None) -> StoreUnavailable:
 def _is_connection_error(exc: BaseException) -> bool:
     text = f"{exc.__class__.__name__} {exc}".lower()
     return any(w in text for w in ("connect", "connection", "timeout", "timed out", "unreachable", "refused", "could not"))
+
+
+_DISK_FULL_WORDS = ("disk is full", "no space left", "database or disk is full", "quota exceeded")
+_READ_ONLY_WORDS = ("readonly database", "read-only file system", "read only file system", "permission denied")
+
+
+def _disk_problem(exc: BaseException) -> str | None:
+    """'full' / 'read-only' when ``exc`` (from sqlite, Chroma's Rust core or the OS) says so."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "full"
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "read-only"
+    text = str(exc).lower()
+    if any(w in text for w in _DISK_FULL_WORDS):
+        return "full"
+    if any(w in text for w in _READ_ONLY_WORDS):
+        return "read-only"
+    return None
+
+
+def _space_problem(path, probe_bytes: int = 1 << 20) -> str | None:
+    """Can ``path`` take another MiB right now? Chroma's core sometimes reports a full disk only
+    as "Error in compaction: Failed to apply logs", so after an unexplained store error we ask
+    the file system directly."""
+    probe = path / f".space-probe-{uuid.uuid4().hex}"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"\0" * probe_bytes)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        return _disk_problem(exc)
+    finally:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+    return None
+
+
+def data_dir_error(path, problem: str, exc: BaseException | None = None) -> DataDirError:
+    """The one-line error naming the data directory (and what to do about it)."""
+    detail = f" ({getattr(exc, 'strerror', None) or exc})" if exc is not None else ""
+    if problem == "full":
+        err = DataDirError(
+            f"Das Datenverzeichnis {path} ist voll{detail}. Schaffen Sie Platz oder setzen Sie "
+            "ASSISTANT_DATA_DIR auf ein anderes Verzeichnis; der bisherige Index bleibt erhalten.",
+            f"The data directory {path} is full{detail}. Free some space or set ASSISTANT_DATA_DIR "
+            "to another directory; the previous index is kept.",
+        )
+    else:
+        err = DataDirError(
+            f"Das Datenverzeichnis {path} ist nicht beschreibbar{detail}. "
+            "Setzen Sie ASSISTANT_DATA_DIR auf ein beschreibbares Verzeichnis.",
+            f"The data directory {path} is not writable{detail}. "
+            "Set ASSISTANT_DATA_DIR to a writable directory.",
+        )
+    if exc is not None:
+        err.__cause__ = exc
+    return err
+
+
+def _heartbeat(base_url: str, headers: dict | None, seconds: float) -> None:
+    import httpx
+
+    try:
+        httpx.get(f"{base_url}/api/v2/heartbeat", headers=headers, timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)))
+    except httpx.HTTPError as exc:
+        raise unavailable(exc) from exc
+
+
+def _limit_wait(client: Any, seconds: float) -> None:
+    """chromadb's HttpClient waits forever (httpx ``timeout=None``, no setting for it): a server
+    that hangs instead of refusing would hang every chat answer. Its httpx session is private
+    API, hence the defensive lookup; without it the client keeps chromadb's default."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
 
 class Store:
@@ -63,16 +147,23 @@ class Store:
         if url:
             parsed = urlparse(url if "://" in url else f"http://{url}")
             headers = {"Authorization": f"Bearer {self.settings.chroma_token}"} if self.settings.chroma_token else None
+            host = parsed.hostname or "localhost"
+            port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+            # chromadb's constructor already talks to the server, without a timeout: a bounded
+            # heartbeat first, so a hanging server cannot hang the constructor.
+            _heartbeat(f"{'https' if parsed.scheme == 'https' else 'http'}://{host}:{port}", headers, self.settings.chroma_timeout)
             try:
-                return chromadb.HttpClient(
-                    host=parsed.hostname or "localhost",
-                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                client = chromadb.HttpClient(
+                    host=host,
+                    port=port,
                     ssl=parsed.scheme == "https",
                     headers=headers,
                     settings=chroma_settings,
                 )
             except Exception as exc:  # chromadb raises ValueError/ConnectError subtypes on a dead server
                 raise unavailable(exc) from exc
+            _limit_wait(client, self.settings.chroma_timeout)
+            return client
         path = self.settings.chroma_dir
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -80,13 +171,14 @@ class Store:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise DataDirError(
-                f"Das Datenverzeichnis {path} ist nicht beschreibbar ({exc.strerror or exc}). "
-                "Setzen Sie ASSISTANT_DATA_DIR auf ein beschreibbares Verzeichnis.",
-                f"The data directory {path} is not writable ({exc.strerror or exc}). "
-                "Set ASSISTANT_DATA_DIR to a writable directory.",
-            ) from exc
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            raise data_dir_error(path, _disk_problem(exc) or "read-only", exc) from exc
+        try:
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as exc:
+            problem = _disk_problem(exc)
+            if problem:
+                raise data_dir_error(path, problem, exc) from exc
+            raise
 
     @property
     def client(self) -> ClientAPI:
@@ -107,10 +199,18 @@ class Store:
         except StoreUnavailable:
             self.reset_client()
             raise
+        except AssistantError:  # already explained by a nested call
+            raise
         except Exception as exc:
-            if self.settings.chroma_url and _is_connection_error(exc):
-                self.reset_client()
-                raise unavailable(exc) from exc
+            if self.settings.chroma_url:
+                if _is_connection_error(exc):
+                    self.reset_client()
+                    raise unavailable(exc) from exc
+            elif problem := _disk_problem(exc):
+                raise data_dir_error(self.settings.chroma_dir, problem, exc) from exc
+            elif problem := _space_problem(self.settings.chroma_dir):
+                # Chroma's own message ("Failed to apply logs") would only confuse: name the cause.
+                raise data_dir_error(self.settings.chroma_dir, problem) from exc
             raise
 
     # -- collections --------------------------------------------------------------------------
@@ -143,11 +243,22 @@ class Store:
         )
         return version
 
+    def begin_ingest(self) -> bool:
+        """Mark an ingest as running. True when an earlier ingest died before finishing."""
+        got = self.call(lambda: self.docs().get(ids=[INGEST_KEY], include=[]))
+        self.call(
+            lambda: self.docs().upsert(ids=[INGEST_KEY], embeddings=[[1.0]], metadatas=[{"started": time.time()}])
+        )
+        return bool(got["ids"])
+
+    def end_ingest(self) -> None:
+        self.call(lambda: self.docs().delete(ids=[INGEST_KEY]))
+
     def documents(self) -> list[dict[str, Any]]:
         """The document registry: one dict per ingested document."""
         got = self.call(lambda: self.docs().get(include=["metadatas"]))
         out = []
         for doc_id, meta in zip(got["ids"], got["metadatas"] or []):
-            if doc_id != CORPUS_KEY and meta:
+            if doc_id not in (CORPUS_KEY, INGEST_KEY) and meta:
                 out.append({"doc_id": doc_id, **meta})
         return sorted(out, key=lambda d: d["doc_id"])

@@ -158,6 +158,11 @@ def _temporary_settings(settings: Settings, prebuilt: Path | None = None) -> Ite
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         data_dir = Path(tmp) / "data"
         if prebuilt is not None:
+            if settings.chroma_url:
+                raise EvalError(
+                    "--squad --use-index kopiert einen eingebetteten Index; mit ASSISTANT_CHROMA_URL "
+                    "(Server-Modus) gibt es keinen lokalen Index zum Kopieren. Ohne --use-index ausführen."
+                )
             if not (Path(prebuilt) / "chroma").is_dir():
                 raise EvalError(f"{prebuilt} enthält keinen Index (kein Ordner 'chroma').")
             shutil.copytree(prebuilt, data_dir)
@@ -200,7 +205,7 @@ def run_seed_eval(
         # The document registry, not is_empty(): that builds the BM25 index, which fails on no chunks.
         if not assistant.documents():
             raise EvalError(
-                f"Der Index in {settings.data_dir} ist leer. Ohne --use-index wird ein temporärer Index aus "
+                f"Der Index in {settings.chroma_url or settings.data_dir} ist leer. Ohne --use-index wird ein temporärer Index aus "
                 f"{settings.seeds_dir} gebaut."
             )
         meta["index"] = str(settings.chroma_url or settings.data_dir)

