@@ -163,7 +163,10 @@ def bench_load(
     from evals.bench_load import run_load
 
     try:
-        level_list = [int(x) for x in levels.split(",") if x.strip()]
+        try:
+            level_list = [int(x) for x in levels.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(f"--levels must be numbers separated by commas, like 1,8,32, not {levels!r}") from None
         code = run_load(
             get_settings(), out, url=url, data_dir=data_dir, levels=level_list, seconds=seconds,
             endpoint=endpoint, think_s=think,

@@ -910,7 +910,7 @@ def launch(
 
     Theme, CSS and JS are launch() arguments since Gradio 6, hence this helper next to build_app.
     """
-    # The Assistant is thread-safe, and a streamed answer spends most of its time in sleeps
+    # The Assistant is thread-safe, and a streamed answer spends much of its time in pauses
     # between pieces, so more requests than cores run at once (see Settings.ui_concurrency).
     app.queue(default_concurrency_limit=concurrency)
     app.launch(
