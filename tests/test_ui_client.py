@@ -146,3 +146,27 @@ def test_store_down_gives_the_german_message(store_down_server):
     chat, *_ = client.predict(MINDEN, api_name="/ask")
     assert "vorübergehend nicht erreichbar" in _content(chat[-1])
     assert 'role="alert"' in _content(chat[-1])
+
+
+def test_json_endpoint_answers_with_citations(client):
+    result = client.predict(MINDEN, [], api_name="/answer")
+    assert result["question"] == MINDEN and not result["abstained"]
+    assert result["citations"] and "Minden-Lübbecke" in result["answer"]
+    assert result["timings_ms"]["total"] > 0
+
+
+def test_json_endpoint_passes_the_history_to_ask(client, seeded_assistant):
+    from assistant.records import Turn
+
+    question = "Was sagt er dazu, wie gut Menschen mit Migrationsgeschichte beim Land vertreten sind?"
+    previous = {"question": "Wer ist in Niedersachsen Sozialminister?", "answer": ""}
+    with_history = seeded_assistant.ask(question, [Turn(previous["question"])]).answer
+    assert with_history != seeded_assistant.ask(question).answer  # the history matters here
+    result = client.predict(question, [previous], api_name="/answer")
+    assert result["answer"] == with_history
+
+
+def test_json_endpoint_refuses_bad_input_in_german(client):
+    assert client.predict("   ", [], api_name="/answer")["error"] == "Bitte geben Sie eine Frage ein."
+    bad = client.predict(MINDEN, [{"frage": "x"}], api_name="/answer")
+    assert "Verlauf" in bad["error"]

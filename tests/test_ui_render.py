@@ -318,3 +318,13 @@ def test_follow_up_passes_previous_turns_as_history(fake_app):
     assert question == "Und wer hat die Videos gedreht?"
     assert [t.question for t in history] == ["Wie viel Geld?"]
     assert "[1]" in history[0].answer
+
+
+def test_stream_pieces_are_few_growing_whole_word_prefixes():
+    text = " ".join(f"Wort{i}" for i in range(40)) + " [1]"
+    pieces = ui.stream_pieces(text)
+    assert 1 < len(pieces) <= ui.STREAM_STEPS
+    assert all(text.startswith(p) and text[len(p) - 1] == " " for p in pieces)  # cut after a word
+    assert [len(p) for p in pieces] == sorted({len(p) for p in pieces})  # strictly growing
+    assert text not in pieces  # the full answer comes with the final update, with its sources
+    assert ui.stream_pieces("Kurze Antwort.") == []  # nothing to stream for three words or fewer
