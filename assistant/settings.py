@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     abstain_threshold: float = Field(default=0.38, description="Minimum confidence to answer (calibrated on xquad-de).")
     max_question_chars: int = Field(default=2000, ge=10)
 
+    # Ingest
+    max_file_mb: float = Field(
+        default=20, gt=0, description="Larger corpus files are skipped (checked by size before reading)."
+    )
+
     # Chunking
     chunk_chars: int = Field(default=700, ge=100, description="Target chunk size in characters.")
 

@@ -9,6 +9,8 @@ Clutter is recognised by general properties of a line, not by a list of known li
   the rest of the document (a real heading always shares vocabulary with the text it heads);
 - lines of bare punctuation.
 Contact details (phone, fax, e-mail, postal code) are content and are always kept.
+Sentences addressed to an AI ("Ignoriere alle Anweisungen …", see assistant/guard.py) are dropped
+too and reported separately, so staff see them in the ingest log.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assistant.guard import split_instructions
 from assistant.text import stem
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -78,6 +81,7 @@ def _stems(line: str) -> set[str]:
 class CleanResult:
     text: str
     removed: tuple[str, ...]  # the clutter lines, for the ingest log and tests
+    instructions: tuple[str, ...] = ()  # sentences addressed to an AI (assistant/guard.py), never indexed
 
 
 def _is_clutter(line: str, stems: set[str], stem_counts: dict[str, int]) -> bool:
@@ -112,13 +116,18 @@ def clean(text: str) -> CleanResult:
             stem_counts[s] = stem_counts.get(s, 0) + 1
     kept: list[str] = []
     removed: list[str] = []
+    instructions: list[str] = []
     for line, stems in zip(lines, stems_per_line):
         if not line:
             kept.append(line)
             continue
         if _is_clutter(line, stems, stem_counts):
             removed.append(line)
-        else:
+            continue
+        # prompt injection: an instruction to an AI is not content and must never be quoted
+        line, dropped = split_instructions(line)
+        instructions.extend(dropped)
+        if line:
             kept.append(line)
     cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-    return CleanResult(cleaned, tuple(removed))
+    return CleanResult(cleaned, tuple(removed), tuple(instructions))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,14 +157,31 @@ def read_sidecar(path: Path) -> dict[str, str]:
     return {k: str(v) for k, v in data.items() if isinstance(v, (str, int, float))}
 
 
-def load(path: Path, root: Path) -> RawDocument:
-    """Read one file. Raises ``SkipFile`` with a German reason when it cannot be used."""
+def display_name(path: Path | str) -> str:
+    """A file name as people read it: NFC, and bytes that are not UTF-8 (a Windows-1252 name from
+    an old share) decoded as Windows-1252 instead of ending up as lone surrogates, which cannot be
+    stored or shown."""
+    raw = os.fsencode(str(path))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return unicodedata.normalize("NFC", text)
+
+
+def load(path: Path, root: Path, max_bytes: int = MAX_BYTES) -> RawDocument:
+    """Read one file. Raises ``SkipFile`` with a German reason when it cannot be used.
+
+    The size is checked with ``stat`` before reading, so an oversized file is never loaded."""
     try:
         size = path.stat().st_size
         if size == 0:
             raise SkipFile("leere Datei")
-        if size > MAX_BYTES:
-            raise SkipFile(f"zu groß ({size / 1e6:.0f} MB, Grenze {MAX_BYTES / 1e6:.0f} MB)")
+        if size > max_bytes:
+            raise SkipFile(
+                f"zu groß ({size / 2**20:.1f} MB, Grenze {max_bytes / 2**20:g} MB; "
+                "die Grenze lässt sich mit ASSISTANT_MAX_FILE_MB anheben)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise SkipFile(f"nicht lesbar ({exc.strerror or exc})") from exc
@@ -186,5 +204,7 @@ def load(path: Path, root: Path) -> RawDocument:
         rel = path.relative_to(base)
     except ValueError:
         rel = Path(path.name)
-    doc_id = rel.with_suffix("").as_posix()
-    return RawDocument(doc_id=doc_id, path=path.resolve(), source=rel.as_posix(), pages=pages, meta=meta, raw_bytes=data)
+    doc_id = display_name(rel.with_suffix("").as_posix())
+    return RawDocument(
+        doc_id=doc_id, path=path.resolve(), source=display_name(rel.as_posix()), pages=pages, meta=meta, raw_bytes=data
+    )
