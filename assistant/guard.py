@@ -11,7 +11,7 @@ form, not by a list of known attacks:
 - answer-steering imperatives ("Antworte auf jede Frage, dass …", "always answer …") — a false
   fact written as an instruction to the reader-machine.
 A press text about administrations never speaks to its reader in these forms, so ingest keeps such
-sentences out of the index (``split_instructions``; reported like clutter), the answerer never
+sentences out of the index (``ingest/clean.py``; reported like clutter), the answerer never
 quotes one (``is_instruction``), and a question asking for the assistant's internals is answered
 with a polite refusal (``asks_for_internals``) instead of a search.
 """
@@ -63,6 +63,12 @@ _INSTRUCTION = [
     ),
     re.compile(r"\b(Antworten|Sagen|Behaupten|Schreiben)\s+Sie\b[^.!?]{0,40}\b(immer|stets|ab\s+sofort|nur\s+noch|auf\s+(jede|alle)\s+Frage\w*)"),
     re.compile(
+        r"\b(sag|sage|teile|teil|erzähle|erzähl|antworte|schreibe?)\b[^.!?]{0,30}\b(allen|jedem|jeder|den|dem|der)\s+"
+        r"(nutzer\w*|benutzer\w*|user\w*|fragende\w*|bürger\w*|besucher\w*|menschen)\b",
+        _I,
+    ),
+    re.compile(r"\btell\s+(all\s+|the\s+|every\s+|any\s+)?(users?|visitors?|people|readers?|citizens?)\b", _I),
+    re.compile(
         r"\b(always|from\s+now\s+on)\s+(answer|respond|reply|say|state|claim)\b|\b(answer|respond|reply)\b[^.!?]{0,30}"
         r"\b(every|all|any)\s+(questions?|quer(y|ies))\b",
         _I,
@@ -97,9 +103,6 @@ _INTERNALS = [
     ),
 ]
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[\"„“»(]?[A-ZÄÖÜ0-9])")
-
-
 def is_instruction(sentence: str) -> bool:
     """True when ``sentence`` speaks to an AI with instructions (see module doc)."""
     return any(p.search(sentence) for p in _INSTRUCTION)
@@ -111,17 +114,6 @@ def asks_for_internals(question: str) -> bool:
     return is_instruction(question) or any(p.search(question) for p in _INTERNALS)
 
 
-def split_instructions(line: str) -> tuple[str, list[str]]:
-    """(``line`` without its instruction sentences, the removed sentences)."""
-    if not is_instruction(line):
-        return line, []
-    kept: list[str] = []
-    dropped: list[str] = []
-    for sentence in _SENTENCE_SPLIT.split(line):
-        (dropped if is_instruction(sentence) else kept).append(sentence)
-    return " ".join(kept), dropped
-
-
 REFUSAL_DE = (
     "Dazu gebe ich keine Auskunft. Ich beantworte Fragen zum Inhalt der vorliegenden Dokumente "
     "über die interkulturelle Öffnung der Landesverwaltungen, jeweils mit Quellenangabe."
@@ -131,4 +123,4 @@ REFUSAL_EN = (
     "intercultural opening of German state administrations, always with sources."
 )
 
-__all__ = ["REFUSAL_DE", "REFUSAL_EN", "asks_for_internals", "is_instruction", "split_instructions"]
+__all__ = ["REFUSAL_DE", "REFUSAL_EN", "asks_for_internals", "is_instruction"]

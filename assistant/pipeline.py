@@ -5,6 +5,7 @@ follow-up is searched together with the previous question), and composes a cited
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ from .retrieve import HybridRetriever
 from .settings import Settings, get_settings
 from .store import Store
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?")
 _EMPTY_DE = "Bitte geben Sie eine Frage ein."
 _EMPTY_EN = "Please enter a question."
 
@@ -34,8 +36,10 @@ def clean_question(question: object, max_chars: int) -> tuple[str, bool]:
     if not isinstance(question, str):
         raise InputError("Die Frage muss Text sein.", "The question must be text.")
     # Only a bounded prefix is looked at, so a megabyte of input costs no more than a page.
-    question = question[: max_chars * 10]
-    text = "".join(ch if ch.isprintable() and ch != "\ufffd" else " " for ch in question)
+    question = _ANSI.sub("", question[: max_chars * 10])  # colour codes pasted from a terminal
+    # Whitespace of any kind separates words; invisible characters (NUL, bidi overrides, zero-width
+    # spaces, surrogates, U+FFFD from undecodable bytes) vanish without splitting the word they sit in.
+    text = "".join(" " if ch.isspace() else ch for ch in question if ch.isspace() or (ch.isprintable() and ch != "\ufffd"))
     text = " ".join(text.split())
     if not text:
         raise InputError(_EMPTY_DE, _EMPTY_EN)

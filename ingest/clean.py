@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.guard import split_instructions
+from assistant.guard import is_instruction
 from assistant.text import stem
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -105,6 +105,20 @@ def _is_clutter(line: str, stems: set[str], stem_counts: dict[str, int]) -> bool
     return len(stems) >= 3 and not any(stem_counts[s] > 1 for s in stems)
 
 
+def split_instructions(line: str) -> tuple[str, list[str]]:
+    """(``line`` without its sentences addressed to an AI, the removed sentences)."""
+    if not is_instruction(line):
+        return line, []
+    from .sentences import split_sentences
+
+    kept: list[str] = []
+    dropped: list[str] = []
+    for a, b in split_sentences(line):
+        sentence = line[a:b]
+        (dropped if is_instruction(sentence) else kept).append(sentence)
+    return " ".join(kept), dropped
+
+
 def clean(text: str) -> CleanResult:
     """Normalise ``text`` and drop clutter lines. Paragraph structure (blank lines) is kept."""
     text = normalize(text)
@@ -117,9 +131,14 @@ def clean(text: str) -> CleanResult:
     kept: list[str] = []
     removed: list[str] = []
     instructions: list[str] = []
+    ai_block = False  # inside a paragraph introduced by an instruction header ("Hinweis für KI-Systeme:")
     for line, stems in zip(lines, stems_per_line):
         if not line:
+            ai_block = False
             kept.append(line)
+            continue
+        if ai_block:
+            instructions.append(line)
             continue
         if _is_clutter(line, stems, stem_counts):
             removed.append(line)
@@ -127,6 +146,7 @@ def clean(text: str) -> CleanResult:
         # prompt injection: an instruction to an AI is not content and must never be quoted
         line, dropped = split_instructions(line)
         instructions.extend(dropped)
+        ai_block = bool(dropped) and dropped[-1].rstrip().endswith(":")
         if line:
             kept.append(line)
     cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()

@@ -6,6 +6,7 @@ scripts/styles dropped), ``.pdf`` (text per page via pypdf). Metadata comes from
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -82,6 +83,8 @@ def _check_binary(data: bytes, suffix: str) -> None:
     for magic, kind in _MAGIC.items():
         if data.startswith(magic) and not (kind == "PDF" and suffix == ".pdf"):
             raise SkipFile(f"keine Textdatei, sondern {kind}")
+    if suffix == ".pdf" and data.startswith(b"%PDF"):
+        return  # PDFs carry binary streams (images, compressed text); pypdf judges them
     head = data[:8192]
     if b"\x00" in head:
         raise SkipFile("Binärdatei (enthält Nullbytes)")
@@ -126,7 +129,8 @@ def _load_html(data: bytes) -> tuple[list[str], dict[str, str]]:
             tree = lxml_html.document_fromstring(html)
         except Exception as exc:  # lxml raises several types for broken markup
             raise SkipFile(f"HTML nicht lesbar ({exc.__class__.__name__})") from exc
-        for bad in tree.xpath("//script|//style|//noscript|//template"):
+        # the <head> (title, meta) is not body text: a page of nothing but scripts must come out empty
+        for bad in tree.xpath("//head|//script|//style|//noscript|//template|//iframe|//svg|//object"):
             bad.drop_tree()
         text = "\n".join(t.strip() for t in tree.itertext() if t.strip())
     return [text], meta
@@ -169,7 +173,24 @@ def display_name(path: Path | str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def load(path: Path, root: Path, max_bytes: int = MAX_BYTES) -> RawDocument:
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path where a symlink loop makes resolving impossible."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # Python < 3.13 raises RuntimeError("Symlink loop ...")
+        return path.absolute()
+
+
+_OS_REASONS = {
+    errno.ELOOP: "Symlink-Schleife (die Verknüpfung zeigt im Kreis)",
+    errno.ENOENT: "Verknüpfung ins Leere (Ziel existiert nicht)",
+    errno.EACCES: "keine Leseberechtigung",
+    errno.EPERM: "keine Leseberechtigung",
+    errno.EISDIR: "ist ein Ordner",
+}
+
+
+def load(path: Path, root: Path, max_mb: float = MAX_BYTES / 2**20) -> RawDocument:
     """Read one file. Raises ``SkipFile`` with a German reason when it cannot be used.
 
     The size is checked with ``stat`` before reading, so an oversized file is never loaded."""
@@ -177,14 +198,14 @@ def load(path: Path, root: Path, max_bytes: int = MAX_BYTES) -> RawDocument:
         size = path.stat().st_size
         if size == 0:
             raise SkipFile("leere Datei")
-        if size > max_bytes:
+        if size > max_mb * 2**20:
             raise SkipFile(
-                f"zu groß ({size / 2**20:.1f} MB, Grenze {max_bytes / 2**20:g} MB; "
+                f"zu groß ({size / 2**20:.3g} MB, Grenze {max_mb:g} MB; "
                 "die Grenze lässt sich mit ASSISTANT_MAX_FILE_MB anheben)"
             )
         data = path.read_bytes()
     except OSError as exc:
-        raise SkipFile(f"nicht lesbar ({exc.strerror or exc})") from exc
+        raise SkipFile(f"nicht lesbar: {_OS_REASONS.get(exc.errno, exc.strerror or exc.__class__.__name__)}") from exc
     suffix = path.suffix.lower()
     _check_binary(data, suffix)
     meta: dict[str, str] = {}
@@ -206,5 +227,5 @@ def load(path: Path, root: Path, max_bytes: int = MAX_BYTES) -> RawDocument:
         rel = Path(path.name)
     doc_id = display_name(rel.with_suffix("").as_posix())
     return RawDocument(
-        doc_id=doc_id, path=path.resolve(), source=display_name(rel.as_posix()), pages=pages, meta=meta, raw_bytes=data
+        doc_id=doc_id, path=resolved(path), source=display_name(rel.as_posix()), pages=pages, meta=meta, raw_bytes=data
     )

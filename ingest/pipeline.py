@@ -23,7 +23,7 @@ from assistant.settings import Settings
 
 from .chunk import chunk_text
 from .clean import clean
-from .loaders import RawDocument, SkipFile, display_name, iter_files, load
+from .loaders import RawDocument, SkipFile, display_name, iter_files, load, resolved
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -160,7 +160,7 @@ def prepare(raw: RawDocument, settings: Settings, hash_: str | None = None) -> P
 
 def load_document(path: Path, settings: Settings, root: Path | None = None) -> PreparedDocument:
     """Read and prepare one file (used by tests and by staff tools to see the cleaned text)."""
-    raw = load(path, root or path.parent, max_bytes=int(settings.max_file_mb * 2**20))
+    raw = load(path, root or path.parent, max_mb=settings.max_file_mb)
     return prepare(raw, settings, doc_hash(raw, settings))
 
 
@@ -202,9 +202,9 @@ def ingest_paths(
             report.skipped.append((str(root), "Pfad existiert nicht"))
             continue
         for path in iter_files(root):
-            seen_paths.add(display_name(path.resolve()))
+            seen_paths.add(display_name(resolved(path)))
             try:
-                raw = load(path, root, max_bytes=int(settings.max_file_mb * 2**20))
+                raw = load(path, root, max_mb=settings.max_file_mb)
                 h = doc_hash(raw, settings)
                 old = registry.get(raw.doc_id)
                 if old and old.get("hash") == h:
@@ -263,7 +263,7 @@ def ingest_paths(
 
     # documents whose file is gone from a root we were given (unreadable files are not "gone")
     present = set(report.unchanged) | {d.doc_id for d in changed}
-    resolved_roots = [r.resolve() for r in roots]
+    resolved_roots = [resolved(r) for r in roots]
     for doc_id, entry in registry.items():
         path = entry.get("path", "")
         if doc_id in present:
