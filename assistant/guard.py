@@ -56,6 +56,7 @@ _INSTRUCTION = [
         _I,
     ),
     # answer-steering imperatives
+    re.compile(r"\b(antworte|antwortet|antworten\s+Sie|answer|respond|reply)\s+(ohne|nur|immer|stets|without|only|always)\b", _I),
     re.compile(
         r"\b(antworte|beantworte|sag|sage|behaupte|schreibe?|erkläre)\b[^.!?]{0,40}\b(immer|stets|ab\s+sofort|"
         r"nur\s+noch|auf\s+(jede|alle)\s+frage\w*|jede\s+frage)\b",
@@ -103,6 +104,20 @@ _INTERNALS = [
     ),
 ]
 
+# A header that opens a block of instructions: "SYSTEM:", "Hinweis für KI-Assistenten:".
+_HEADER = re.compile(
+    r"^\W*(system|assistant|developer)\s*(prompt)?\s*:|\b(ki|künstliche\w*\s+intelligenz\w*|ki-\w+|sprachmodell\w*|"
+    r"chatbots?|ai|llms?|language\s+models?|assistants?)\s*:",
+    _I,
+)
+
+
+def opens_instructions(sentence: str) -> bool:
+    """True for an instruction header ("SYSTEM: …", "Hinweis für KI-Systeme: …"): what follows it in
+    the same paragraph is addressed to the AI too."""
+    return is_instruction(sentence) and bool(_HEADER.search(sentence))
+
+
 def is_instruction(sentence: str) -> bool:
     """True when ``sentence`` speaks to an AI with instructions (see module doc)."""
     return any(p.search(sentence) for p in _INSTRUCTION)
@@ -123,4 +138,4 @@ REFUSAL_EN = (
     "intercultural opening of German state administrations, always with sources."
 )
 
-__all__ = ["REFUSAL_DE", "REFUSAL_EN", "asks_for_internals", "is_instruction"]
+__all__ = ["REFUSAL_DE", "REFUSAL_EN", "asks_for_internals", "is_instruction", "opens_instructions"]

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.guard import is_instruction
+from assistant.guard import is_instruction, opens_instructions
 from assistant.text import stem
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -105,18 +105,24 @@ def _is_clutter(line: str, stems: set[str], stem_counts: dict[str, int]) -> bool
     return len(stems) >= 3 and not any(stem_counts[s] > 1 for s in stems)
 
 
-def split_instructions(line: str) -> tuple[str, list[str]]:
-    """(``line`` without its sentences addressed to an AI, the removed sentences)."""
+def split_instructions(line: str) -> tuple[str, list[str], bool]:
+    """(``line`` without its sentences addressed to an AI, the removed sentences, whether an
+    instruction header opened a block that goes on in the following lines of the paragraph)."""
     if not is_instruction(line):
-        return line, []
+        return line, [], False
     from .sentences import split_sentences
 
     kept: list[str] = []
     dropped: list[str] = []
+    block = False
     for a, b in split_sentences(line):
         sentence = line[a:b]
-        (dropped if is_instruction(sentence) else kept).append(sentence)
-    return " ".join(kept), dropped
+        if block or is_instruction(sentence):
+            dropped.append(sentence)
+            block = block or opens_instructions(sentence)
+        else:
+            kept.append(sentence)
+    return " ".join(kept), dropped, block
 
 
 def clean(text: str) -> CleanResult:
@@ -144,9 +150,8 @@ def clean(text: str) -> CleanResult:
             removed.append(line)
             continue
         # prompt injection: an instruction to an AI is not content and must never be quoted
-        line, dropped = split_instructions(line)
+        line, dropped, ai_block = split_instructions(line)
         instructions.extend(dropped)
-        ai_block = bool(dropped) and dropped[-1].rstrip().endswith(":")
         if line:
             kept.append(line)
     cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()

@@ -126,6 +126,11 @@ def prepare(raw: RawDocument, settings: Settings, hash_: str | None = None) -> P
         offset += len(result.text)
     text = "\n\n".join(texts)
     if not text.strip():
+        if instructions:
+            raise SkipFile(
+                f"enthält nur Anweisungen an eine KI ({len(instructions)} Sätze, nicht übernommen), "
+                f"z. B. „{instructions[0][:120]}“"
+            )
         raise SkipFile("nach der Bereinigung bleibt kein Text übrig")
     first_line = text.strip().split("\n", 1)[0].strip()
     meta = {
