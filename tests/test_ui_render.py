@@ -318,3 +318,11 @@ def test_follow_up_passes_previous_turns_as_history(fake_app):
     assert question == "Und wer hat die Videos gedreht?"
     assert [t.question for t in history] == ["Wie viel Geld?"]
     assert "[1]" in history[0].answer
+
+
+def test_unexpected_error_on_an_english_question_is_shown_in_english_without_details(fake_app):
+    _fake, client = fake_app
+    chat, *_ = client().predict("What is kaputt here?", api_name="/ask")
+    shown = _last_content(chat)
+    assert "Something went wrong" in shown and "Fehler" not in shown
+    assert "secret" not in shown and "/srv/data" not in shown and "Traceback" not in shown
