@@ -85,13 +85,13 @@ def ask(
 
 def _answer_lines(assistant, stream, as_json: bool) -> None:
     """One question per line of ``stream`` (bytes), the model loaded once. The loop never dies on a
-    bad line: invalid UTF-8 is dropped, and with ``--json`` every line gets one JSON object (an
-    answer or ``{"question", "error"}``) so output lines stay aligned with input lines."""
+    bad line: invalid UTF-8 is dropped, and with ``--json`` every non-empty line gets one JSON object
+    (an answer or ``{"question", "error"}``). Empty lines are skipped, as separators."""
     from .answer import detect_language
 
     for raw in stream:
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        if not as_json and not line.strip():
+        if not line.strip():
             continue
         shown = " ".join(line.replace("\ufffd", " ").split())[:200]
         lang = detect_language(shown)

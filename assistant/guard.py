@@ -130,7 +130,7 @@ def asks_for_internals(question: str) -> bool:
 
 
 REFUSAL_DE = (
-    "Dazu gebe ich keine Auskunft. Ich beantworte Fragen zum Inhalt der vorliegenden Dokumente "
+    "Dazu mache ich keine Angaben: Ich beantworte nur Fragen zum Inhalt der vorliegenden Dokumente "
     "über die interkulturelle Öffnung der Landesverwaltungen, jeweils mit Quellenangabe."
 )
 REFUSAL_EN = (

@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from assistant.guard import REFUSAL_DE, REFUSAL_EN
+
 pytest_plugins = ["ui_fixtures"]
 pytestmark = pytest.mark.integration
 
@@ -115,7 +117,7 @@ def test_invalid_utf8_request_body_is_refused_and_the_server_keeps_answering(ui_
 def test_questions_about_internals_are_refused_without_paths_or_settings(client, ui_server, question):
     chat, _box, notice, staff = _ask(client, question)
     shown = html.unescape(_content(chat[-1]) + staff)
-    assert "keine Auskunft" in shown or "can't help" in shown
+    assert REFUSAL_DE in shown or REFUSAL_EN in shown
     assert 'class="source"' not in _content(chat[-1])  # nothing quoted
     settings = ui_server.settings
     for secret in (str(settings.data_dir), "ASSISTANT_", "/tmp/", "chroma", settings.embedder, "Traceback"):
