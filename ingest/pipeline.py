@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from assistant.store import Store
 
 # Bump when cleaning/splitting changes, so every document is processed again.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"  # 4: instruction sentences filtered, NFC file names
 
 _MONTHS = {
     m: i + 1
