@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .guard import is_instruction
 from .records import Answer, Citation, Passage, Turn
 from .text import content_terms, words
 
@@ -224,6 +225,8 @@ class Answerer:
             for i, (a, b) in enumerate(p.chunk.sentences):
                 if len(sent_terms[i]) < 2 and not any(ch.isdigit() for ch in text[a:b]):
                     continue  # a bare heading ("Kontakt", "Bürgeranfragen") answers nothing by itself
+                if is_instruction(text[a:b]):
+                    continue  # text addressed to an AI (indexed before the ingest filter) is never quoted
                 around = sent_terms[i].union(*(sent_terms[j] for j in (i - 1, i + 1) if 0 <= j < len(sent_terms)))
                 win = self._coverage(terms, around)
                 has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False

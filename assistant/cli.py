@@ -63,12 +63,14 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Antwort als JSON-Objekt")] = False,
 ) -> None:
     """Eine Frage beantworten, mit nummerierten Quellen."""
+    from .answer import detect_language
     from .pipeline import Assistant, clean_question
 
     settings = get_settings()
+    lang = "de"
     if question != "-":
         try:  # validate before loading the model, so a blank question fails at once
-            clean_question(question, settings.max_question_chars)
+            lang = detect_language(clean_question(question, settings.max_question_chars)[0])
         except AssistantError as exc:
             _fail(exc)
     try:
@@ -76,18 +78,44 @@ def ask(
         if question != "-":
             _print_answer(assistant.ask(question), as_json)
             return
-        for line in sys.stdin:  # one question per line, models loaded once
-            if not line.strip():
-                continue
-            try:
-                _print_answer(assistant.ask(line), as_json)
-            except AssistantError as exc:
-                if not as_json:
-                    raise
-                typer.echo(json.dumps({"question": line.strip(), "error": exc.message()}, ensure_ascii=False))
-            sys.stdout.flush()
     except AssistantError as exc:
-        _fail(exc)
+        _fail(exc, lang)
+    _answer_lines(assistant, sys.stdin.buffer, as_json)
+
+
+def _answer_lines(assistant, stream, as_json: bool) -> None:
+    """One question per line of ``stream`` (bytes), the model loaded once. The loop never dies on a
+    bad line: invalid UTF-8 is dropped, and with ``--json`` every non-empty line gets one JSON object
+    (an answer or ``{"question", "error"}``). Empty lines are skipped, as separators."""
+    from .answer import detect_language
+
+    for raw in stream:
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if not line.strip():
+            continue
+        shown = " ".join(line.replace("\ufffd", " ").split())[:200]
+        lang = detect_language(shown)
+        try:
+            _print_answer(assistant.ask(line), as_json)
+        except AssistantError as exc:
+            _print_error(shown, exc.message(lang), lang, as_json)
+        except Exception as exc:  # one broken question must not end a batch; the operator sees the type
+            _print_error(shown, _GENERIC[lang], lang, as_json)
+            typer.echo(f"({exc.__class__.__name__})", err=True)
+        sys.stdout.flush()
+
+
+_GENERIC = {
+    "de": "Bei dieser Frage ist ein Fehler aufgetreten. Bitte später erneut versuchen.",
+    "en": "Something went wrong with this question. Please try again later.",
+}
+
+
+def _print_error(question: str, message: str, lang: str, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"question": question, "error": message}, ensure_ascii=False))
+    else:
+        typer.echo(f"Fehler: {message}" if lang == "de" else f"Error: {message}", err=True)
 
 
 @app.command("eval")

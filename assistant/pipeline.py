@@ -5,17 +5,20 @@ follow-up is searched together with the previous question), and composes a cited
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
-from .answer import Answerer
+from .answer import Answerer, detect_language
 from .embeddings import Embedder, make_embedder
 from .errors import IndexEmpty, InputError
+from .guard import REFUSAL_DE, REFUSAL_EN, asks_for_internals
 from .records import Answer, Turn
 from .retrieve import HybridRetriever
 from .settings import Settings, get_settings
 from .store import Store
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?")
 _EMPTY_DE = "Bitte geben Sie eine Frage ein."
 _EMPTY_EN = "Please enter a question."
 
@@ -23,12 +26,20 @@ _EMPTY_EN = "Please enter a question."
 def clean_question(question: object, max_chars: int) -> tuple[str, bool]:
     """Validate and normalise a question. Returns (question, truncated).
 
-    Control characters are dropped and whitespace collapsed; a question longer than ``max_chars``
-    is cut there (documented: only its beginning is searched). Blank input raises ``InputError``.
+    Control and format characters (``\\x00``, ANSI escapes' ESC, bidi overrides such as U+202E,
+    lone surrogates from undecodable input) are dropped and whitespace collapsed; bytes are read as
+    UTF-8 with invalid sequences dropped. A question longer than ``max_chars`` is cut there
+    (documented: only its beginning is searched). Blank input raises ``InputError``.
     """
+    if isinstance(question, (bytes, bytearray)):
+        question = bytes(question).decode("utf-8", errors="replace")
     if not isinstance(question, str):
         raise InputError("Die Frage muss Text sein.", "The question must be text.")
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
+    # Only a bounded prefix is looked at, so a megabyte of input costs no more than a page.
+    question = _ANSI.sub("", question[: max_chars * 10])  # colour codes pasted from a terminal
+    # Whitespace of any kind separates words; invisible characters (NUL, bidi overrides, zero-width
+    # spaces, surrogates, U+FFFD from undecodable bytes) vanish without splitting the word they sit in.
+    text = "".join(" " if ch.isspace() else ch for ch in question if ch.isspace() or (ch.isprintable() and ch != "\ufffd"))
     text = " ".join(text.split())
     if not text:
         raise InputError(_EMPTY_DE, _EMPTY_EN)
@@ -74,6 +85,17 @@ class Assistant:
         t0 = time.perf_counter()
         question, truncated = clean_question(question, self.settings.max_question_chars)
         history = [h if isinstance(h, Turn) else Turn(*h) for h in history][-3:]
+        if asks_for_internals(question):
+            # Instructions to the assistant or questions about its set-up are not searched: nothing
+            # retrieved, nothing quoted, no configuration or path in the answer.
+            lang = detect_language(question)
+            return Answer(
+                question=question,
+                answer=REFUSAL_EN if lang == "en" else REFUSAL_DE,
+                abstained=True,
+                language=lang,
+                timings_ms={"total": (time.perf_counter() - t0) * 1000},
+            )
         corpus = self.retriever.corpus()
         if not corpus.chunks:
             raise IndexEmpty(

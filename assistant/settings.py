@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # Web app: how many requests Gradio's queue runs at once (the rest wait in the queue).
     ui_concurrency: int = Field(default=16, ge=1, description="Concurrent requests of the web app (measured with `assistant bench load`).")
 
+    # Ingest
+    max_file_mb: float = Field(
+        default=20, gt=0, description="Larger corpus files are skipped (checked by size before reading)."
+    )
+
     # Chunking
     chunk_chars: int = Field(default=700, ge=100, description="Target chunk size in characters.")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from assistant.answer import detect_language
 from assistant.errors import AssistantError, InputError
 from assistant.feedback import FeedbackEntry, FeedbackStore
 from assistant.records import Answer, Citation, Turn
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 GENERIC_ERROR = (
     "Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später noch einmal. "
     "Wenn das Problem bleibt, wenden Sie sich bitte an die Verwaltung."
+)
+GENERIC_ERROR_EN = (
+    "Something went wrong. Please try again later. If the problem persists, please contact the administration."
 )
 EMPTY_INDEX_HINT = (
     "Es sind noch keine Dokumente erfasst, deshalb kann der Assistent noch keine Fragen "
@@ -602,6 +606,8 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
     offline_env(settings.allow_downloads)
     import gradio as gr
 
+    from assistant.pipeline import clean_question
+
     store = FeedbackStore.from_settings(settings)
 
     def load_documents() -> tuple[list[dict[str, Any]], str]:
@@ -629,29 +635,34 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
         return (session, *(changes.get(name, gr.skip()) for name in names))
 
     def respond(question: str, session: ChatSession) -> Iterator[tuple[Any, ...]]:
-        """Ask, then stream the answer word by word; errors become German messages."""
-        question = (question or "").strip()
-        if not question:
-            yield ask_update(session, notice="Bitte geben Sie eine Frage ein.")
+        """Ask, then stream the answer in a few growing pieces; errors become messages in the user's language."""
+        raw = question or ""
+        try:
+            # The chat shows the question as it is searched: without control/bidi characters,
+            # cut at the configured length (ask() adds the note that it was cut).
+            question, _cut = clean_question(raw, settings.max_question_chars)
+        except InputError as exc:
+            yield ask_update(session, notice=exc.message("de"))
             return
+        lang = detect_language(question)
         turn = ChatTurn(question)
         history = session.history()
         session.turns.append(turn)
         yield ask_update(session, chat=chat_messages(session, partial=""), box="", notice="")
         try:
-            answer = assistant.ask(question, history=history)
+            answer = assistant.ask(raw, history=history)
         except InputError as exc:
             # The question goes back into the box to be fixed; it is not a turn of the chat.
             session.turns.pop()
             yield ask_update(
-                session, chat=chat_messages(session), box=question, notice=exc.message("de")
+                session, chat=chat_messages(session), box=question, notice=exc.message(lang)
             )
             return
         except AssistantError as exc:
-            turn.error = exc.message("de")
+            turn.error = exc.message(lang)
         except Exception:
-            log.exception("answering failed for a question of %d characters", len(question))
-            turn.error = GENERIC_ERROR
+            log.exception("answering failed for a question of %d characters", len(raw))
+            turn.error = GENERIC_ERROR_EN if lang == "en" else GENERIC_ERROR
         if turn.error:
             yield ask_update(session, chat=chat_messages(session), box="", notice="")
             return
@@ -683,13 +694,14 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
         except (TypeError, KeyError, AttributeError):
             return {"question": question, "error": "Der Verlauf muss eine Liste von Objekten mit "
                     "„question“ und „answer“ sein."}  # fmt: skip
+        lang = detect_language(question) if isinstance(question, str) else "de"
         try:
             return assistant.ask(question, history=turns).to_json()
         except AssistantError as exc:
-            return {"question": question, "error": exc.message("de")}
+            return {"question": question, "error": exc.message(lang)}
         except Exception:
             log.exception("answering failed for a question of %d characters", len(question or ""))
-            return {"question": question, "error": GENERIC_ERROR}
+            return {"question": question, "error": GENERIC_ERROR_EN if lang == "en" else GENERIC_ERROR}
 
     # gr.api derives the endpoint's schema from the type hints; this module's annotations are
     # strings (``from __future__ import annotations``), so hand it the real types.

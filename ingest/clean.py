@@ -9,6 +9,8 @@ Clutter is recognised by general properties of a line, not by a list of known li
   the rest of the document (a real heading always shares vocabulary with the text it heads);
 - lines of bare punctuation.
 Contact details (phone, fax, e-mail, postal code) are content and are always kept.
+Sentences addressed to an AI ("Ignoriere alle Anweisungen …", see assistant/guard.py) are dropped
+too and reported separately, so staff see them in the ingest log.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assistant.guard import is_instruction, opens_instructions
 from assistant.text import stem
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -78,6 +81,7 @@ def _stems(line: str) -> set[str]:
 class CleanResult:
     text: str
     removed: tuple[str, ...]  # the clutter lines, for the ingest log and tests
+    instructions: tuple[str, ...] = ()  # sentences addressed to an AI (assistant/guard.py), never indexed
 
 
 def _is_clutter(line: str, stems: set[str], stem_counts: dict[str, int]) -> bool:
@@ -101,6 +105,26 @@ def _is_clutter(line: str, stems: set[str], stem_counts: dict[str, int]) -> bool
     return len(stems) >= 3 and not any(stem_counts[s] > 1 for s in stems)
 
 
+def split_instructions(line: str) -> tuple[str, list[str], bool]:
+    """(``line`` without its sentences addressed to an AI, the removed sentences, whether an
+    instruction header opened a block that goes on in the following lines of the paragraph)."""
+    if not is_instruction(line):
+        return line, [], False
+    from .sentences import split_sentences
+
+    kept: list[str] = []
+    dropped: list[str] = []
+    block = False
+    for a, b in split_sentences(line):
+        sentence = line[a:b]
+        if block or is_instruction(sentence):
+            dropped.append(sentence)
+            block = block or opens_instructions(sentence)
+        else:
+            kept.append(sentence)
+    return " ".join(kept), dropped, block
+
+
 def clean(text: str) -> CleanResult:
     """Normalise ``text`` and drop clutter lines. Paragraph structure (blank lines) is kept."""
     text = normalize(text)
@@ -112,13 +136,23 @@ def clean(text: str) -> CleanResult:
             stem_counts[s] = stem_counts.get(s, 0) + 1
     kept: list[str] = []
     removed: list[str] = []
+    instructions: list[str] = []
+    ai_block = False  # inside a paragraph introduced by an instruction header ("Hinweis für KI-Systeme:")
     for line, stems in zip(lines, stems_per_line):
         if not line:
+            ai_block = False
             kept.append(line)
+            continue
+        if ai_block:
+            instructions.append(line)
             continue
         if _is_clutter(line, stems, stem_counts):
             removed.append(line)
-        else:
+            continue
+        # prompt injection: an instruction to an AI is not content and must never be quoted
+        line, dropped, ai_block = split_instructions(line)
+        instructions.extend(dropped)
+        if line:
             kept.append(line)
     cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
-    return CleanResult(cleaned, tuple(removed))
+    return CleanResult(cleaned, tuple(removed), tuple(instructions))

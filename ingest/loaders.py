@@ -6,9 +6,11 @@ scripts/styles dropped), ``.pdf`` (text per page via pypdf). Metadata comes from
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +83,8 @@ def _check_binary(data: bytes, suffix: str) -> None:
     for magic, kind in _MAGIC.items():
         if data.startswith(magic) and not (kind == "PDF" and suffix == ".pdf"):
             raise SkipFile(f"keine Textdatei, sondern {kind}")
+    if suffix == ".pdf" and data.startswith(b"%PDF"):
+        return  # PDFs carry binary streams (images, compressed text); pypdf judges them
     head = data[:8192]
     if b"\x00" in head:
         raise SkipFile("Binärdatei (enthält Nullbytes)")
@@ -125,7 +129,8 @@ def _load_html(data: bytes) -> tuple[list[str], dict[str, str]]:
             tree = lxml_html.document_fromstring(html)
         except Exception as exc:  # lxml raises several types for broken markup
             raise SkipFile(f"HTML nicht lesbar ({exc.__class__.__name__})") from exc
-        for bad in tree.xpath("//script|//style|//noscript|//template"):
+        # the <head> (title, meta) is not body text: a page of nothing but scripts must come out empty
+        for bad in tree.xpath("//head|//script|//style|//noscript|//template|//iframe|//svg|//object"):
             bad.drop_tree()
         text = "\n".join(t.strip() for t in tree.itertext() if t.strip())
     return [text], meta
@@ -156,17 +161,51 @@ def read_sidecar(path: Path) -> dict[str, str]:
     return {k: str(v) for k, v in data.items() if isinstance(v, (str, int, float))}
 
 
-def load(path: Path, root: Path) -> RawDocument:
-    """Read one file. Raises ``SkipFile`` with a German reason when it cannot be used."""
+def display_name(path: Path | str) -> str:
+    """A file name as people read it: NFC, and bytes that are not UTF-8 (a Windows-1252 name from
+    an old share) decoded as Windows-1252 instead of ending up as lone surrogates, which cannot be
+    stored or shown."""
+    raw = os.fsencode(str(path))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return unicodedata.normalize("NFC", text)
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, or the absolute path where a symlink loop makes resolving impossible."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # Python < 3.13 raises RuntimeError("Symlink loop ...")
+        return path.absolute()
+
+
+_OS_REASONS = {
+    errno.ELOOP: "Symlink-Schleife (die Verknüpfung zeigt im Kreis)",
+    errno.ENOENT: "Verknüpfung ins Leere (Ziel existiert nicht)",
+    errno.EACCES: "keine Leseberechtigung",
+    errno.EPERM: "keine Leseberechtigung",
+    errno.EISDIR: "ist ein Ordner",
+}
+
+
+def load(path: Path, root: Path, max_mb: float = MAX_BYTES / 2**20) -> RawDocument:
+    """Read one file. Raises ``SkipFile`` with a German reason when it cannot be used.
+
+    The size is checked with ``stat`` before reading, so an oversized file is never loaded."""
     try:
         size = path.stat().st_size
         if size == 0:
             raise SkipFile("leere Datei")
-        if size > MAX_BYTES:
-            raise SkipFile(f"zu groß ({size / 1e6:.0f} MB, Grenze {MAX_BYTES / 1e6:.0f} MB)")
+        if size > max_mb * 2**20:
+            raise SkipFile(
+                f"zu groß ({size / 2**20:.3g} MB, Grenze {max_mb:g} MB; "
+                "die Grenze lässt sich mit ASSISTANT_MAX_FILE_MB anheben)"
+            )
         data = path.read_bytes()
     except OSError as exc:
-        raise SkipFile(f"nicht lesbar ({exc.strerror or exc})") from exc
+        raise SkipFile(f"nicht lesbar: {_OS_REASONS.get(exc.errno, exc.strerror or exc.__class__.__name__)}") from exc
     suffix = path.suffix.lower()
     _check_binary(data, suffix)
     meta: dict[str, str] = {}
@@ -186,5 +225,7 @@ def load(path: Path, root: Path) -> RawDocument:
         rel = path.relative_to(base)
     except ValueError:
         rel = Path(path.name)
-    doc_id = rel.with_suffix("").as_posix()
-    return RawDocument(doc_id=doc_id, path=path.resolve(), source=rel.as_posix(), pages=pages, meta=meta, raw_bytes=data)
+    doc_id = display_name(rel.with_suffix("").as_posix())
+    return RawDocument(
+        doc_id=doc_id, path=resolved(path), source=display_name(rel.as_posix()), pages=pages, meta=meta, raw_bytes=data
+    )

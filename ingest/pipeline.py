@@ -23,7 +23,7 @@ from assistant.settings import Settings
 
 from .chunk import chunk_text
 from .clean import clean
-from .loaders import RawDocument, SkipFile, iter_files, load
+from .loaders import RawDocument, SkipFile, display_name, iter_files, load, resolved
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from assistant.store import Store
 
 # Bump when cleaning/splitting changes, so every document is processed again.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"  # 4: instruction sentences filtered, NFC file names
 
 _MONTHS = {
     m: i + 1
@@ -72,6 +72,7 @@ class PreparedDocument:
     chunks: list[Document]
     removed_lines: tuple[str, ...] = ()
     path: str = ""
+    instructions: tuple[str, ...] = ()  # sentences addressed to an AI, kept out of the index
 
 
 @dataclass
@@ -81,6 +82,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    instructions: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, sentence) not indexed
     chunks_added: int = 0
     chunks_deleted: int = 0
     chunks_skipped: int = 0
@@ -111,11 +113,12 @@ def prepare(raw: RawDocument, settings: Settings, hash_: str | None = None) -> P
     """Clean, describe and chunk one document. Pure function of the file: no model, no store."""
     from langchain_core.documents import Document
 
-    texts, page_starts, removed = [], [], []
+    texts, page_starts, removed, instructions = [], [], [], []
     offset = 0
     for page in raw.pages:
         result = clean(page)
         removed.extend(result.removed)
+        instructions.extend(result.instructions)
         if texts:
             offset += 2  # the "\n\n" joining pages
         page_starts.append(offset)
@@ -123,6 +126,11 @@ def prepare(raw: RawDocument, settings: Settings, hash_: str | None = None) -> P
         offset += len(result.text)
     text = "\n\n".join(texts)
     if not text.strip():
+        if instructions:
+            raise SkipFile(
+                f"enthält nur Anweisungen an eine KI ({len(instructions)} Sätze, nicht übernommen), "
+                f"z. B. „{instructions[0][:120]}“"
+            )
         raise SkipFile("nach der Bereinigung bleibt kein Text übrig")
     first_line = text.strip().split("\n", 1)[0].strip()
     meta = {
@@ -150,12 +158,14 @@ def prepare(raw: RawDocument, settings: Settings, hash_: str | None = None) -> P
                 },
             )
         )
-    return PreparedDocument(raw.doc_id, hash_ or "", meta, text, chunks, tuple(removed), str(raw.path))
+    return PreparedDocument(
+        raw.doc_id, hash_ or "", meta, text, chunks, tuple(removed), display_name(raw.path), tuple(instructions)
+    )
 
 
 def load_document(path: Path, settings: Settings, root: Path | None = None) -> PreparedDocument:
     """Read and prepare one file (used by tests and by staff tools to see the cleaned text)."""
-    raw = load(path, root or path.parent)
+    raw = load(path, root or path.parent, max_mb=settings.max_file_mb)
     return prepare(raw, settings, doc_hash(raw, settings))
 
 
@@ -242,9 +252,9 @@ def ingest_paths(
             report.skipped.append((str(root), "Pfad existiert nicht"))
             continue
         for path in iter_files(root):
-            seen_paths.add(str(path.resolve()))
+            seen_paths.add(display_name(resolved(path)))
             try:
-                raw = load(path, root)
+                raw = load(path, root, max_mb=settings.max_file_mb)
                 h = doc_hash(raw, settings)
                 old = registry.get(raw.doc_id)
                 if old and old.get("hash") == h:
@@ -252,11 +262,14 @@ def ingest_paths(
                     continue
                 prepared = prepare(raw, settings, h)
             except SkipFile as exc:
-                report.skipped.append((str(path), str(exc)))
-                log(f"übersprungen: {path} – {exc}")
+                report.skipped.append((display_name(path), str(exc)))
+                log(f"übersprungen: {display_name(path)} – {exc}")
                 continue
             (report.updated if old else report.added).append(raw.doc_id)
             changed.append(prepared)
+            for sentence in prepared.instructions:
+                report.instructions.append((raw.doc_id, sentence))
+                log(f"nicht übernommen (Anweisung an eine KI): {raw.doc_id} – „{sentence[:200]}“")
 
     record_manager = ChromaRecordManager(store)
     record_manager.create_schema()
@@ -304,7 +317,7 @@ def ingest_paths(
 
     # documents whose file is gone from a root we were given (unreadable files are not "gone")
     present = set(report.unchanged) | {d.doc_id for d in changed}
-    resolved_roots = [r.resolve() for r in roots]
+    resolved_roots = [resolved(r) for r in roots]
     for doc_id, entry in registry.items():
         path = entry.get("path", "")
         if doc_id in present:

@@ -328,3 +328,11 @@ def test_stream_pieces_are_few_growing_whole_word_prefixes():
     assert [len(p) for p in pieces] == sorted({len(p) for p in pieces})  # strictly growing
     assert text not in pieces  # the full answer comes with the final update, with its sources
     assert ui.stream_pieces("Kurze Antwort.") == []  # nothing to stream for three words or fewer
+
+
+def test_unexpected_error_on_an_english_question_is_shown_in_english_without_details(fake_app):
+    _fake, client = fake_app
+    chat, *_ = client().predict("What is kaputt here?", api_name="/ask")
+    shown = _last_content(chat)
+    assert "Something went wrong" in shown and "Fehler" not in shown
+    assert "secret" not in shown and "/srv/data" not in shown and "Traceback" not in shown
