@@ -148,6 +148,7 @@ def bench_perf(
     cache: Annotated[Path, typer.Option(help="Ordner für die erzeugten Korpora (wird wiederverwendet)")] = Path("bench-out/cache"),
     squad: Annotated[Optional[Path], typer.Option(help="xquad-de-Datei (Standard: ../shared/bench/xquad-de/xquad.de.json)")] = None,
     ingest_docs: Annotated[int, typer.Option(help="xquad-Absätze für die Ingest-Messung", min=1)] = 30,
+    langchain_max: Annotated[int, typer.Option(help="LangChain-Vergleich nur bis zu dieser Korpusgröße")] = 100000,
 ) -> None:
     """Ingest-Durchsatz, Abfrage-Latenz bei 1k/10k/100k Chunks, Kaltstart, LangChain-Vergleich."""
     from evals.bench_perf import run_perf
@@ -158,7 +159,7 @@ def bench_perf(
         typer.echo(f"Fehler: --sizes erwartet Zahlen mit Kommas, z. B. 1000,10000 (nicht {sizes!r}).", err=True)
         raise typer.Exit(2)
     raise typer.Exit(
-        run_perf(get_settings(), out, size_list, queries, tuple(skip or ()), cache, squad, ingest_docs)
+        run_perf(get_settings(), out, size_list, queries, tuple(skip or ()), cache, squad, ingest_docs, langchain_max)
     )
 
 

@@ -22,7 +22,15 @@ import numpy as np
 
 from .bench_corpus import QUERY_PARAGRAPHS, RECIPE, build_corpus, build_pool, filler_sentences
 
-DEFAULT_SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "xquad-de" / "xquad.de.json"
+_XQUAD = Path("shared") / "bench" / "xquad-de" / "xquad.de.json"
+
+
+def default_squad() -> Path:
+    """xquad-de beside the repository (``../shared``), as in the Makefile; else beside the cwd."""
+    for base in (Path(__file__).resolve().parent.parent.parent, Path.cwd().parent):
+        if (base / _XQUAD).exists():
+            return base / _XQUAD
+    return Path("..") / _XQUAD
 SECTIONS = ("ingest", "query", "langchain", "cold")
 
 TARGETS = {
@@ -390,11 +398,12 @@ def run_perf(
     cache: Path | None = None,
     squad_file: Path | None = None,
     ingest_docs: int = 30,
+    langchain_max: int = 100000,
 ) -> int:
     """Run the benchmark sections not in ``skip``; write ``out/bench.json``; print the table."""
     from assistant.embeddings import make_embedder
 
-    squad_file = squad_file or DEFAULT_SQUAD
+    squad_file = squad_file or default_squad()
     if not squad_file.exists():
         _log(f"Fehler: xquad-de nicht gefunden: {squad_file} (--squad DATEI)")
         return 2
@@ -415,9 +424,15 @@ def run_perf(
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     items = query_items(squad_file, queries)
+
+    def save() -> None:  # after every section, so a failure later keeps what was measured
+        result["targets"] = _targets(result)
+        (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+
     if "ingest" not in skip:
         with tempfile.TemporaryDirectory(prefix="bench-ingest-") as work:
             result["ingest"] = bench_ingest(settings, embedder, squad_file, Path(work), ingest_docs)
+        save()
     if {"query", "langchain", "cold"} - set(skip):
         pool = build_pool(cache, squad_file, embedder, settings)
         corpora = {str(n): build_corpus(cache, pool, n, embedder, settings) for n in sizes}
@@ -429,18 +444,22 @@ def run_perf(
                 r = bench_queries(s, embedder, items)
                 (out / f"answers-{size}.json").write_text(json.dumps(r.pop("_answers"), ensure_ascii=False, indent=1), encoding="utf-8")
                 result["query"][size] = r
+                save()
         if "langchain" not in skip:
             result["langchain"] = {}
             for size, s in corpora.items():
+                if int(size) > langchain_max:
+                    continue  # its store is a second copy of the corpus: minutes to write at 100k
                 _log(f"LangChain-Quickstart: {size} Abschnitte …")
                 result["langchain"][size] = bench_langchain(s, embedder, items)
+                save()
         if "cold" not in skip:
             result["cold"] = {}
             for size in (min(corpora, key=int), max(corpora, key=int)):
                 _log(f"Kaltstart: {size} Abschnitte …")
                 result["cold"][size] = {"ask": cold_ask(corpora[size], items[0]["question"]), "serve": cold_serve(corpora[size])}
-    result["targets"] = _targets(result)
-    (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+                save()
+    save()
     print_table(result)
     _log(f"geschrieben: {out / 'bench.json'}")
     return 0
