@@ -20,6 +20,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -115,6 +116,12 @@ def header_context(text: str, sentences: Sequence[tuple[int, int]], i: int, line
 # --- scoring -----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _sentence_terms(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[frozenset[str], ...]:
+    """Content terms of each sentence of a chunk; cached, since top passages recur across questions."""
+    return tuple(frozenset(content_terms(text[a:b])) for a, b in sentences)
+
+
 @dataclass
 class Candidate:
     passage: Passage
@@ -186,22 +193,51 @@ class Answerer:
         return terms
 
     @staticmethod
-    def _match(term: str, sent_terms: set[str]) -> float:
+    def _related(term: str, s: str) -> bool:
+        # German compounds share a head or a stem: "agentur" ~ "marketingagentur",
+        # "telefonnummer" ~ "telefon"
+        short, long_ = (term, s) if len(term) < len(s) else (s, term)
+        return len(short) >= 5 and (long_.startswith(short) or long_.endswith(short))
+
+    @classmethod
+    def _match(cls, term: str, sent_terms: set[str], related: frozenset[str] | None = None) -> float:
+        """1.0 for the term itself, 0.7 for a compound/stem relative, else 0.
+
+        ``related`` (the relatives of ``term`` among all candidate terms, see ``_relatives``) turns
+        the pairwise scan into a set intersection; the result is the same.
+        """
         if term in sent_terms:
             return 1.0
-        for s in sent_terms:
-            # German compounds share a head or a stem: "agentur" ~ "marketingagentur",
-            # "telefonnummer" ~ "telefon"
-            short, long_ = (term, s) if len(term) < len(s) else (s, term)
-            if len(short) >= 5 and (long_.startswith(short) or long_.endswith(short)):
-                return 0.7
-        return 0.0
+        if related is not None:
+            return 0.7 if not related.isdisjoint(sent_terms) else 0.0
+        return 0.7 if any(cls._related(term, s) for s in sent_terms) else 0.0
 
-    def _coverage(self, terms: dict[str, float], sent_terms: set[str]) -> float:
+    @classmethod
+    def _relatives(cls, terms: dict[str, float], vocab: set[str]) -> dict[str, frozenset[str]]:
+        """For each question term, the terms of ``vocab`` it matches as a relative — computed once
+        per question instead of once per sentence and window (the answerer's hot loop)."""
+        out = {}
+        for t in terms:
+            lt = len(t)
+            # _related inlined: this loop runs |terms| x |vocab| times per question
+            found = []
+            for s in vocab:
+                if len(s) > lt:
+                    if lt >= 5 and (s.startswith(t) or s.endswith(t)):
+                        found.append(s)
+                elif len(s) >= 5 and (t.startswith(s) or t.endswith(s)):
+                    found.append(s)
+            out[t] = frozenset(found)
+        return out
+
+    def _coverage(
+        self, terms: dict[str, float], sent_terms: set[str], relatives: dict[str, frozenset[str]] | None = None
+    ) -> float:
         total = sum(terms.values())
         if total <= 0:
             return 0.0
-        return sum(w * self._match(t, sent_terms) for t, w in terms.items()) / total
+        rel = relatives or {}
+        return sum(w * self._match(t, sent_terms, rel.get(t)) for t, w in terms.items()) / total
 
     def candidates(
         self,
@@ -218,23 +254,24 @@ class Answerer:
         narrow = bool(qtypes) and all(q in _NARROW for q in qtypes)
 
         top = list(passages[: self.w.passages])
+        per_passage = [_sentence_terms(p.chunk.text, p.chunk.sentences) for p in top]
+        relatives = self._relatives(terms, set().union(*(t for sts in per_passage for t in sts)))
         cands: list[Candidate] = []
-        for p in top:
+        for p, sent_terms in zip(top, per_passage):
             text = p.chunk.text
-            sent_terms = [set(content_terms(text[a:b])) for a, b in p.chunk.sentences]
             for i, (a, b) in enumerate(p.chunk.sentences):
                 if len(sent_terms[i]) < 2 and not any(ch.isdigit() for ch in text[a:b]):
                     continue  # a bare heading ("Kontakt", "Bürgeranfragen") answers nothing by itself
                 if is_instruction(text[a:b]):
                     continue  # text addressed to an AI (indexed before the ingest filter) is never quoted
                 around = sent_terms[i].union(*(sent_terms[j] for j in (i - 1, i + 1) if 0 <= j < len(sent_terms)))
-                win = self._coverage(terms, around)
+                win = self._coverage(terms, around, relatives)
                 has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False
-                cov = self._coverage(terms, sent_terms[i])
+                cov = self._coverage(terms, sent_terms[i], relatives)
                 if has and narrow and _CONTACT.search(text[a:b]):
                     # a contact entry is about whatever its headings name
                     heads = header_context(text, p.chunk.sentences, i)
-                    cov = self._coverage(terms, sent_terms[i].union(*(sent_terms[j] for j in heads)))
+                    cov = self._coverage(terms, sent_terms[i].union(*(sent_terms[j] for j in heads)), relatives)
                 score = cov + self.w.window * win + self.w.qtype * has + self.w.prior / p.fused_rank
                 if not has and not _TERMINAL.search(text[a:b]):
                     # headlines repeat the names a question mentions but rarely answer it

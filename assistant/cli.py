@@ -170,11 +170,25 @@ def bench_default(ctx: typer.Context) -> None:
 @bench_app.command("perf")
 def bench_perf(
     out: Annotated[Path, typer.Option(help="Ordner für bench.json")] = Path("bench-out/perf"),
+    sizes: Annotated[str, typer.Option(help="Korpusgrößen in Abschnitten, durch Kommas getrennt")] = "1000,10000,100000",
+    queries: Annotated[int, typer.Option(help="Anzahl der xquad-Fragen je Korpusgröße", min=1)] = 100,
+    skip: Annotated[Optional[list[str]], typer.Option(help="Teil auslassen: ingest, query, langchain, cold (mehrfach möglich)")] = None,
+    cache: Annotated[Path, typer.Option(help="Ordner für die erzeugten Korpora (wird wiederverwendet)")] = Path("bench-out/cache"),
+    squad: Annotated[Optional[Path], typer.Option(help="xquad-de-Datei (Standard: ../shared/bench/xquad-de/xquad.de.json)")] = None,
+    ingest_docs: Annotated[int, typer.Option(help="xquad-Absätze für die Ingest-Messung", min=1)] = 30,
+    langchain_max: Annotated[int, typer.Option(help="LangChain-Vergleich nur bis zu dieser Korpusgröße")] = 100000,
 ) -> None:
     """Ingest-Durchsatz, Abfrage-Latenz bei 1k/10k/100k Chunks, Kaltstart, LangChain-Vergleich."""
     from evals.bench_perf import run_perf
 
-    raise typer.Exit(run_perf(get_settings(), out))
+    try:
+        size_list = tuple(int(x) for x in sizes.split(",") if x.strip())
+    except ValueError:
+        typer.echo(f"Fehler: --sizes erwartet Zahlen mit Kommas, z. B. 1000,10000 (nicht {sizes!r}).", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(
+        run_perf(get_settings(), out, size_list, queries, tuple(skip or ()), cache, squad, ingest_docs, langchain_max)
+    )
 
 
 @bench_app.command("load")

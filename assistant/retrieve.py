@@ -6,10 +6,13 @@ only when an ingest changed it, so several app instances on one Chroma server st
 """
 from __future__ import annotations
 
+import os
+import pickle
 import threading
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +24,7 @@ from .store import Store
 
 _CHECK_SECONDS = 2.0
 _PAGE = 5000
+_SNAPSHOT_FORMAT = "v1"  # bump when Chunk/DocMeta change shape, so old pickles are not read
 
 
 def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
@@ -83,9 +87,39 @@ class HybridRetriever:
         self._corpus: Corpus | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._collection: tuple[object, str, object] | None = None  # (client, corpus version, handle)
 
     # -- snapshot -----------------------------------------------------------------------------
-    def _load(self, version: str) -> Corpus:
+    def _snapshot_file(self) -> Path:
+        return self.settings.data_dir / "snapshot" / self.store.name / f"chunks-{_SNAPSHOT_FORMAT}.pkl"
+
+    def _read_snapshot(self, version: str) -> list[Chunk] | None:
+        """The chunk records of ``version`` saved by an earlier start, or None.
+
+        Reading 100,000 records back from Chroma and rebuilding them took most of a start-up at
+        that size; the pickle (written by this code into our own data dir) loads in a fraction.
+        """
+        try:
+            with self._snapshot_file().open("rb") as f:
+                saved = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            return None
+        if not isinstance(saved, dict) or saved.get("version") != version:
+            return None
+        return saved["chunks"]
+
+    def _write_snapshot(self, version: str, chunks: list[Chunk]) -> None:
+        path = self._snapshot_file()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as f:
+                pickle.dump({"version": version, "chunks": chunks}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)  # atomic: a concurrent start reads the old or the new file
+        except OSError:
+            pass  # a read-only data dir only costs the cache, not the answer
+
+    def _fetch_chunks(self) -> list[Chunk]:
         coll = self.store.chunks()
         ids: list[str] = []
         texts: list[str] = []
@@ -101,7 +135,14 @@ class HybridRetriever:
             offset += _PAGE
         # a stable order, so the BM25 rows match whatever order Chroma returned
         order = sorted(range(len(ids)), key=lambda i: (str(metas[i].get("doc_id")), int(metas[i].get("chunk_index", 0)), ids[i]))
-        chunks = [chunk_from_record(ids[i], texts[i], metas[i]) for i in order]
+        return [chunk_from_record(ids[i], texts[i], metas[i]) for i in order]
+
+    def _load(self, version: str) -> Corpus:
+        chunks = self._read_snapshot(version) if version else None
+        if chunks is None:
+            chunks = self._fetch_chunks()
+            if version and chunks:
+                self._write_snapshot(version, chunks)
         if not chunks:
             return Corpus(version, [], BM25Index(None, 0), {})
         cache = self.settings.data_dir / "bm25" / self.store.name / RECIPE
@@ -129,12 +170,21 @@ class HybridRetriever:
             return self._corpus
 
     # -- search -------------------------------------------------------------------------------
+    def _chunks_collection(self, corpus: Corpus):
+        """The chunk collection's handle, looked up once per client and snapshot: the lookup
+        (``get_or_create_collection``) cost as much as the HNSW query itself on every question."""
+        client = self.store.client  # a new client after a server outage, see Store.reset_client
+        cached = self._collection
+        if cached is None or cached[0] is not client or cached[1] != corpus.version:
+            cached = self._collection = (client, corpus.version, self.store.chunks())
+        return cached[2]
+
     def dense(self, query_vec: np.ndarray, k: int, corpus: Corpus) -> list[tuple[str, float]]:
         n = min(k, len(corpus.chunks))
         if n == 0:
             return []
         got = self.store.call(
-            self.store.chunks().query, query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"]
+            self._chunks_collection(corpus).query, query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"]
         )
         return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0]) if i in corpus.by_id]
 

@@ -16,6 +16,7 @@ import html
 import logging
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -953,4 +954,14 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     from assistant.pipeline import Assistant
 
     assistant = Assistant.from_settings(settings)
+    # Load the corpus snapshot (chunks + BM25) while the server starts, not on the first question;
+    # a question arriving earlier waits for the same load (the retriever holds a lock).
+    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     launch(build_app(assistant, settings), host=host, port=port, concurrency=settings.ui_concurrency)
+
+
+def _warm_up(assistant) -> None:
+    try:
+        assistant.is_empty()
+    except AssistantError:
+        pass  # the store is unreachable: the first question reports it in the user's language
