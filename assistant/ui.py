@@ -59,6 +59,9 @@ EXAMPLE_QUESTIONS = (
 # bound the added latency to about STREAM_STEPS * STREAM_DELAY_S.
 STREAM_STEPS = 6
 STREAM_DELAY_S = 0.05
+# When more answers than this are being worked on at once, an answer is sent whole: under load the
+# streamed updates cost the queue more than they give (measured: `assistant bench load`, 32 chats).
+STREAM_MAX_BUSY = 4
 FEEDBACK_ROWS_SHOWN = 200
 PASSAGE_CONTEXT = 220  # characters of the passage shown before and after the cited sentences
 
@@ -635,7 +638,19 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
         names = ("chat", "box", "notice", "target", "staff", "comment", "wrong", "status")
         return (session, *(changes.get(name, gr.skip()) for name in names))
 
+    busy = {"n": 0}
+    busy_lock = threading.Lock()
+
     def respond(question: str, session: ChatSession) -> Iterator[tuple[Any, ...]]:
+        with busy_lock:
+            busy["n"] += 1
+        try:
+            yield from _respond(question, session)
+        finally:
+            with busy_lock:
+                busy["n"] -= 1
+
+    def _respond(question: str, session: ChatSession) -> Iterator[tuple[Any, ...]]:
         """Ask, then stream the answer in a few growing pieces; errors become messages in the user's language."""
         raw = question or ""
         try:
@@ -674,7 +689,8 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
             notice="", target=_feedback_target_text(session), staff=render_staff_answer(answer),
             comment="", wrong=False, status="",
         )  # fmt: skip
-        for piece in stream_pieces(answer.answer):
+        pieces = stream_pieces(answer.answer) if busy["n"] <= STREAM_MAX_BUSY else []
+        for piece in pieces:
             yield ask_update(session, chat=chat_messages(session, partial=piece), **form)
             time.sleep(STREAM_DELAY_S)
         turn.answer = answer
