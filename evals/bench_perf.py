@@ -80,6 +80,10 @@ def bench_ingest(settings, embedder, squad_file: Path, work: Path, n_docs: int) 
     docs = write_corpus(paragraphs[:n_docs], work / "ingest-docs")
     texts = [c.page_content for f in sorted(docs.glob("*.txt")) for c in load_document(f, settings, docs).chunks]
     embedder.embed(["Aufwärmen."], "passage")  # the model is loaded and warm for both runs
+    # Libraries too: importing langchain_chroma + chromadb costs ~4 s once per process (profiled),
+    # which would be charged to a 90-chunk ingest as if it were per-chunk work.
+    import chromadb  # noqa: F401
+    import langchain_chroma  # noqa: F401
     _log(f"Ingest: {len(texts)} Abschnitte, Einbetter allein …")
     t0 = time.perf_counter()
     embedder.embed(texts, "passage")
