@@ -10,6 +10,8 @@ import pytest
 
 from assistant.guard import REFUSAL_DE, REFUSAL_EN
 
+from ui_fixtures import message_content, strip_tags
+
 pytest_plugins = ["ui_fixtures"]
 pytestmark = pytest.mark.integration
 
@@ -29,15 +31,6 @@ def _ask(client, question: str):
     return chat, box, notice, staff
 
 
-def _content(message: dict) -> str:
-    content = message["content"]
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return content
-
-
-def _text(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", html)
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t", "\x00\x1b[31m\x1b[0m\u202e\u200b"], ids=["empty", "blank", "only-control"])
@@ -50,10 +43,10 @@ def test_blank_questions_get_the_german_notice_and_no_turn(client, question):
 def test_control_characters_are_not_shown_and_the_question_is_answered(client):
     chat, _box, notice, _staff = _ask(client, f"\x1b[31m\x00Wann ist der Kreis \u202eMinden-Lübbecke\u200b der Initiative beigetreten?\x1b[0m\x07")
     assert notice == ""
-    question_html = _content(chat[0])
+    question_html = message_content(chat[0])
     assert "Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?" in question_html
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u202e]|\[31m", question_html)
-    assert "[1]" in _text(_content(chat[-1]))
+    assert "[1]" in strip_tags(message_content(chat[-1]))
 
 
 @pytest.mark.parametrize(
@@ -68,8 +61,8 @@ def test_100k_question_is_answered_with_the_note_in_its_language(client, questio
     long = (question + filler * 5000)[:100_000]
     chat, _box, notice, _staff = _ask(client, long)
     assert notice == ""
-    assert len(_text(_content(chat[0]))) <= 2000  # the chat shows the part that was searched
-    assert note in _text(_content(chat[-1]))
+    assert len(strip_tags(message_content(chat[0]))) <= 2000  # the chat shows the part that was searched
+    assert note in strip_tags(message_content(chat[-1]))
 
 
 def _post_ask(ui_server, body: bytes):
@@ -95,9 +88,9 @@ def test_lone_surrogates_from_undecodable_input_are_dropped(ui_server):
     assert "event: error" not in events and "Traceback" not in events
     last = json.loads([line for line in events.splitlines() if line.startswith("data: ")][-1][6:])
     chat = last[1]  # outputs: session, chat, box, notice, ...
-    question_html, answer_html = _content(chat[0]), _content(chat[-1])
+    question_html, answer_html = message_content(chat[0]), message_content(chat[-1])
     assert "Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?" in question_html
-    assert "\udcff" not in question_html and "[1]" in _text(answer_html)
+    assert "\udcff" not in question_html and "[1]" in strip_tags(answer_html)
 
 
 def test_invalid_utf8_request_body_is_refused_and_the_server_keeps_answering(ui_server, client):
@@ -106,7 +99,7 @@ def test_invalid_utf8_request_body_is_refused_and_the_server_keeps_answering(ui_
     assert status in (200, 400, 422)
     assert "Traceback" not in text and "/tmp/" not in text and str(ui_server.settings.data_dir) not in text
     chat, _box, notice, _staff = _ask(client, MINDEN)  # nothing broke
-    assert notice == "" and "[1]" in _text(_content(chat[-1]))
+    assert notice == "" and "[1]" in strip_tags(message_content(chat[-1]))
 
 
 @pytest.mark.parametrize(
@@ -116,9 +109,9 @@ def test_invalid_utf8_request_body_is_refused_and_the_server_keeps_answering(ui_
 )
 def test_questions_about_internals_are_refused_without_paths_or_settings(client, ui_server, question):
     chat, _box, notice, staff = _ask(client, question)
-    shown = html.unescape(_content(chat[-1]) + staff)
+    shown = html.unescape(message_content(chat[-1]) + staff)
     assert REFUSAL_DE in shown or REFUSAL_EN in shown
-    assert 'class="source"' not in _content(chat[-1])  # nothing quoted
+    assert 'class="source"' not in message_content(chat[-1])  # nothing quoted
     settings = ui_server.settings
     for secret in (str(settings.data_dir), "ASSISTANT_", "/tmp/", "chroma", settings.embedder, "Traceback"):
         assert secret not in shown, secret
@@ -129,7 +122,7 @@ def test_store_down_answers_an_english_question_in_english(store_down_server):
 
     client = Client(store_down_server.url, verbose=False)
     chat, *_ = client.predict(MINDEN_EN, api_name="/ask")
-    shown = _content(chat[-1])
+    shown = message_content(chat[-1])
     assert 'role="alert"' in shown
     assert "vorübergehend" not in shown and "temporarily" in shown
     assert store_down_server.settings.chroma_url not in shown  # the server address is not shown

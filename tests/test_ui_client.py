@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from assistant.feedback import FeedbackStore
+
+from ui_fixtures import message_content, strip_tags
 
 pytest_plugins = ["ui_fixtures"]
 pytestmark = pytest.mark.integration
@@ -31,16 +32,6 @@ def _ask(client, question: str) -> tuple[list[dict], str, str, str]:
     return chat, notice, staff, question_box
 
 
-def _content(message: dict) -> str:
-    """A chat message's HTML (gradio_client hands content back as a list of text parts)."""
-    content = message["content"]
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return content
-
-
-def _text(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", html)
 
 
 def test_seed_question_is_answered_with_a_citation(client):
@@ -48,8 +39,8 @@ def test_seed_question_is_answered_with_a_citation(client):
     assert notice == ""
     assert question_box == ""  # the box is cleared for the next question
     assert [m["role"] for m in chat] == ["user", "assistant"]
-    answer_html = _content(chat[-1])
-    assert "[1]" in _text(answer_html)
+    answer_html = message_content(chat[-1])
+    assert "[1]" in strip_tags(answer_html)
     assert 'class="source"' in answer_html and "<mark " in answer_html
     assert "Minden-Lübbecke" in answer_html
     # The staff view lists the retrieved passages with their ranks.
@@ -95,8 +86,8 @@ def test_follow_up_uses_the_previous_turn(client):
     assert len(chat) == 4
     # The history reached ask(): the follow-up was searched together with the previous question.
     assert "Videokampagne" in staff.split("Suchanfrage", 1)[1].split("</dd>", 1)[0]
-    answer_html = _content(chat[-1])
-    assert "[1]" in _text(answer_html)
+    answer_html = message_content(chat[-1])
+    assert "[1]" in strip_tags(answer_html)
 
 
 def test_new_chat_forgets_the_turns(client):
@@ -123,7 +114,7 @@ def test_export_gives_csv_and_eval_jsonl(client, ui_server):
 def test_markup_in_a_question_comes_back_escaped(client):
     payload = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
     chat, *_ = _ask(client, payload)
-    question_html = _content(chat[0])
+    question_html = message_content(chat[0])
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in question_html
     assert "<script" not in question_html and "<img" not in question_html
 
@@ -144,8 +135,8 @@ def test_store_down_gives_the_german_message(store_down_server):
     banner, *_ = client.predict(api_name="/refresh")
     assert "vorübergehend nicht erreichbar" in banner
     chat, *_ = client.predict(MINDEN, api_name="/ask")
-    assert "vorübergehend nicht erreichbar" in _content(chat[-1])
-    assert 'role="alert"' in _content(chat[-1])
+    assert "vorübergehend nicht erreichbar" in message_content(chat[-1])
+    assert 'role="alert"' in message_content(chat[-1])
 
 
 def test_json_endpoint_answers_with_citations(client):

@@ -6,6 +6,7 @@ server started only once per test session, whichever UI test modules run.
 """
 from __future__ import annotations
 
+import re
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,18 @@ from assistant.settings import PROJECT_ROOT, Settings, offline_env
 
 SEEDS = PROJECT_ROOT / "seeds"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def message_content(message: dict) -> str:
+    """A chat message's HTML (gradio_client hands content back as a list of text parts)."""
+    content = message["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content
+
+
+def strip_tags(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
 
 
 def free_port() -> int:
