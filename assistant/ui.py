@@ -307,6 +307,12 @@ def render_question(question: str) -> str:
     return esc(question)
 
 
+def pieces_to_stream(text: str, in_progress: int) -> list[str]:
+    """The pieces to stream for an answer while ``in_progress`` answers are being worked on
+    (this one included): none under load, where the answer is sent whole."""
+    return stream_pieces(text) if in_progress <= STREAM_MAX_BUSY else []
+
+
 def stream_pieces(text: str, steps: int = STREAM_STEPS, min_words: int = 3) -> list[str]:
     """The growing prefixes of ``text`` shown while it streams (the full text not included).
 
@@ -689,8 +695,7 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
             notice="", target=_feedback_target_text(session), staff=render_staff_answer(answer),
             comment="", wrong=False, status="",
         )  # fmt: skip
-        pieces = stream_pieces(answer.answer) if busy["n"] <= STREAM_MAX_BUSY else []
-        for piece in pieces:
+        for piece in pieces_to_stream(answer.answer, busy["n"]):
             yield ask_update(session, chat=chat_messages(session, partial=piece), **form)
             time.sleep(STREAM_DELAY_S)
         turn.answer = answer

@@ -320,6 +320,13 @@ def test_follow_up_passes_previous_turns_as_history(fake_app):
     assert "[1]" in history[0].answer
 
 
+def test_answers_are_sent_whole_under_load():
+    text = " ".join(f"Wort{i}" for i in range(40)) + " [1]"
+    assert ui.pieces_to_stream(text, 1) == ui.stream_pieces(text)
+    assert ui.pieces_to_stream(text, ui.STREAM_MAX_BUSY) == ui.stream_pieces(text)
+    assert ui.pieces_to_stream(text, ui.STREAM_MAX_BUSY + 1) == []
+
+
 def test_stream_pieces_are_few_growing_whole_word_prefixes():
     text = " ".join(f"Wort{i}" for i in range(40)) + " [1]"
     pieces = ui.stream_pieces(text)
