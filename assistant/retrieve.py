@@ -23,7 +23,6 @@ from .settings import Settings
 from .store import Store
 
 _CHECK_SECONDS = 2.0
-_PAGE = 5000
 _SNAPSHOT_FORMAT = "v1"  # bump when Chunk/DocMeta change shape, so old pickles are not read
 
 
@@ -120,19 +119,8 @@ class HybridRetriever:
             pass  # a read-only data dir only costs the cache, not the answer
 
     def _fetch_chunks(self) -> list[Chunk]:
-        coll = self.store.chunks()
-        ids: list[str] = []
-        texts: list[str] = []
-        metas: list[dict] = []
-        offset = 0
-        while True:
-            got = self.store.call(coll.get, include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            ids += got["ids"]
-            texts += got["documents"] or []
-            metas += got["metadatas"] or []
-            if len(got["ids"]) < _PAGE:
-                break
-            offset += _PAGE
+        got = self.store.get_all(self.store.chunks(), ["documents", "metadatas"])
+        ids, texts, metas = got["ids"], got["documents"], got["metadatas"]
         # a stable order, so the BM25 rows match whatever order Chroma returned
         order = sorted(range(len(ids)), key=lambda i: (str(metas[i].get("doc_id")), int(metas[i].get("chunk_index", 0)), ids[i]))
         return [chunk_from_record(ids[i], texts[i], metas[i]) for i in order]

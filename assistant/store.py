@@ -230,6 +230,20 @@ class Store:
     def docs(self) -> Collection:
         return self._collection("-docs", "l2")
 
+    def get_all(self, collection: Collection, include: list[str], page: int = 5000) -> dict[str, list]:
+        """Every record of ``collection`` (ids plus ``include``), read in pages: one ``get`` of a
+        100,000-chunk collection would exceed what Chroma hands back in one call."""
+        out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+        offset = 0
+        while True:
+            got = self.call(collection.get, include=include, limit=page, offset=offset)
+            out["ids"] += got["ids"]
+            for key in include:
+                out[key] += got[key] or []
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
     # -- corpus version -----------------------------------------------------------------------
     def corpus_version(self) -> str:
         got = self.call(lambda: self.docs().get(ids=[CORPUS_KEY], include=["metadatas"]))

@@ -191,23 +191,16 @@ def repair(store: Store, record_manager) -> int:
     number of chunks deleted."""
     registered = {d["doc_id"] for d in store.documents()}
     coll = store.chunks()
-    chunk_doc: dict[str, str] = {}
-    offset = 0
-    while True:
-        got = store.call(coll.get, include=["metadatas"], limit=5000, offset=offset)
-        for cid, meta in zip(got["ids"], got["metadatas"] or []):
-            chunk_doc[cid] = str((meta or {}).get("doc_id", ""))
-        if len(got["ids"]) < 5000:
-            break
-        offset += 5000
+    got = store.get_all(coll, ["metadatas"])
+    chunk_doc = {cid: str((meta or {}).get("doc_id", "")) for cid, meta in zip(got["ids"], got["metadatas"])}
     orphans = {cid for cid, doc_id in chunk_doc.items() if doc_id not in registered}
     ordered = sorted(orphans)
     for i in range(0, len(ordered), 2000):
         store.call(coll.delete, ids=ordered[i : i + 2000])
-    records = store.call(store.records().get, include=["metadatas"])
+    records = store.get_all(store.records(), ["metadatas"])
     stale_keys = [
         key
-        for key, meta in zip(records["ids"], records["metadatas"] or [])
+        for key, meta in zip(records["ids"], records["metadatas"])
         if key not in chunk_doc or key in orphans or str((meta or {}).get("group_id", "")) not in registered
     ]
     record_manager.delete_keys(stale_keys)
