@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.settings import PROJECT_ROOT, Settings
+
+from .procinfo import free_port, status_kb
 
 SEED_QUESTIONS = Path(__file__).resolve().parent / "seed_questions.jsonl"
 DEFAULT_LEVELS = (1, 8, 32)
@@ -214,23 +215,6 @@ def _message_text(message: dict) -> str:
 # Server process and its memory
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _proc_kb(pid: int, key: str) -> int:
-    """A ``VmRSS``/``VmHWM`` line of /proc/<pid>/status in kB (0 if the process is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
 def process_tree(pid: int) -> list[int]:
     """``pid`` and all its descendants (from /proc/<pid>/task/*/children)."""
     out, todo = [], [pid]
@@ -260,7 +244,7 @@ def tree_cpu_s(pid: int | None) -> float:
 
 
 def tree_rss_mb(pid: int) -> float:
-    return sum(_proc_kb(p, "VmRSS") for p in process_tree(pid)) / 1024
+    return sum(status_kb(p, "VmRSS") or 0 for p in process_tree(pid)) / 1024
 
 
 class MemorySampler:
@@ -610,7 +594,7 @@ def run_load(
                 log(f"  {n:>3} conversations: {result.answers} answers, {result.errors} errors, "
                     f"p95 {result.p95_s if result.p95_s is None else round(result.p95_s, 2)} s")  # fmt: skip
                 results.append(result)
-            hwm_mb = _proc_kb(server.pid, "VmHWM") / 1024 if server.pid else None
+            hwm_mb = (status_kb(server.pid, "VmHWM") or 0) / 1024 if server.pid else None
         finally:
             if server is not None:
                 server.stop()

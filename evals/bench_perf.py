@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .bench_corpus import QUERY_PARAGRAPHS, RECIPE, build_corpus, build_pool, filler_sentences
+from .procinfo import free_port, status_kb
 
 _XQUAD = Path("shared") / "bench" / "xquad-de" / "xquad.de.json"
 
@@ -279,25 +279,14 @@ def cold_ask(settings, question: str) -> dict:
     return {"wall_s": wall, "peak_rss_mb": peak, "ok": proc.returncode == 0, "timings_ms": timings}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _rss_mb(pid: int, key: str) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
+    kb = status_kb(pid, key)
+    return kb / 1024 if kb is not None else float("nan")
 
 
 def cold_serve(settings, timeout: float = 120.0) -> dict:
     """``assistant serve`` until its HTTP port answers; RSS then (VmRSS, VmHWM = peak)."""
-    port = _free_port()
+    port = free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen(_cli("serve", "--port", str(port)), env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ready = None

@@ -7,7 +7,6 @@ the outage test needs.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from evals.procinfo import free_port  # noqa: F401  (also imported from here by tests)
+
 # Next to the interpreter running the tests, so CI's .venv finds its own binary.
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ChromaServer:

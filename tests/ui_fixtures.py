@@ -7,7 +7,6 @@ server started only once per test session, whichever UI test modules run.
 from __future__ import annotations
 
 import re
-import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import PROJECT_ROOT, Settings, offline_env
+from evals.procinfo import free_port  # noqa: F401  (also imported from here by tests)
 
 SEEDS = PROJECT_ROOT / "seeds"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -31,12 +31,6 @@ def message_content(message: dict) -> str:
 
 def strip_tags(html: str) -> str:
     return re.sub(r"<[^>]+>", "", html)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
