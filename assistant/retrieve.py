@@ -1,13 +1,12 @@
 """Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank fusion.
 
-The retriever keeps a snapshot of the collection (chunk records + BM25 index). Before a search it
-asks the store for the corpus version (at most every ``_CHECK_SECONDS``) and reloads the snapshot
-only when an ingest changed it, so several app instances on one Chroma server stay current.
+The retriever keeps a snapshot of the collection (a column-wise chunk table, see snapshot.py, plus
+the BM25 index). Before a search it asks the store for the corpus version (at most every
+``_CHECK_SECONDS``) and reloads the snapshot only when an ingest changed it, so several app
+instances on one Chroma server stay current.
 """
 from __future__ import annotations
 
-import os
-import pickle
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,10 +19,10 @@ from .embeddings import Embedder
 from .lexical import RECIPE, BM25Index
 from .records import Chunk, DocMeta, Passage
 from .settings import Settings
+from .snapshot import ChunkTable
 from .store import Store
 
 _CHECK_SECONDS = 2.0
-_SNAPSHOT_FORMAT = "v1"  # bump when Chunk/DocMeta change shape, so old pickles are not read
 
 
 def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
@@ -55,17 +54,14 @@ class Corpus:
     """An in-memory snapshot of the collection at one corpus version."""
 
     version: str
-    chunks: list[Chunk]
+    chunks: ChunkTable
     bm25: BM25Index
     by_id: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def titles(self) -> list[str]:
         """Document titles, once per snapshot (asked for on every question)."""
-        seen: dict[str, str] = {}
-        for c in self.chunks:
-            seen.setdefault(c.doc.doc_id, c.doc.title)
-        return list(seen.values())
+        return self.chunks.titles()
 
 
 def rrf(rankings: list[list[str]], k: int = 60, weights: list[float] | None = None) -> list[tuple[str, float]]:
@@ -89,61 +85,44 @@ class HybridRetriever:
         self._collection: tuple[object, str, object] | None = None  # (client, corpus version, handle)
 
     # -- snapshot -----------------------------------------------------------------------------
-    def _snapshot_file(self) -> Path:
-        return self.settings.data_dir / "snapshot" / self.store.name / f"chunks-{_SNAPSHOT_FORMAT}.pkl"
+    def _snapshot_root(self) -> Path:
+        return self.settings.data_dir / "snapshot" / self.store.name
 
-    def _read_snapshot(self, version: str) -> list[Chunk] | None:
-        """The chunk records of ``version`` saved by an earlier start, or None.
+    def _read_snapshot(self, version: str) -> ChunkTable | None:
+        """The chunk table of ``version`` saved by an earlier start, or None (see snapshot.py)."""
+        return ChunkTable.load(self._snapshot_root(), version)
 
-        Reading 100,000 records back from Chroma and rebuilding them took most of a start-up at
-        that size; the pickle (written by this code into our own data dir) loads in a fraction.
-        """
+    def _write_snapshot(self, version: str, table: ChunkTable) -> None:
         try:
-            with self._snapshot_file().open("rb") as f:
-                saved = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            return None
-        if not isinstance(saved, dict) or saved.get("version") != version:
-            return None
-        return saved["chunks"]
-
-    def _write_snapshot(self, version: str, chunks: list[Chunk]) -> None:
-        path = self._snapshot_file()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as f:
-                pickle.dump({"version": version, "chunks": chunks}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)  # atomic: a concurrent start reads the old or the new file
+            table.save(self._snapshot_root(), version)
         except OSError:
-            pass  # a read-only data dir only costs the cache, not the answer
+            pass  # a read-only or full data dir only costs the cache, not the answer
 
-    def _fetch_chunks(self) -> list[Chunk]:
+    def _fetch_chunks(self) -> ChunkTable:
         got = self.store.get_all(self.store.chunks(), ["documents", "metadatas"])
         ids, texts, metas = got["ids"], got["documents"], got["metadatas"]
         # a stable order, so the BM25 rows match whatever order Chroma returned
         order = sorted(range(len(ids)), key=lambda i: (str(metas[i].get("doc_id")), int(metas[i].get("chunk_index", 0)), ids[i]))
-        return [chunk_from_record(ids[i], texts[i], metas[i]) for i in order]
+        return ChunkTable.from_chunks([chunk_from_record(ids[i], texts[i], metas[i]) for i in order])
 
     def _load(self, version: str) -> Corpus:
         chunks = self._read_snapshot(version) if version else None
         if chunks is None:
             chunks = self._fetch_chunks()
-            if version and chunks:
+            if version and len(chunks):
                 self._write_snapshot(version, chunks)
-        if not chunks:
-            return Corpus(version, [], BM25Index(None, 0), {})
+        if not len(chunks):
+            return Corpus(version, chunks, BM25Index(None, 0), {})
         cache = self.settings.data_dir / "bm25" / self.store.name / RECIPE
         bm25 = BM25Index.load(cache, version) if version else None
         if bm25 is None or bm25.size != len(chunks):
-            # the title gives a chunk the context of its document (measured: +0.8 points recall@1)
-            bm25 = BM25Index.build([f"{c.doc.title}\n{c.text}" for c in chunks])
+            bm25 = BM25Index.build(chunks.texts_for_bm25())
             if version:
                 try:
                     bm25.save(cache, version)
                 except OSError:
                     pass  # a read-only data dir only costs the cache, not the answer
-        return Corpus(version, chunks, bm25, {c.id: i for i, c in enumerate(chunks)})
+        return Corpus(version, chunks, bm25, {cid: i for i, cid in enumerate(chunks.ids)})
 
     def corpus(self) -> Corpus:
         """The current snapshot; reloaded when the store's corpus version changed."""
@@ -184,11 +163,11 @@ class HybridRetriever:
         corpus = self.corpus()
         t0 = time.perf_counter()
         if qvec is None:
-            qvec = self.embedder.embed([query], "query")[0]
+            qvec = self.embedder.embed_query(query)
         t1 = time.perf_counter()
         dense = self.dense(qvec, self.settings.dense_k, corpus)
         t2 = time.perf_counter()
-        lexical = [(corpus.chunks[i].id, s) for i, s in corpus.bm25.search(query, self.settings.bm25_k)]
+        lexical = [(corpus.chunks.ids[i], s) for i, s in corpus.bm25.search(query, self.settings.bm25_k)]
         t3 = time.perf_counter()
         if timings is not None:
             timings.update(embed=(t1 - t0) * 1000, dense=(t2 - t1) * 1000, bm25=(t3 - t2) * 1000)

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-RECIPE = "corpus-v1"
+RECIPE = "corpus-v2"  # v2: one date per generated document (v1 drew one per chunk)
+POOL_RECIPE = "corpus-v1"  # the embedded pool (step 2) is unchanged since v1: not re-embedded
 QUERY_PARAGRAPHS = 120  # questions come from paragraphs p0000..p0119; the pool from the rest
 _BATCH = 5000  # below Chroma's maximum batch size
 
@@ -111,7 +112,7 @@ def build_pool(cache: Path, squad_file: Path, embedder, settings) -> Pool:
     from ingest.pipeline import ingest_paths
     from ingest.sentences import split_sentences
 
-    folder = cache / f"{RECIPE}-{embedder.slug}"
+    folder = cache / f"{POOL_RECIPE}-{embedder.slug}"
     done = folder / "pool.json"
     if done.exists():
         info = json.loads(done.read_text(encoding="utf-8"))
@@ -170,10 +171,13 @@ def generate_chunks(pool: Pool, n: int, seed: int = 1) -> tuple[list[str], list[
     ids, texts, metas = [], [], []
     vecs = np.zeros((n, pool.sentence_vectors.shape[1]), dtype=np.float32)
     doc_text_len = 0
+    date = ""
     for i in range(n):
         doc, idx = divmod(i, 5)
         if idx == 0:
             doc_text_len = 0
+            # a document has one date, like every ingested one (its chunks share its record)
+            date = f"20{int(rng.integers(15, 27))}-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}"
         members = by_group[topics[int(rng.integers(len(topics)))]]
         parts = list(rng.choice(members, size=min(len(members), int(rng.integers(1, 4))), replace=False))
         parts += list(rng.choice(fillers, size=int(rng.integers(1, 3)), replace=False))
@@ -203,7 +207,7 @@ def generate_chunks(pool: Pool, n: int, seed: int = 1) -> tuple[list[str], list[
                 "title": f"Bericht {doc:06d} zur interkulturellen Öffnung",
                 "source": f"generated/{doc_id}.txt",
                 "url": "",
-                "date": f"20{int(rng.integers(15, 27))}-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}",
+                "date": date,
                 "publisher": "Benchmark (generiert)",
                 "chunk_index": idx,
                 "start": start,

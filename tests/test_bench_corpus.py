@@ -58,9 +58,12 @@ def test_generated_chunks_read_back_like_ingested_ones(pool):
         for a, b in chunk.sentences:
             assert text[a:b] in pool.sentences
         by_doc.setdefault(chunk.doc.doc_id, []).append(chunk)
+    assert len(by_doc) == 8
     for chunks in by_doc.values():  # offsets within a generated document do not overlap
         chunks.sort(key=lambda c: c.index)
         assert all(x.end < y.start for x, y in zip(chunks, chunks[1:]))
+        # one document record per document, as ingest writes it (same date on every chunk)
+        assert len({c.doc for c in chunks}) == 1
 
 
 def test_generated_vector_is_the_mean_of_its_sentences(pool):

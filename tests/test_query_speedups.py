@@ -50,10 +50,15 @@ def test_snapshot_cache_equals_a_fresh_read(small_index):
     emb = HashEmbedder()
     first = HybridRetriever(Assistant(settings, emb).store, emb, settings)
     fresh = first.corpus()
-    assert first._snapshot_file().exists()
+    saved = list(first._snapshot_root().iterdir())
+    assert len(saved) == 1 and (saved[0] / "done.json").exists()
+    rows = list(fresh.chunks)
+    assert len(rows) == 6 and all(c.text and c.sentences and c.doc.title for c in rows)
     second = HybridRetriever(first.store, emb, settings)
-    assert second._read_snapshot(fresh.version) == fresh.chunks
-    assert second.corpus().chunks == fresh.chunks
+    assert list(second._read_snapshot(fresh.version)) == rows
+    assert list(second.corpus().chunks) == rows
+    # the snapshot holds what Chroma holds: the same chunks as a fresh read, row for row
+    assert list(second._fetch_chunks()) == rows
     # a changed corpus (new version) is read from Chroma again, never from the stale snapshot
     (docs / "d0.txt").write_text("Meldung 0\n\nEin ganz anderer Text über Sprachkurse.", encoding="utf-8")
     ingest_paths([docs], settings, embedder=emb, progress=False, log=lambda m: None)
@@ -61,6 +66,7 @@ def test_snapshot_cache_equals_a_fresh_read(small_index):
     changed = third.corpus()
     assert changed.version != fresh.version
     assert any("Sprachkurse" in c.text for c in changed.chunks)
+    assert [p.name for p in first._snapshot_root().iterdir()] == [saved[0].name.replace(fresh.version, changed.version)]
 
 
 def test_answers_survive_a_reconnect(small_index):
