@@ -299,7 +299,7 @@ class Answerer:
         pool = [c for c in cands if c.passage.fused_rank <= self.w.dense_passages]
         if not pool:
             return
-        q = qvec if qvec is not None else self.embedder.embed([question], "query")[0]
+        q = qvec if qvec is not None else self.embedder.embed_query(question)
         sims = self._sentence_vectors([c.text for c in pool]) @ q
         for c, sim in zip(pool, sims):
             c.coverage = max(c.coverage, float(sim))

@@ -104,7 +104,7 @@ class Assistant:
             )
         query = self.retrieval_query(question, history)
         timings: dict[str, float] = {}
-        qvec = self.embedder.embed([query], "query")[0]
+        qvec = self.embedder.embed_query(query)
         t1 = time.perf_counter()
         passages = self.retriever.retrieve(query, timings=timings, qvec=qvec)
         t2 = time.perf_counter()

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=2000, ge=10)
 
     # Web app: how many requests Gradio's queue runs at once (the rest wait in the queue).
-    ui_concurrency: int = Field(default=16, ge=1, description="Concurrent requests of the web app (measured with `assistant bench load`).")
+    ui_concurrency: int = Field(default=32, ge=1, description="Concurrent requests of the web app (measured with `assistant bench load`).")
 
     # Ingest
     max_file_mb: float = Field(

@@ -13,6 +13,7 @@ covers both.
 from __future__ import annotations
 
 import html
+import os
 import logging
 import re
 import tempfile
@@ -307,10 +308,16 @@ def render_question(question: str) -> str:
     return esc(question)
 
 
+def under_load(in_progress: int) -> bool:
+    """More answers in progress (this one included) than STREAM_MAX_BUSY: the chat then sends each
+    answer in one update, without echoing the question first or streaming pieces."""
+    return in_progress > STREAM_MAX_BUSY
+
+
 def pieces_to_stream(text: str, in_progress: int) -> list[str]:
     """The pieces to stream for an answer while ``in_progress`` answers are being worked on
     (this one included): none under load, where the answer is sent whole."""
-    return stream_pieces(text) if in_progress <= STREAM_MAX_BUSY else []
+    return [] if under_load(in_progress) else stream_pieces(text)
 
 
 def stream_pieces(text: str, steps: int = STREAM_STEPS, min_words: int = 3) -> list[str]:
@@ -670,7 +677,10 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
         turn = ChatTurn(question)
         history = session.history()
         session.turns.append(turn)
-        yield ask_update(session, chat=chat_messages(session, partial=""), box="", notice="")
+        if not under_load(busy["n"]):
+            # the question shows at once, with the typing indicator; under load the question stays
+            # in the box (Gradio shows its progress timer) until the answer comes with it
+            yield ask_update(session, chat=chat_messages(session, partial=""), box="", notice="")
         try:
             answer = assistant.ask(raw, history=history)
         except InputError as exc:
@@ -909,7 +919,10 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
             button.click(lambda t=text: t, None, question, api_visibility="private").then(
                 respond, [question, session_state], ask_outputs, api_visibility="private"
             )
-        new_btn.click(new_chat, None, ask_outputs, api_name="new_chat")
+        # Not queued: it computes nothing, and through the queue it cost as much server CPU as
+        # the HTTP part of an answer (measured: `assistant bench load`, which starts every
+        # conversation with it).
+        new_btn.click(new_chat, None, ask_outputs, api_name="new_chat", queue=False)
         # For integrators and the load benchmark: the same ask() without the chat around it.
         gr.api(answer_json, api_name="answer")
         # The chat's own bin icon must forget the turns too, or follow-ups would use them.
@@ -938,7 +951,7 @@ def launch(
     *,
     prevent_thread_lock: bool = False,
     quiet: bool = False,
-    concurrency: int = 16,
+    concurrency: int = 32,
 ) -> gr.Blocks:
     """Start the server: local only by default, no share link, no files served beyond Gradio's own.
 
@@ -946,6 +959,10 @@ def launch(
     """
     # The Assistant is thread-safe, and a streamed answer spends much of its time in pauses
     # between pieces, so more requests than cores run at once (see Settings.ui_concurrency).
+    # Gradio recomputes its monitoring summary (a pandas DataFrame over its last 10,000 events)
+    # after every event, even with monitoring off: 3–15 ms of CPU per event, growing with
+    # uptime. Monitoring stays off here, so recompute rarely. Read when the queue is created.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100000")
     app.queue(default_concurrency_limit=concurrency)
     app.launch(
         server_name=host,

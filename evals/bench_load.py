@@ -110,26 +110,29 @@ class GradioSession:
         config = config.json()
         self._prefix = config.get("api_prefix", "/gradio_api").strip("/") + "/"
         state_ids = {c["id"] for c in config["components"] if c.get("type") == "state"}
-        self._endpoints: dict[str, tuple[int, list[bool], list[bool]]] = {}
+        self._endpoints: dict[str, tuple[int, list[bool], list[bool], bool]] = {}
         for dep in config["dependencies"]:
             if dep.get("api_name"):
                 self._endpoints[dep["api_name"]] = (
                     dep["id"],
                     [i in state_ids for i in dep["inputs"]],
                     [i in state_ids for i in dep["outputs"]],
+                    dep.get("queue", True) is not False,
                 )
         self.session_hash = uuid.uuid4().hex[:12]
 
     def call(self, api_name: str, *args: Any) -> list[Any]:
         """Run one event to completion; returns its outputs without the state components."""
-        fn_index, state_in, state_out = self._endpoints[api_name]
+        fn_index, state_in, state_out, queued = self._endpoints[api_name]
         values = iter(args)
         data = [None if is_state else next(values) for is_state in state_in]
-        joined = self._http.post(
-            self._prefix + "queue/join",
-            json={"data": data, "event_data": None, "fn_index": fn_index,
-                  "trigger_id": None, "session_hash": self.session_hash},
-        )  # fmt: skip
+        body = {"data": data, "event_data": None, "fn_index": fn_index, "trigger_id": None,
+                "session_hash": self.session_hash}  # fmt: skip
+        if not queued:  # an event outside the queue: one POST, as the browser sends it
+            done = self._http.post(self._prefix + f"run/{api_name}", json=body)
+            done.raise_for_status()
+            return [v for v, is_state in zip(done.json()["data"], state_out) if not is_state]
+        joined = self._http.post(self._prefix + "queue/join", json=body)
         joined.raise_for_status()
         event_id = joined.json()["event_id"]
         with self._http.stream(

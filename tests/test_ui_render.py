@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Sequence
 
 import pytest
@@ -253,6 +254,8 @@ class FakeAssistant:
             raise StoreUnavailable("Die Wissensdatenbank ist vorübergehend nicht erreichbar.")
         if "lang" in question:
             raise InputError("Die Frage ist zu lang.")
+        if "warte" in question:
+            time.sleep(1.0)  # an answer that takes a while, so several are in progress at once
         quote = "Dazu stellte das Sozialministerium Mittel bereit."
         return _answer([_citation(1, quote)], text=f"{quote} [1]", question=question)
 
@@ -276,6 +279,7 @@ def fake_app(tmp_path_factory):
     app = ui.build_app(fake, settings)
     port = free_port()
     ui.launch(app, port=port, prevent_thread_lock=True, quiet=True)
+    fake.app = app  # for the test that looks at Gradio's queue
     yield fake, lambda: Client(f"http://127.0.0.1:{port}/", verbose=False)
     app.close()
 
@@ -343,3 +347,41 @@ def test_unexpected_error_on_an_english_question_is_shown_in_english_without_det
     shown = _last_content(chat)
     assert "Something went wrong" in shown and "Fehler" not in shown
     assert "secret" not in shown and "/srv/data" not in shown and "Traceback" not in shown
+
+
+def test_the_queue_does_not_rebuild_its_monitoring_summary_per_event(fake_app):
+    """Gradio rebuilt a pandas summary of its last 10,000 events after every event (monitoring
+    off or not): 3–15 ms of CPU per answer under load. ``ui.launch`` turns that off."""
+    fake, client = fake_app
+    session = client()
+    for q in ("Wie viel Geld?", "Und wer hat die Videos gedreht?", "Wo?"):
+        session.predict(q, api_name="/ask")
+    queue = fake.app._queue
+    assert queue.events_recorded >= 3
+    assert queue.event_count_at_last_cache == 0  # never recomputed
+
+
+def test_under_load_each_answer_comes_in_one_update(fake_app):
+    """Alone, the question is echoed at once and the answer streams in pieces; with more than
+    STREAM_MAX_BUSY answers in progress, question and answer arrive in one update (each update
+    costs the server a full Gradio postprocess)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _fake, client = fake_app
+
+    def updates(question: str) -> list:
+        job = client().submit(question, api_name="/ask")
+        job.result(timeout=60)
+        return job.outputs()
+
+    alone = updates("Wie viel Geld, warte?")
+    assert len(alone) >= 3  # echo, piece(s), final
+    assert alone[0][0][-1]["role"] == "assistant" and alone[0][1] == ""  # question shown, box emptied
+    n = ui.STREAM_MAX_BUSY + 3
+    with ThreadPoolExecutor(n) as pool:
+        together = list(pool.map(updates, [f"Frage {i}, warte?" for i in range(n)]))
+    counts = sorted(len(u) for u in together)
+    assert counts[0] == 1, counts  # the ones that started under load: one update each
+    for u in together:
+        chat = u[-1][0]
+        assert [m["role"] for m in chat] == ["user", "assistant"] and "[1]" in str(chat[-1]["content"])
