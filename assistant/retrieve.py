@@ -112,7 +112,7 @@ class HybridRetriever:
             if version and len(chunks):
                 self._write_snapshot(version, chunks)
         if not len(chunks):
-            return Corpus(version, chunks, BM25Index(None, 0), {})
+            return Corpus(version, chunks, BM25Index.empty(), {})
         cache = self.settings.data_dir / "bm25" / self.store.name / RECIPE
         bm25 = BM25Index.load(cache, version) if version else None
         if bm25 is None or bm25.size != len(chunks):
