@@ -123,7 +123,8 @@ class BM25Index:
     def correct(self, term: str) -> str | None:
         """The closest indexed term to an unknown (misspelt) ``term``, or None.
 
-        One edit for short words, two for long ones; ties go to the more frequent term.
+        One edit for short words, two for long ones; ties go to the more frequent term, then to the
+        alphabetically first, so the choice never depends on the vocabulary's order.
         """
         if len(term) < 5 or self.doc_freq(term) > 0 or term.isdigit():  # short words: too many neighbours
             return None
@@ -131,8 +132,8 @@ class BM25Index:
         from rapidfuzz.distance import Levenshtein
 
         limit = 1 if len(term) < 7 else 2
-        found = process.extract(term, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=5)
+        found = process.extract(term, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=None)
         if not found:
             return None
         best = min(d for _, d, _ in found)
-        return max((t for t, d, _ in found if d == best), key=self.doc_freq)
+        return min((t for t, d, _ in found if d == best), key=lambda t: (-self.doc_freq(t), t))
