@@ -121,3 +121,14 @@ def test_answers_survive_a_reconnect(small_index):
     after = assistant.ask("Wer drehte die Videos?")
     assert [p.chunk.id for p in after.passages] == [p.chunk.id for p in before.passages]
     assert after.answer == before.answer
+
+
+def test_typo_correction_does_not_depend_on_the_vocabulary_order():
+    """Two indexed terms one edit from the typo, equally frequent: the choice must not follow the
+    order the vocabulary was built or loaded in (it did, and an answer changed with a cache)."""
+    from assistant.lexical import BM25Index
+
+    index = BM25Index.build(["Bravox im Amt", "Bravoy im Amt"])
+    reordered = BM25Index(index._data, index._indices, index._indptr, dict(reversed(list(index._vocab.items()))), index.size)
+    assert list(index._vocab) != list(reordered._vocab)
+    assert index.correct("bravoz") == reordered.correct("bravoz") == "bravox"  # one edit from both
