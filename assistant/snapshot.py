@@ -171,9 +171,15 @@ class ChunkTable(Sequence[Chunk]):
                     raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        for old in root.iterdir():  # earlier versions: readers that have them mapped keep working
-            if old != final and not old.name.startswith(".tmp-"):
+        # earlier versions (and the pickle of session 2's format): readers that have them mapped
+        # keep working, since an unlinked file stays readable while it is open
+        for old in root.iterdir():
+            if old == final or old.name.startswith(".tmp-"):
+                continue
+            if old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, root: Path, version: str) -> ChunkTable | None:

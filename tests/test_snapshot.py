@@ -43,6 +43,7 @@ def test_another_version_or_a_damaged_folder_is_not_read(tmp_path):
 
 
 def test_saving_a_new_version_replaces_the_old_one(tmp_path):
+    (tmp_path / "chunks-v1.pkl").write_bytes(b"the earlier format")
     ChunkTable.from_chunks(CHUNKS).save(tmp_path, "v1")
     ChunkTable.from_chunks(CHUNKS[:2]).save(tmp_path, "v2")
     assert [p.name for p in tmp_path.iterdir()] == ["cols-v1-v2"]
