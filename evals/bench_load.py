@@ -43,7 +43,7 @@ from typing import Any
 
 from assistant.settings import PROJECT_ROOT, Settings
 
-from .procinfo import free_port, status_kb
+from .procinfo import free_port, status_kb, stop_process
 
 SEED_QUESTIONS = Path(__file__).resolve().parent / "seed_questions.jsonl"
 DEFAULT_LEVELS = (1, 8, 32)
@@ -284,13 +284,8 @@ class Server:
         return self.process.pid if self.process else None
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop_process(self.process, timeout=20)
 
 
 def _assistant_cmd(*args: str) -> list[str]:

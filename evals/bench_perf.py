@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .bench_corpus import QUERY_PARAGRAPHS, RECIPE, build_corpus, build_pool, filler_sentences
-from .procinfo import free_port, status_kb
+from .procinfo import free_port, status_kb, stop_process
 
 _XQUAD = Path("shared") / "bench" / "xquad-de" / "xquad.de.json"
 
@@ -303,12 +303,7 @@ def cold_serve(settings, timeout: float = 120.0) -> dict:
         time.sleep(2.0)
         return {"ready_s": ready, "rss_mb": _rss_mb(proc.pid, "VmRSS"), "peak_rss_mb": _rss_mb(proc.pid, "VmHWM")}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=10)
 
 
 # --- report --------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Small helpers the benchmarks and the test fixtures share: a free loopback port and a line of
-``/proc/<pid>/status``."""
+"""Small helpers the benchmarks and the test fixtures share: a free loopback port, a line of
+``/proc/<pid>/status``, and stopping a child process."""
 from __future__ import annotations
 
 import socket
+import subprocess
 from pathlib import Path
 
 
@@ -22,3 +23,15 @@ def status_kb(pid: int, key: str) -> int | None:
     except (OSError, ValueError):
         pass
     return None
+
+
+def stop_process(proc: subprocess.Popen, timeout: float) -> None:
+    """Terminate ``proc``; kill it when it has not exited after ``timeout`` seconds. Waits for it."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

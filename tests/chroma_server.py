@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.procinfo import free_port  # noqa: F401  (also imported from here by tests)
+from evals.procinfo import free_port, stop_process  # noqa: F401  (free_port also imported from here by tests)
 
 # Next to the interpreter running the tests, so CI's .venv finds its own binary.
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -61,15 +61,17 @@ class ChromaServer:
         self.stop()
         raise RuntimeError(f"chroma run did not answer its heartbeat within {timeout} s; log: {self.log}")
 
+    def __enter__(self) -> ChromaServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.proc is None:
             return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout=10)
         self.proc = None
         # The port must be free again before a restart binds it.
         deadline = time.monotonic() + 10
@@ -81,13 +83,8 @@ class ChromaServer:
 def chroma_server(tmp_path_factory) -> Iterator[ChromaServer]:
     """A real Chroma server shared by the session's server tests (each uses its own collection
     name or data, see the tests)."""
-    root = tmp_path_factory.mktemp("chroma-server")
-    server = ChromaServer(root / "db")
-    server.start()
-    try:
+    with ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -109,9 +106,5 @@ def server_index(chroma_server, real_embedder, tmp_path_factory):
 @pytest.fixture
 def own_chroma_server(tmp_path) -> Iterator[ChromaServer]:
     """A server of its own, for a test that stops and restarts it."""
-    server = ChromaServer(tmp_path / "chroma-db")
-    server.start()
-    try:
+    with ChromaServer(tmp_path / "chroma-db") as server:
         yield server
-    finally:
-        server.stop()
