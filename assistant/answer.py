@@ -25,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from .guard import is_instruction
+from .premise import missing_kind, unsupported_detail
 from .records import Answer, Citation, Passage, Turn
 from .text import content_terms, words
 
@@ -260,7 +261,12 @@ class Answerer:
         qtypes = question_types(question)
         narrow = bool(qtypes) and all(q in _NARROW for q in qtypes)
 
-        top = list(passages[: self.w.passages])
+        if lang == "en":
+            # BM25 of English words over German text is noise that pushes the answer's passage
+            # down the fused list (seed set: fused rank 5-7 at dense rank 1-4); rank by meaning alone
+            top = sorted(passages, key=lambda p: p.dense_rank or len(passages) + 1)[: self.w.passages]
+        else:
+            top = list(passages[: self.w.passages])
         per_passage = [_sentence_terms(p.chunk.text, p.chunk.sentences) for p in top]
         relatives = self._relatives(terms, set().union(*(t for sts in per_passage for t in sts)))
         cands: list[Candidate] = []
@@ -304,7 +310,9 @@ class Answerer:
     def _rescore_dense(self, question: str, cands: list[Candidate], qvec: np.ndarray | None) -> None:
         """English question over German text: word overlap says almost nothing, so the sentences of
         the top passages are compared with the question by the multilingual embedder."""
-        pool = [c for c in cands if c.passage.fused_rank <= self.w.dense_passages]
+        ranked = sorted({c.passage.chunk.id: c.passage for c in cands}.values(), key=lambda p: p.dense_rank or 10**6)
+        near = {p.chunk.id for p in ranked[: self.w.dense_passages]}
+        pool = [c for c in cands if c.passage.chunk.id in near]
         if not pool:
             return
         q = qvec if qvec is not None else self.embedder.embed_query(question)
@@ -335,20 +343,26 @@ class Answerer:
             return best.coverage + bonus
         return best.coverage + bonus + self.w.dense * (top_dense - anchor)
 
-    def select(self, cands: list[Candidate]) -> list[Candidate]:
-        """The best sentence, the one before it when it starts with a pronoun, and a close runner-up."""
-        if not cands:
-            return []
-        best = cands[0]
+    def _with_antecedent(self, best: Candidate) -> list[Candidate]:
+        """``best``, and the sentence before it when it starts with a pronoun ("Sie ist …")."""
         chosen = [best]
         first = words(best.text[:30])
         if first and first[0] in _ANAPHORA and best.idx > 0:
             a, b = best.passage.chunk.sentences[best.idx - 1]
             chosen.append(Candidate(best.passage, best.idx - 1, a, b, best.coverage, best.score))
+        return chosen
+
+    def select(self, cands: list[Candidate]) -> list[Candidate]:
+        """The best sentence, the one before it when it starts with a pronoun, and a close runner-up."""
+        if not cands:
+            return []
+        best = cands[0]
+        chosen = self._with_antecedent(best)
         if not best.typed and len(chosen) < self.settings.max_answer_sentences:
             # "Wann …?" answered by a sentence without a date: add the best one that has it, if it
             # is reasonably on topic (it usually stands right next to the best sentence)
             typed = [c for c in cands[1:] if c.typed and c.score >= self.w.typed_ratio * best.score]
+
             if typed and typed[0].key not in {x.key for x in chosen}:
                 chosen.append(typed[0])
         for c in cands[1:]:
@@ -361,8 +375,12 @@ class Answerer:
             if best.narrow and c.narrow and c.coverage < best.coverage:
                 continue  # a second, less fitting phone number or address would only confuse
             chosen.append(c)
-        # reading order: passages by first appearance, sentences in document order
-        order = {}
+        return self._reading_order(chosen)
+
+    @staticmethod
+    def _reading_order(chosen: list[Candidate]) -> list[Candidate]:
+        """Passages by first appearance, sentences in document order."""
+        order: dict[str, int] = {}
         for c in chosen:
             order.setdefault(c.passage.chunk.id, len(order))
         return sorted(chosen, key=lambda c: (order[c.passage.chunk.id], c.idx))
@@ -381,41 +399,35 @@ class Answerer:
         best = cands[0] if cands else None
         conf = self.confidence(best, passages, lang)
         threshold = self.settings.abstain_threshold
-        if best is None or conf < threshold:
+
+        def abstain(basis: str, detail: str = "") -> Answer:
             return Answer(
                 question=question,
-                answer=abstain_message(lang, titles, passages),
+                answer=abstain_message(lang, titles, passages, basis, detail),
                 abstained=True,
                 passages=list(passages),
                 language=lang,
                 confidence=conf,
+                basis=basis,
+                basis_detail=detail,
             )
+
+        if best is None:
+            return abstain("low confidence")
+        # A number or place the sources never mention: whatever sentence comes closest answers a
+        # different question (premise.py)
+        detail = unsupported_detail(question, passages)
+        if detail:
+            return abstain("detail", detail)
+        if conf < threshold:
+            return abstain("low confidence")
         chosen = self.select(cands)
-        citations: list[Citation] = []
-        parts: list[str] = []
-        for n, c in enumerate(chosen, start=1):
-            ch = c.passage.chunk
-            citations.append(
-                Citation(
-                    n=n,
-                    doc_id=ch.doc.doc_id,
-                    title=ch.doc.title,
-                    source=ch.doc.source,
-                    url=ch.doc.url,
-                    date=ch.doc.date,
-                    publisher=ch.doc.publisher,
-                    quote=c.text,
-                    start=ch.start + c.a,
-                    end=ch.start + c.b,
-                    score=c.score,
-                    chunk_id=ch.id,
-                    passage=ch.text,
-                    passage_start=ch.start,
-                    page=ch.page,
-                )
-            )
-            parts.append(f"{c.text} [{n}]")
-        text = " ".join(parts)
+        kind = missing_kind(question, " ".join(c.text for c in chosen), lang)
+        if kind:
+            return abstain("kind", kind)
+        citations = self._citations(chosen)
+        # a quote spanning a paragraph break reads as one line in the chat; the card shows the original
+        text = " ".join(f"{' '.join(c.quote.split())} [{c.n}]" for c in citations)
         if lang == "en":
             text = "According to the German source documents: " + text
         return Answer(
@@ -426,11 +438,65 @@ class Answerer:
             passages=list(passages),
             language=lang,
             confidence=conf,
+            basis="coverage" if lang == "de" else "meaning",
         )
 
+    @staticmethod
+    def _citations(chosen: list[Candidate]) -> list[Citation]:
+        """One citation per run of adjacent sentences: a pronoun sentence and its antecedent, or a
+        best sentence and its typed neighbour, are one quote that a reader checks in one place."""
+        runs: list[list[Candidate]] = []
+        for c in chosen:
+            last = runs[-1][-1] if runs else None
+            if (
+                last is not None
+                and last.passage.chunk.id == c.passage.chunk.id
+                and c.idx == last.idx + 1
+            ):
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        citations = []
+        for n, run in enumerate(runs, start=1):
+            ch = run[0].passage.chunk
+            a, b = run[0].a, run[-1].b
+            citations.append(
+                Citation(
+                    n=n,
+                    doc_id=ch.doc.doc_id,
+                    title=ch.doc.title,
+                    source=ch.doc.source,
+                    url=ch.doc.url,
+                    date=ch.doc.date,
+                    publisher=ch.doc.publisher,
+                    quote=ch.text[a:b],
+                    start=ch.start + a,
+                    end=ch.start + b,
+                    score=max(c.score for c in run),
+                    chunk_id=ch.id,
+                    passage=ch.text,
+                    passage_start=ch.start,
+                    page=ch.page,
+                )
+            )
+        return citations
 
-def abstain_message(lang: str, titles: Sequence[str], passages: Sequence[Passage]) -> str:
-    """The honest "not in the documents" answer, with a hint of what the documents do cover."""
+
+_REASONS = {
+    ("de", "detail"): "„{detail}“ kommt in den gefundenen Quellen nicht vor.",
+    ("en", "detail"): "“{detail}” does not occur in the sources found.",
+    ("de", "amount"): "Die gefundenen Textstellen nennen dazu keine Zahl.",
+    ("en", "amount"): "The passages found give no number for this.",
+    ("de", "date"): "Die gefundenen Textstellen nennen dazu keinen Zeitpunkt.",
+    ("en", "date"): "The passages found give no date for this.",
+}
+
+
+def abstain_message(
+    lang: str, titles: Sequence[str], passages: Sequence[Passage], basis: str = "", detail: str = ""
+) -> str:
+    """The honest "not in the documents" answer, with why (when a check found a reason) and a hint
+    of what the documents do cover."""
     near: list[str] = []
     for p in passages:
         if p.chunk.doc.title not in near:
@@ -438,15 +504,17 @@ def abstain_message(lang: str, titles: Sequence[str], passages: Sequence[Passage
     shown = (near or list(titles))[:3]
     listing = "; ".join(f"„{t}“" for t in shown)
     more = len(titles) - len(shown)
+    key = (lang if lang == "en" else "de", detail if basis == "kind" else basis)
+    why = " " + _REASONS[key].format(detail=detail) if key in _REASONS else ""
     if lang == "en":
         tail = f" and {more} more" if more > 0 else ""
         return (
-            "The documents available to me do not answer this question. "
+            f"The documents available to me do not answer this question.{why} "
             f"They cover: {listing}{tail}. Please rephrase your question or ask about these topics."
         )
     tail = f" und {more} weitere" if more > 0 else ""
     return (
-        "Dazu enthalten die vorliegenden Dokumente leider keine Angaben. "
+        f"Dazu enthalten die vorliegenden Dokumente leider keine Angaben.{why} "
         f"Sie behandeln: {listing}{tail}. Bitte formulieren Sie Ihre Frage anders oder fragen Sie zu diesen Themen."
     )
 

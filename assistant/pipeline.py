@@ -95,6 +95,7 @@ class Assistant:
                 abstained=True,
                 language=lang,
                 timings_ms={"total": (time.perf_counter() - t0) * 1000},
+                basis="refused",
             )
         corpus = self.retriever.corpus()
         if not corpus.chunks:

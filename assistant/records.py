@@ -95,6 +95,12 @@ class Answer:
     language: str = "de"  # language of the question ("de" or "en")
     retrieval_query: str = ""  # the query actually searched (follow-ups include the previous turn)
     confidence: float = 0.0
+    # How the answer was decided, for staff: "coverage" (the words of the question), "meaning" (the
+    # embedder's similarity of question and sentence), or why it abstained: "low confidence",
+    # "detail" (a number or place of the question is in no source), "kind" (no amount/date quoted),
+    # "refused" (a question about the assistant's own set-up, not searched).
+    basis: str = ""
+    basis_detail: str = ""  # the missing detail or kind, e.g. "40." or "amount"
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``assistant ask --json``."""
@@ -102,6 +108,7 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "abstained": self.abstained,
+            "basis": self.basis,
             "citations": [
                 {
                     "n": c.n,

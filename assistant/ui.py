@@ -356,6 +356,19 @@ def _rank(value: int | None) -> str:
     return "–" if value is None else str(int(value))
 
 
+def _basis_text(answer: Answer) -> str:
+    """How the answerer decided (``Answer.basis``), in words for staff."""
+    detail = answer.basis_detail
+    return {
+        "coverage": "Satz deckt die Begriffe der Frage ab",
+        "meaning": "Satz liegt der (englischen) Frage inhaltlich am nächsten",
+        "low confidence": "Übereinstimmung unter der Schwelle",
+        "refused": "Frage nach Anweisungen oder Einrichtung des Assistenten: nicht gesucht",
+        "detail": f"„{detail}“ steht in keiner abgerufenen Quelle (Zahl oder Ort der Frage)",
+        "kind": {"amount": "gefragt ist eine Zahl; die Zitate nennen keine", "date": "gefragt ist ein Zeitpunkt; die Zitate nennen keinen"}.get(detail, detail),
+    }.get(answer.basis, answer.basis or "–")
+
+
 def render_staff_answer(answer: Answer | None) -> str:
     """Staff view of one answer: summary, timings and every retrieved passage with its ranks."""
     if answer is None:
@@ -386,6 +399,7 @@ def render_staff_answer(answer: Answer | None) -> str:
         ("Frage", esc(answer.question)),
         ("Suchanfrage", esc(answer.retrieval_query or answer.question)),
         ("Ergebnis", "Enthaltung (keine Antwort)" if answer.abstained else "beantwortet"),
+        ("Grund", esc(_basis_text(answer))),
         ("Konfidenz", _num(answer.confidence, 3)),
         ("Sprache", esc(answer.language)),
         ("Zeiten", timings or "–"),

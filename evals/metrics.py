@@ -102,6 +102,7 @@ class EvalRow:
     latency_ms: float
     groups: list[str] = field(default_factory=list)
     error: str = ""  # the message of an AssistantError that ask() raised for this question
+    basis: str = ""  # how the answerer decided (Answer.basis), with its detail: "detail: 2015"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -290,6 +291,7 @@ def score(item: EvalItem, answer: Answer, error: str = "") -> EvalRow:
         latency_ms=float(answer.timings_ms.get("total", 0.0)),
         groups=item.groups,
         error=error,
+        basis=f"{answer.basis}: {answer.basis_detail}" if answer.basis_detail else answer.basis,
     )
 
 
@@ -346,7 +348,16 @@ def abstention_metrics(rows: Sequence[EvalRow]) -> dict[str, Any]:
             "unanswerable_answered": sum(1 for r in unans if not r.abstained),
             "unanswerable_abstained": sum(1 for r in unans if r.abstained),
         },
+        # why the answerer abstained ("low confidence", "detail", "kind"), over all abstentions
+        "by_basis": _count(r.basis.split(":")[0] or "?" for r in abstained),
     }
+
+
+def _count(keys) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for k in keys:
+        out[k] = out.get(k, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def citation_metrics(rows: Sequence[EvalRow]) -> dict[str, float | None]:

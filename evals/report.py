@@ -93,6 +93,8 @@ def render_markdown(report: Report, regressions: Sequence[Regression] | None = N
         out += [f"**Achtung:** {m['errors']} Fragen endeten mit einer Fehlermeldung (siehe `error` in report.json).", ""]
     if m["failures"]:
         out += ["Fehlerursachen: " + ", ".join(f"{k} {v}" for k, v in m["failures"].items()), ""]
+    if m["abstention"].get("by_basis"):
+        out += ["Enthaltungen nach Grund: " + _bases(m), ""]
     if regressions is not None:
         if regressions:
             out += ["## Regressionen gegenüber der Baseline", ""] + [f"- {x.describe()}" for x in regressions] + [""]
@@ -121,7 +123,7 @@ def render_markdown(report: Report, regressions: Sequence[Regression] | None = N
             "|---|---|---|---:|---|---|",
         ]
         for row in shown:
-            answer = "(enthalten)" if row.abstained else _one_line(row.answer, 90)
+            answer = f"(enthalten: {row.basis})" if row.abstained else _one_line(row.answer, 90)
             out.append(
                 f"| {_md_cell(row.id)} | {_md_cell(row.category)} | {row.failure} | {row.retrieval_rank or '–'} | "
                 f"{_md_cell(_one_line(row.question, 80))} | {_md_cell(answer)} |"
@@ -263,6 +265,19 @@ def _confusion_html(conf: dict[str, int]) -> str:
     )
 
 
+# how the answerer decided to abstain (Answer.basis), in the report's language
+_BASES = {
+    "refused": "Frage nach dem Assistenten selbst",
+    "low confidence": "zu geringe Übereinstimmung",
+    "detail": "Angabe in keiner Quelle",
+    "kind": "gesuchte Angabe fehlt im Zitat",
+}
+
+
+def _bases(m: dict) -> str:
+    return ", ".join(f"{_BASES.get(k, k)} {v}" for k, v in m["abstention"].get("by_basis", {}).items())
+
+
 def _citations_html(row: EvalRow) -> str:
     if not row.citations:
         return '<span class="muted">–</span>'
@@ -277,7 +292,7 @@ def _row_html(row: EvalRow) -> str:
     status = f'<span class="bad">{escape(row.failure)}</span>' if row.failure else '<span class="ok">ok</span>'
     history = "".join(f'<div class="muted">vorher: {escape(q)}</div>' for q, _ in row.history)
     if row.abstained:  # the abstention text is long and alike for every row: folded away
-        answer = f'<details><summary class="muted">(enthalten)</summary>{escape(row.answer)}</details>'
+        answer = f'<details><summary class="muted">(enthalten: {escape(row.basis)})</summary>{escape(row.answer)}</details>'
     else:
         answer = escape(row.answer)
     if row.error:
@@ -354,6 +369,7 @@ gestartet {escape(str(meta.get('started_at', '')))} · Dauer {escape(str(meta.ge
 <h2>Kennzahlen</h2>
 <table><tr><th>Kennzahl</th><th>Schlüssel</th><th>Wert</th></tr>{metric_rows}</table>
 <p>Fehlerursachen: {failures}</p>
+<p>Enthaltungen nach Grund: {escape(_bases(m)) or "keine"}</p>
 <div class="charts">
 {svg_bars(overall, "Kennzahlen", lower_is_better=frozenset({"Falsche Enthaltungen"}))}
 {svg_bars(cats, "Richtig je Kategorie (Antwort korrekt bzw. enthalten)")}

@@ -60,6 +60,18 @@ def test_pronoun_sentence_brings_its_antecedent():
     assert "0301 555-123" in ans.answer
     assert "Dr. Lena Korkmaz" in ans.answer  # "Sie ist …" needs the sentence before it
     assert ans.answer.index("Korkmaz") < ans.answer.index("555-123")  # reading order
+    # the two adjacent sentences are one quote, checked in one place, cut exactly out of the text
+    (cit,) = ans.citations
+    assert DOC[cit.start : cit.end] == cit.quote
+    assert cit.quote.startswith("Ansprechpartnerin") and cit.quote.endswith("erreichbar.")
+
+
+def test_adjacent_sentences_across_a_paragraph_break_are_one_citation_shown_on_one_line():
+    text = "Der Kreis tritt der Initiative bei.\n\nEr ist damit das 37. Mitglied."
+    ans = answer("Das wievielte Mitglied ist der Kreis der Initiative?", make_passages([("kreis", text), ("park", OTHER)]))
+    (cit,) = ans.citations
+    assert cit.quote == text  # the original, paragraph break included (the source card shows it)
+    assert ans.answer == "Der Kreis tritt der Initiative bei. Er ist damit das 37. Mitglied. [1]"
 
 
 def test_date_question_prefers_the_sentence_with_a_date():

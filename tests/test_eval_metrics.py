@@ -64,10 +64,10 @@ def citation(quote: str, doc_id: str = DOC, n: int = 1) -> Citation:
     )
 
 
-def answer(text: str = "", abstained: bool = False, citations=(), passages=(), total: float = 100.0) -> Answer:
+def answer(text: str = "", abstained: bool = False, citations=(), passages=(), total: float = 100.0, **kw) -> Answer:
     return Answer(
         question="q", answer=text, abstained=abstained, citations=list(citations), passages=list(passages),
-        timings_ms={"total": total},
+        timings_ms={"total": total}, **kw,
     )
 
 
@@ -225,6 +225,20 @@ def test_summary_metrics():
     assert m["per_category"]["english"]["n"] == 1
     assert m["per_category"]["amounts"]["answer_correctness"] == 1.0
     assert m["failures"] == {FAILURE_FALSE_ABSTENTION: 1, FAILURE_ANSWERED_UNANSWERABLE: 1}
+
+
+def test_abstentions_are_counted_by_why_and_rows_say_why():
+    it = item(answerable=False, gold_answers=[], gold_doc="", gold_docs=[], gold_evidence="", category="false-premise")
+    rows = [
+        score(it, answer("nein", abstained=True, passages=[FILLER], basis="detail", basis_detail="40.")),
+        score(it, answer("nein", abstained=True, passages=[FILLER], basis="detail", basis_detail="2015")),
+        score(it, answer("nein", abstained=True, passages=[FILLER], basis="low confidence")),
+        score(item(), answer(f"{EVIDENCE} [1]", citations=[citation(EVIDENCE)], passages=[GOLD], basis="coverage")),
+    ]
+    assert rows[0].basis == "detail: 40." and rows[2].basis == "low confidence"
+    assert summarize(rows)["abstention"]["by_basis"] == {"detail": 2, "low confidence": 1}
+    md = render_markdown(_report(rows))
+    assert "Enthaltungen nach Grund: Angabe in keiner Quelle 2, zu geringe Übereinstimmung 1" in md
 
 
 def test_undefined_metrics_are_none_not_zero():

@@ -203,6 +203,15 @@ def test_staff_view_lists_every_passage_with_ranks_and_citations():
     assert "retrieve: 12 ms" in rendered and "total: 15 ms" in rendered
 
 
+def test_staff_view_says_why_the_assistant_abstained():
+    rendered = ui.render_staff_answer(_answer([], abstained=True, basis="detail", basis_detail="40."))
+    assert "<dt>Grund</dt><dd>„40.“ steht in keiner abgerufenen Quelle" in rendered
+    kind = ui.render_staff_answer(_answer([], abstained=True, basis="kind", basis_detail="amount"))
+    assert "gefragt ist eine Zahl; die Zitate nennen keine" in kind
+    answered = ui.render_staff_answer(_answer([_citation(1, "Mittel")], basis="coverage"))
+    assert "<dt>Grund</dt><dd>Satz deckt die Begriffe der Frage ab</dd>" in answered
+
+
 def test_dates_are_german():
     assert ui.format_date("2023-09-06") == "6. September 2023"
     assert ui.format_date("2023-03-01T10:00:00") == "1. März 2023"

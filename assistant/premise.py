@@ -1,0 +1,191 @@
+"""Checks that an extractive answer does not rest on a detail the sources lack.
+
+The answerer quotes the sentence that best matches the question; on its own it cannot notice that
+the question asked about something else. „Warum besteht die Kampagne aus zehn Videos?“ matches
+„Im Mittelpunkt der Kampagne stehen fünf Videos …“ almost word for word. Two cheap checks catch
+the common cases in any corpus:
+
+- **A detail the retrieved documents never mention** (`unsupported_detail`): a number of the
+  question ("das 40. Mitglied", "2015", "zehn Videos") or a German state, large city or
+  neighbouring country ("Bayern", "Hamburg") that occurs in none of the retrieved passages or
+  their titles. The question then rests on a false premise or is about a place the documents do not
+  cover, and the closest sentence would answer a different question.
+- **The kind of answer asked for is missing** (`missing_kind`): "Wie viele …?" answered by sentences
+  without a number (a date's digits do not count), "Wann …?" by sentences without a date, a time
+  word or a "wenn"-clause.
+
+Measured on the seed set and the xquad-de hold-out together (README, "Answer checks"): the seed
+set's abstention recall rose from 0.50 to 0.75 with no correct seed answer lost; on xquad-de four
+of 942 answered questions lost a correct answer (numbers the passages do not repeat, "Super Bowl
+50"-like names are found through the titles).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .records import Passage
+from .text import words
+
+# --- numbers ----------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9,
+    "zehn": 10, "elf": 11, "zwölf": 12, "zwanzig": 20, "dreißig": 30, "hundert": 100, "tausend": 1000,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "twelve": 12, "twenty": 20,
+}  # fmt: skip
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_THOUSANDS = re.compile(r"[.,](?=\d{3}\b)")
+
+
+def question_numbers(text: str) -> set[str]:
+    """The numbers a question states, normalised: "95.000" → "95000", "40." → "40", "zehn" → "10".
+
+    A number word right after "welche"/"which" asks for that many items ("Welche zwei Entwicklungen
+    …?", answered by "der demografische Wandel und der Fachkräftemangel"): it is no premise."""
+    out = {_THOUSANDS.sub("", m).rstrip(".,") for m in _DIGITS.findall(text)}
+    toks = words(text)
+    out.update(
+        str(_NUMBER_WORDS[w])
+        for i, w in enumerate(toks)
+        if w in _NUMBER_WORDS and not (i and (toks[i - 1].startswith("welch") or toks[i - 1] == "which"))
+    )
+    return out
+
+
+def text_numbers(text: str) -> set[str]:
+    """Every number a text states, whole and in parts: "27.05.2008" also gives "27", "5", "2008",
+    so a question's "2008" is found in a date."""
+    out: set[str] = set()
+    for m in _DIGITS.findall(text):
+        out.add(_THOUSANDS.sub("", m))
+        out.update(p.lstrip("0") or "0" for p in re.split(r"[.,]", m) if p)
+    out.update(str(_NUMBER_WORDS[w]) for w in words(text) if w in _NUMBER_WORDS)
+    return out
+
+
+# --- places -----------------------------------------------------------------------------------
+
+# German states, their adjectives, the state capitals and other large cities, the neighbouring
+# German-speaking countries; English names map to the German ones the documents use. A closed list
+# on purpose: it is the "other states" near-topic question this product gets, and a general
+# named-entity recogniser does not ship offline.
+_PLACES = """baden-württemberg bayern bayerisch berlin brandenburg bremen bremisch hamburg hessen hessisch
+mecklenburg-vorpommern niedersachsen niedersächsisch nordrhein-westfalen nrw rheinland-pfalz saarland
+saarländisch sachsen-anhalt sachsen sächsisch schleswig-holstein thüringen thüringisch münchen köln
+frankfurt stuttgart düsseldorf dortmund essen leipzig dresden hannover nürnberg duisburg bochum wuppertal
+bielefeld bonn münster mannheim karlsruhe wiesbaden mainz kiel magdeburg erfurt potsdam schwerin
+saarbrücken rostock kassel freiburg augsburg aachen braunschweig chemnitz lübeck oldenburg osnabrück
+göttingen österreich schweiz""".split()
+_ALIASES = {
+    "lower saxony": "niedersachsen", "north rhine-westphalia": "nordrhein-westfalen", "bavaria": "bayern",
+    "hesse": "hessen", "saxony": "sachsen", "munich": "münchen", "cologne": "köln", "hanover": "hannover",
+    "nuremberg": "nürnberg", "austria": "österreich", "switzerland": "schweiz", "bayerisch": "bayern",
+    "hessisch": "hessen", "niedersächsisch": "niedersachsen", "saarländisch": "saarland",
+    "sächsisch": "sachsen", "thüringisch": "thüringen", "bremisch": "bremen", "nrw": "nordrhein-westfalen",
+}  # fmt: skip
+_SPELLINGS: dict[str, set[str]] = {}
+for _name in _PLACES + list(_ALIASES):
+    _canon = _ALIASES.get(_name, _name)
+    _SPELLINGS.setdefault(_canon, {_canon}).add(_name)
+# A name with an inflection ending ("Hamburgs", "bayerischen"), not the start of another word
+# ("essentiell" is not Essen).
+_PLACE = re.compile(
+    r"(?<!\w)(" + "|".join(sorted(map(re.escape, _PLACES + list(_ALIASES)), key=len, reverse=True)) + r")(?:s|e|en|er|es|em)?\b",
+    re.IGNORECASE,
+)
+
+
+def places(text: str) -> set[str]:
+    """The places of the list that a text names, by their German name."""
+    return {_ALIASES.get(m.lower(), m.lower()) for m in _PLACE.findall(text)}
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+def unsupported_detail(question: str, passages: Iterable[Passage]) -> str | None:
+    """A number or place of the question that none of the retrieved passages (nor their document
+    titles) mentions, as the question wrote it; None when every detail is found."""
+    nums = question_numbers(question)
+    named = places(question)
+    if not nums and not named:
+        return None  # most questions: no passage text is scanned
+    ref = " ".join(f"{p.chunk.text} {p.chunk.doc.title}" for p in passages)
+    missing = sorted(nums - text_numbers(ref))
+    if missing:
+        return _as_written(question, missing[0])
+    low = ref.lower()
+    for place in sorted(named):
+        if not any(s in low for s in _SPELLINGS.get(place, {place})):
+            return _as_written(question, place)
+    return None
+
+
+def _as_written(question: str, detail: str) -> str:
+    """The question's own spelling of a detail, for the message ("40." rather than "40")."""
+    for m in re.finditer(r"\w[\w.,-]*", question):
+        tok = m.group().rstrip(".,")
+        low = tok.lower()
+        if low == detail or _THOUSANDS.sub("", low) == detail or str(_NUMBER_WORDS.get(low)) == detail:
+            return tok
+        if _ALIASES.get(low, low).startswith(detail) or (low.startswith(detail) and len(low) - len(detail) <= 2):
+            return tok
+    return detail
+
+
+_MONTHS = (
+    r"(januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    r"january|february|march|may|june|july|october|december)"
+)
+_DATE_SPANS = re.compile(r"\b\d{1,2}\.\s*" + _MONTHS + r"(\s+\d{2,4})?|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b", re.I)
+_ORDINAL = re.compile(r"\b\d{1,3}\.(?=\s)")
+_AMOUNT_WORDS = re.compile(
+    r"\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
+    r"tausend|million|milliard|dutzend|hälfte|drittel|viertel|beide|two|three|four|five|six|seven|eight|nine|"
+    r"ten|hundred|thousand|million|billion|half|dozen)\w*",
+    re.I,
+)
+_HAS_DATE = re.compile(
+    r"\b(1\d|20)\d\d\b|\b\d{3,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\d+er\b|" + _MONTHS + "|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|jahrhundert|century|heute|gestern|morgen|"
+    r"jahr|monat|woche|wenn|sobald|nachdem|bevor|während|when|after|before|once",
+    re.I,
+)
+_ASKS_AMOUNT = re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many)|welch\w*\s+(anzahl|summe|betrag|höhe)|wie\s+hoch)\b", re.I)
+_ASKS_ORDINAL = re.compile(r"\b(wievielt\w*|wie\s+vielt\w*)\b", re.I)
+_ASKS_DATE = re.compile(r"\b(wann|in\s+welchem\s+jahr|welches\s+jahr|when|what\s+year)\b", re.I)
+
+
+_MONEY = re.compile(r"[\d.,]+\s*(mio\.?|mrd\.?|millionen|milliarden)?\s*(euro|€|dollar|us-dollar|\$|pfund|franken)", re.I)
+_MONEY_WORDS = re.compile(r"euro|€|dollar|\$|geld|kosten|kostet|betrag|summe|budget|honorar|mittel|förder|preis|money|cost|fund|pay|paid", re.I)
+_ASKS_COUNT = re.compile(r"\b(wie\s*viele|wieviele|how\s+many)\b", re.I)
+
+
+def has_amount(text: str, ordinals: bool = False, money: bool = True) -> bool:
+    """Whether a text states a quantity: a number that is not part of a date, or a number word.
+    Ordinals ("37.") count only where the question asks for one ("Das wievielte …?"); sums of money
+    only where it may ask for money ("Wie viele Beschäftigte …?" is not answered by "300.000 Euro")."""
+    rest = _DATE_SPANS.sub(" ", text)
+    if not money:
+        rest = _MONEY.sub(" ", rest)
+    if not ordinals:
+        rest = _ORDINAL.sub(" ", rest)
+    return bool(re.search(r"\d", rest) or _AMOUNT_WORDS.search(rest))
+
+
+def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
+    """"amount" or "date" when the question asks for that kind of answer and ``quotes`` (the quoted
+    sentences) hold none; else None."""
+    ordinal = bool(_ASKS_ORDINAL.search(question))
+    # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"
+    money = not _ASKS_COUNT.search(question) or bool(_MONEY_WORDS.search(question))
+    if (ordinal or _ASKS_AMOUNT.search(question)) and not has_amount(quotes, ordinal or lang == "en", money):
+        return "amount"
+    if _ASKS_DATE.search(question) and not _HAS_DATE.search(quotes):
+        return "date"
+    return None
+
+
+__all__ = ["has_amount", "missing_kind", "places", "question_numbers", "text_numbers", "unsupported_detail"]

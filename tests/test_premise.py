@@ -1,0 +1,83 @@
+"""The answer checks of assistant/premise.py, alone and inside the answerer (no model, no store)."""
+import pytest
+
+from assistant.premise import has_amount, missing_kind, places, question_numbers, text_numbers, unsupported_detail
+from tests.test_answer_unit import DOC, answer, make_passages
+
+
+def test_numbers_are_normalised_on_both_sides():
+    assert question_numbers("Warum hat Bayern 95.000 Euro bezahlt?") == {"95000"}
+    assert question_numbers("Wann wurde der Kreis als 40. Mitglied aufgenommen?") == {"40"}
+    assert question_numbers("Warum besteht die Kampagne aus zehn Videos?") == {"10"}
+    assert question_numbers("Wofür ist sie eine Voraussetzung?") == set()  # "eine" is no number
+    assert question_numbers("Welche zwei Entwicklungen nennt sie?") == set()  # asks for two items
+    found = text_numbers("Am 27.05.2008 unterzeichnet; 95.000 Euro; fünf Videos; das 37. Mitglied.")
+    assert {"2008", "27", "5", "95000", "37"} <= found  # the parts of a date count on their own
+
+
+def test_places_by_german_name_with_inflections_and_english_names():
+    assert places("Warum hat Bayern bezahlt?") == {"bayern"}
+    assert places("die bayerische Verwaltung und Hamburgs Senat") == {"bayern", "hamburg"}
+    assert places("When did Lower Saxony sign?") == {"niedersachsen"}
+    assert places("nicht essentieller Epitope") == set()  # Essen only as a word of its own
+    assert places("Minden-Lübbecke in NRW") == {"nordrhein-westfalen"}
+
+
+def test_unsupported_detail_names_what_no_passage_mentions():
+    passages = make_passages([("prog", DOC)])
+    assert unsupported_detail("Warum stehen 50.000 Euro bereit?", passages) == "50.000"
+    assert unsupported_detail("Warum stehen 40.000 Euro bereit?", passages) is None
+    assert unsupported_detail("Was startete 2024?", passages) is None  # year inside "1. März 2024"
+    assert unsupported_detail("Fördert Bayern auch Sprachkurse?", passages) == "Bayern"
+    assert unsupported_detail("Fördert die Stadt Sprachkurse?", passages) is None
+    # a document title counts as mentioned ("Super Bowl 50" is often only in the title)
+    titled = make_passages([("Bericht 2019", "Die Stadt fördert Sprachkurse.")])
+    assert unsupported_detail("Was stand im Bericht 2019?", titled) is None
+
+
+@pytest.mark.parametrize(
+    "question,quotes,lang,expected",
+    [
+        ("Wie viele Einwohner hat der Kreis?", "Am 6. September 2023 wurde unterzeichnet.", "de", "amount"),
+        ("Wie viele Videos gibt es?", "Im Mittelpunkt stehen fünf Videos.", "de", None),
+        ("Wie viel Geld steht bereit?", "Es stehen 40.000 Euro bereit.", "de", None),
+        ("Wie viele Beschäftigte hat das Amt?", "Es stehen 300.000 Euro bereit.", "de", "amount"),
+        ("Wie viele Euro stehen bereit?", "Es stehen 300.000 Euro bereit.", "de", None),
+        ("Das wievielte Mitglied ist der Kreis?", "Damit ist der Kreis das 37. Mitglied.", "de", None),
+        ("Wie viele Mitglieder gibt es?", "Damit ist der Kreis das 37. Mitglied.", "de", "amount"),
+        ("How many members are there now?", "Damit ist der Kreis das 37. Mitglied.", "en", None),
+        ("Bis wann muss ich mich bewerben?", "Jede und jeder ist willkommen.", "de", "date"),
+        ("Wann startete das Programm?", "Es startete am 1. März 2024.", "de", None),
+        ("Wann tritt eine Immunschwäche auf?", "Sie tritt auf, wenn das Immunsystem schwächer ist.", "de", None),
+        ("Wer leitet das Amt?", "Frau Dr. Lena Korkmaz.", "de", None),
+    ],
+)
+def test_missing_kind(question, quotes, lang, expected):
+    assert missing_kind(question, quotes, lang) == expected
+
+
+def test_amounts_ignore_dates_and_ordinals_unless_asked():
+    assert not has_amount("am 6. September 2023 und am 27.05.2008")
+    assert not has_amount("das 37. Mitglied")
+    assert has_amount("das 37. Mitglied", ordinals=True)
+    assert has_amount("das Zehnfache ihres Gewichts")
+
+
+def test_false_premise_abstains_and_says_which_detail_is_missing():
+    ans = answer("Warum stehen für das Programm 50.000 Euro bereit?")
+    assert ans.abstained and not ans.citations
+    assert ans.basis == "detail" and ans.basis_detail == "50.000"
+    assert "„50.000“ kommt in den gefundenen Quellen nicht vor" in ans.answer
+    assert "keine Angaben" in ans.answer and "Titel prog" in ans.answer  # the usual hint follows
+    en = answer("Why does Bavaria fund language courses for its staff?")
+    assert en.abstained and "“Bavaria” does not occur" in en.answer
+
+
+def test_answer_without_the_kind_asked_for_abstains():
+    # "Wie viele Beschäftigte …?" matches the first sentence word for word, but no number is quoted
+    courses = "Die Stadt fördert Sprachkurse für ihre Beschäftigten. Die Kurse finden im Rathaus statt."
+    ans = answer("Wie viele Beschäftigte besuchen die Sprachkurse der Stadt?", make_passages([("kurse", courses)]))
+    assert ans.abstained and ans.basis == "kind" and ans.basis_detail == "amount"
+    assert "nennen dazu keine Zahl" in ans.answer
+    ok = answer("Wie viel Geld steht für das Programm bereit?")
+    assert not ok.abstained and ok.basis == "coverage" and "40.000 Euro" in ok.answer
