@@ -125,3 +125,20 @@ def test_contact_heading_context_stops_at_the_previous_block():
     assert heads == ["Amt für Integration", "Bürgerservice"]  # not the press block's e-mail line
     j = lines.index("E-Mail: service [at] amt.example")
     assert [lines[k] for k in header_context(CONTACTS, spans, j)] == ["Amt für Integration", "Bürgerservice"]
+
+
+def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_top():
+    # English words match nothing in BM25 over German text, so the fused list can bury the answer's
+    # passage; an English question takes its sentences from the best passages by dense rank
+    from dataclasses import replace
+
+    from assistant.embeddings import HashEmbedder
+
+    texts = [(f"f{i}", f"Der Stadtpark Nummer {i} wird im Sommer neu bepflanzt.") for i in range(1, 5)]
+    texts.append(("agentur", "Die Agentur Boheifilm aus Berlin drehte die Videos der Kampagne."))
+    # the agency passage is fused rank 5, beyond the four read, but first by meaning
+    passages = [replace(p, dense_rank=d) for p, d in zip(make_passages(texts), (3, 4, 5, 2, 1))]
+    bm25 = BM25Index.build([p.chunk.text for p in passages])
+    ans = Answerer(Settings(), HashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
+    assert not ans.abstained and ans.basis == "meaning"
+    assert ans.citations[0].doc_id == "agentur" and "Berlin" in ans.answer
