@@ -489,6 +489,10 @@ _REASONS = {
     ("en", "amount"): "The passages found give no number for this.",
     ("de", "date"): "Die gefundenen Textstellen nennen dazu keinen Zeitpunkt.",
     ("en", "date"): "The passages found give no date for this.",
+    ("de", "duration"): "Die gefundenen Textstellen nennen dazu keine Dauer.",
+    ("en", "duration"): "The passages found give no duration for this.",
+    ("de", "party"): "Die gefundenen Textstellen nennen dazu keine Partei.",
+    ("en", "party"): "The passages found give no party for this.",
 }
 
 

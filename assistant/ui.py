@@ -356,6 +356,14 @@ def _rank(value: int | None) -> str:
     return "–" if value is None else str(int(value))
 
 
+_KIND_TEXT = {
+    "amount": "gefragt ist eine Zahl; die Zitate nennen keine",
+    "date": "gefragt ist ein Zeitpunkt; die Zitate nennen keinen",
+    "duration": "gefragt ist eine Dauer; die Zitate nennen keine",
+    "party": "gefragt ist eine Partei; die Zitate nennen keine",
+}
+
+
 def _basis_text(answer: Answer) -> str:
     """How the answerer decided (``Answer.basis``), in words for staff."""
     detail = answer.basis_detail
@@ -365,7 +373,7 @@ def _basis_text(answer: Answer) -> str:
         "low confidence": "Übereinstimmung unter der Schwelle",
         "refused": "Frage nach Anweisungen oder Einrichtung des Assistenten: nicht gesucht",
         "detail": f"„{detail}“ steht in keiner abgerufenen Quelle (Zahl oder Ort der Frage)",
-        "kind": {"amount": "gefragt ist eine Zahl; die Zitate nennen keine", "date": "gefragt ist ein Zeitpunkt; die Zitate nennen keinen"}.get(detail, detail),
+        "kind": _KIND_TEXT.get(detail, detail),
     }.get(answer.basis, answer.basis or "–")
 
 

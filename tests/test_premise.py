@@ -50,6 +50,10 @@ def test_unsupported_detail_names_what_no_passage_mentions():
         ("Wann startete das Programm?", "Es startete am 1. März 2024.", "de", None),
         ("Wann tritt eine Immunschwäche auf?", "Sie tritt auf, wenn das Immunsystem schwächer ist.", "de", None),
         ("Wer leitet das Amt?", "Frau Dr. Lena Korkmaz.", "de", None),
+        ("Wie lange dauert der Kurs?", "Der Kurs findet im Rathaus statt.", "de", "duration"),
+        ("Wie lange dauert der Kurs?", "Der Kurs dauert drei Wochen.", "de", None),
+        ("Welcher Partei gehört der Landrat an?", "Landrat Ali Doğan unterschrieb.", "de", "party"),
+        ("Welcher Partei gehört der Landrat an?", "Landrat Ali Doğan (SPD) unterschrieb.", "de", None),
     ],
 )
 def test_missing_kind(question, quotes, lang, expected):
