@@ -12,7 +12,9 @@ For questions in English, lexical overlap with German text says little, so sente
 passages are compared with the question by the multilingual embedder instead.
 The answer abstains when the best sentence covers too little of the question: a question about
 something the documents never mention (terms unknown to the index weigh heaviest) gets an honest
-"the documents don't say" with what they do cover.
+"the documents don't say" with what they do cover. It also abstains, saying why, when a number or
+place of the question is in no retrieved source or the quoted sentences lack the amount or date
+asked for (premise.py). Adjacent quoted sentences form one citation.
 """
 from __future__ import annotations
 
@@ -343,26 +345,20 @@ class Answerer:
             return best.coverage + bonus
         return best.coverage + bonus + self.w.dense * (top_dense - anchor)
 
-    def _with_antecedent(self, best: Candidate) -> list[Candidate]:
-        """``best``, and the sentence before it when it starts with a pronoun ("Sie ist …")."""
-        chosen = [best]
-        first = words(best.text[:30])
-        if first and first[0] in _ANAPHORA and best.idx > 0:
-            a, b = best.passage.chunk.sentences[best.idx - 1]
-            chosen.append(Candidate(best.passage, best.idx - 1, a, b, best.coverage, best.score))
-        return chosen
-
     def select(self, cands: list[Candidate]) -> list[Candidate]:
         """The best sentence, the one before it when it starts with a pronoun, and a close runner-up."""
         if not cands:
             return []
         best = cands[0]
-        chosen = self._with_antecedent(best)
+        chosen = [best]
+        first = words(best.text[:30])
+        if first and first[0] in _ANAPHORA and best.idx > 0:
+            a, b = best.passage.chunk.sentences[best.idx - 1]
+            chosen.append(Candidate(best.passage, best.idx - 1, a, b, best.coverage, best.score))
         if not best.typed and len(chosen) < self.settings.max_answer_sentences:
             # "Wann …?" answered by a sentence without a date: add the best one that has it, if it
             # is reasonably on topic (it usually stands right next to the best sentence)
             typed = [c for c in cands[1:] if c.typed and c.score >= self.w.typed_ratio * best.score]
-
             if typed and typed[0].key not in {x.key for x in chosen}:
                 chosen.append(typed[0])
         for c in cands[1:]:
@@ -375,12 +371,8 @@ class Answerer:
             if best.narrow and c.narrow and c.coverage < best.coverage:
                 continue  # a second, less fitting phone number or address would only confuse
             chosen.append(c)
-        return self._reading_order(chosen)
-
-    @staticmethod
-    def _reading_order(chosen: list[Candidate]) -> list[Candidate]:
-        """Passages by first appearance, sentences in document order."""
-        order: dict[str, int] = {}
+        # reading order: passages by first appearance, sentences in document order
+        order = {}
         for c in chosen:
             order.setdefault(c.passage.chunk.id, len(order))
         return sorted(chosen, key=lambda c: (order[c.passage.chunk.id], c.idx))

@@ -84,10 +84,6 @@ _ALIASES = {
     "hessisch": "hessen", "niedersächsisch": "niedersachsen", "saarländisch": "saarland",
     "sächsisch": "sachsen", "thüringisch": "thüringen", "bremisch": "bremen", "nrw": "nordrhein-westfalen",
 }  # fmt: skip
-_SPELLINGS: dict[str, set[str]] = {}
-for _name in _PLACES + list(_ALIASES):
-    _canon = _ALIASES.get(_name, _name)
-    _SPELLINGS.setdefault(_canon, {_canon}).add(_name)
 # A name with an inflection ending ("Hamburgs", "bayerischen"), not the start of another word
 # ("essentiell" is not Essen).
 _PLACE = re.compile(
@@ -115,11 +111,9 @@ def unsupported_detail(question: str, passages: Iterable[Passage]) -> str | None
     missing = sorted(nums - text_numbers(ref))
     if missing:
         return _as_written(question, missing[0])
-    low = ref.lower()
-    for place in sorted(named):
-        if not any(s in low for s in _SPELLINGS.get(place, {place})):
-            return _as_written(question, place)
-    return None
+    # by whole names, so that "Sachsen" is not found in "Niedersachsen"
+    unnamed = sorted(named - places(ref))
+    return _as_written(question, unnamed[0]) if unnamed else None
 
 
 def _as_written(question: str, detail: str) -> str:

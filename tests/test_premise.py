@@ -30,6 +30,10 @@ def test_unsupported_detail_names_what_no_passage_mentions():
     assert unsupported_detail("Was startete 2024?", passages) is None  # year inside "1. März 2024"
     assert unsupported_detail("Fördert Bayern auch Sprachkurse?", passages) == "Bayern"
     assert unsupported_detail("Fördert die Stadt Sprachkurse?", passages) is None
+    lower_saxony = make_passages([("nds", "Niedersachsen und NRW fördern Sprachkurse.")])
+    assert unsupported_detail("Fördert Sachsen Sprachkurse?", lower_saxony) == "Sachsen"  # not in "Niedersachsen"
+    assert unsupported_detail("Does Lower Saxony fund language courses?", lower_saxony) is None
+    assert unsupported_detail("Fördert Nordrhein-Westfalen Sprachkurse?", lower_saxony) is None
     # a document title counts as mentioned ("Super Bowl 50" is often only in the title)
     titled = make_passages([("Bericht 2019", "Die Stadt fördert Sprachkurse.")])
     assert unsupported_detail("Was stand im Bericht 2019?", titled) is None
