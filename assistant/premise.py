@@ -131,7 +131,7 @@ def _details(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _as_written(question: str, detail: str) -> str:
-    """The question's own spelling of a detail, for the message ("40." rather than "40")."""
+    """The question's own spelling of a detail, for the message ("95.000" rather than "95000")."""
     for m in re.finditer(r"\w[\w.,-]*", question):
         tok = m.group().rstrip(".,")
         low = tok.lower()
