@@ -36,6 +36,14 @@ _NUMBER_WORDS = {
     "twelve": 12, "twenty": 20,
 }  # fmt: skip
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_DATE_TOKEN = re.compile(r"\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})")
+_MONTH_NUMBERS = {
+    name: str(i % 12 + 1)
+    for i, name in enumerate(
+        "januar februar märz april mai juni juli august september oktober november dezember "
+        "january february march april may june july august september october november december".split()
+    )
+}
 _THOUSANDS = re.compile(r"[.,](?=\d{3}\b)")
 
 
@@ -44,7 +52,13 @@ def question_numbers(text: str) -> set[str]:
 
     A number word right after "welche"/"which" asks for that many items ("Welche zwei Entwicklungen
     …?", answered by "der demografische Wandel und der Fachkräftemangel"): it is no premise."""
-    out = {_THOUSANDS.sub("", m).rstrip(".,") for m in _DIGITS.findall(text)}
+    out: set[str] = set()
+    for m in _DIGITS.findall(text):
+        if _DATE_TOKEN.fullmatch(m.rstrip(".")):
+            # a date by its parts, so that "6.9.2023" is found in "6. September 2023"
+            out.update(p.lstrip("0") or "0" for p in m.split(".") if p)
+        else:
+            out.add(_THOUSANDS.sub("", m).rstrip(".,"))
     toks = words(text)
     out.update(
         str(_NUMBER_WORDS[w])
@@ -61,7 +75,11 @@ def text_numbers(text: str) -> set[str]:
     for m in _DIGITS.findall(text):
         out.add(_THOUSANDS.sub("", m))
         out.update(p.lstrip("0") or "0" for p in re.split(r"[.,]", m) if p)
-    out.update(str(_NUMBER_WORDS[w]) for w in words(text) if w in _NUMBER_WORDS)
+    for w in words(text):
+        if w in _NUMBER_WORDS:
+            out.add(str(_NUMBER_WORDS[w]))
+        elif w in _MONTH_NUMBERS:
+            out.add(_MONTH_NUMBERS[w])
     return out
 
 
@@ -136,6 +154,8 @@ def _as_written(question: str, detail: str) -> str:
         tok = m.group().rstrip(".,")
         low = tok.lower()
         if low == detail or _THOUSANDS.sub("", low) == detail or str(_NUMBER_WORDS.get(low)) == detail:
+            return tok
+        if _DATE_TOKEN.fullmatch(low) and detail in {p.lstrip("0") for p in low.split(".")}:
             return tok
         if _ALIASES.get(low, low).startswith(detail) or (low.startswith(detail) and len(low) - len(detail) <= 2):
             return tok

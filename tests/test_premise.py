@@ -28,6 +28,9 @@ def test_unsupported_detail_names_what_no_passage_mentions():
     assert unsupported_detail("Warum stehen 50.000 Euro bereit?", passages) == "50.000"
     assert unsupported_detail("Warum stehen 40.000 Euro bereit?", passages) is None
     assert unsupported_detail("Was startete 2024?", passages) is None  # year inside "1. März 2024"
+    assert unsupported_detail("Was startete am 1.3.2024?", passages) is None  # the same date, other format
+    assert unsupported_detail("Was startete am 01.03.2024?", passages) is None
+    assert unsupported_detail("Was startete am 2.3.2024?", passages) == "2.3.2024"
     assert unsupported_detail("Fördert Bayern auch Sprachkurse?", passages) == "Bayern"
     assert unsupported_detail("Fördert die Stadt Sprachkurse?", passages) is None
     lower_saxony = make_passages([("nds", "Niedersachsen und NRW fördern Sprachkurse.")])
