@@ -294,7 +294,10 @@ class Answerer:
                     score -= self.w.heading
                 cands.append(Candidate(p, i, a, b, cov, score, has, has and narrow))
         if lang == "en" and self.embedder is not None and cands:
-            self._rescore_dense(question, cands, qvec)
+            # top is in order of meaning here; the nearest passages that offer a sentence
+            offering = {c.passage.chunk.id for c in cands}
+            near = [p.chunk.id for p in top if p.chunk.id in offering][: self.w.dense_passages]
+            self._rescore_dense(question, cands, qvec, set(near))
         cands.sort(key=lambda c: -c.score)
         return cands
 
@@ -309,11 +312,12 @@ class Answerer:
                 self._cache.update(zip(missing, vecs))
         return np.stack([self._cache[t] for t in texts])
 
-    def _rescore_dense(self, question: str, cands: list[Candidate], qvec: np.ndarray | None) -> None:
+    def _rescore_dense(
+        self, question: str, cands: list[Candidate], qvec: np.ndarray | None, near: set[str]
+    ) -> None:
         """English question over German text: word overlap says almost nothing, so the sentences of
-        the top passages are compared with the question by the multilingual embedder."""
-        ranked = sorted({c.passage.chunk.id: c.passage for c in cands}.values(), key=lambda p: p.dense_rank or 10**6)
-        near = {p.chunk.id for p in ranked[: self.w.dense_passages]}
+        the ``near`` passages (the closest in meaning) are compared with the question by the
+        multilingual embedder."""
         pool = [c for c in cands if c.passage.chunk.id in near]
         if not pool:
             return

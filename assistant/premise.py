@@ -183,8 +183,6 @@ _HAS_DATE = re.compile(
 _ASKS_AMOUNT = re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many)|welch\w*\s+(anzahl|summe|betrag|höhe)|wie\s+hoch)\b", re.I)
 _ASKS_ORDINAL = re.compile(r"\b(wievielt\w*|wie\s+vielt\w*)\b", re.I)
 _ASKS_DATE = re.compile(r"\b(wann|in\s+welchem\s+jahr|welches\s+jahr|when|what\s+year)\b", re.I)
-
-
 _MONEY = re.compile(r"[\d.,]+\s*(mio\.?|mrd\.?|millionen|milliarden)?\s*(euro|€|dollar|us-dollar|\$|pfund|franken)", re.I)
 _MONEY_WORDS = re.compile(r"euro|€|dollar|\$|geld|kosten|kostet|betrag|summe|budget|honorar|mittel|förder|preis|money|cost|fund|pay|paid", re.I)
 _ASKS_COUNT = re.compile(r"\b(wie\s*viele|wieviele|how\s+many)\b", re.I)
@@ -232,8 +230,8 @@ def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
     """The kind of answer the question asks for ("amount", "date", "duration", "party") when
     ``quotes`` (the quoted sentences) hold none of it; else None."""
     ordinal = bool(_ASKS_ORDINAL.search(question))
-    # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"
     money = not _ASKS_COUNT.search(question) or bool(_MONEY_WORDS.search(question))
+    # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"
     if (ordinal or _ASKS_AMOUNT.search(question)) and not has_amount(quotes, ordinal or lang == "en", money):
         return "amount"
     if _ASKS_DATE.search(question) and not _HAS_DATE.search(quotes):

@@ -13,8 +13,8 @@ covers both.
 from __future__ import annotations
 
 import html
-import os
 import logging
+import os
 import re
 import tempfile
 import threading

@@ -354,6 +354,7 @@ def abstention_metrics(rows: Sequence[EvalRow]) -> dict[str, Any]:
 
 
 def _count(keys) -> dict[str, int]:
+    """How often each key occurs, most frequent first (ties in order of first occurrence)."""
     out: dict[str, int] = {}
     for k in keys:
         out[k] = out.get(k, 0) + 1
@@ -420,10 +421,6 @@ def summarize(rows: Sequence[EvalRow]) -> dict[str, Any]:
     for r in rows:
         for g in r.groups:
             groups.setdefault(g, []).append(r)
-    failures: dict[str, int] = {}
-    for r in rows:
-        if r.failure:
-            failures[r.failure] = failures.get(r.failure, 0) + 1
     return {
         "n": len(rows),
         "answerable": len(ans),
@@ -435,7 +432,7 @@ def summarize(rows: Sequence[EvalRow]) -> dict[str, Any]:
         "retrieval": retrieval_metrics(rows),
         "abstention": abstention_metrics(rows),
         "latency_ms": latency_metrics(rows),
-        "failures": dict(sorted(failures.items(), key=lambda kv: -kv[1])),
+        "failures": _count(r.failure for r in rows if r.failure),
         "errors": sum(1 for r in rows if r.error),
         "per_category": {g: _group_metrics(rs) for g, rs in sorted(groups.items())},
     }
