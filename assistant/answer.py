@@ -49,19 +49,21 @@ QTYPES: dict[str, re.Pattern] = {
     "email": re.compile(r"\b(e-?mail\w*|mailadresse|schreiben)\b", re.I),
     "link": re.compile(r"\b(link|url|webseite|website|internetseite|internetadresse|webadresse|homepage|online|internet|sehen|ansehen|anschauen|finden|watch|see|instagram\w*|youtube\w*)\b", re.I),
     "amount": re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many)|summe|betrag|höhe|wie\s+hoch|anzahl|kosten|euro|geld)\b", re.I),
-    "date": re.compile(r"\b(wann|seit\s+wann|datum|jahr|tag|when|date|year|day)\b", re.I),
+    "date": re.compile(r"\b(wann|seit\s+wann|datum|jahr|tag|wochentag|when|date|year|day|weekday)\b", re.I),
     "person": re.compile(r"\b(wer|wem|wen|who|whom|person|minister\w*|staatssekretär\w*|landrat|beauftragte\w*|agentur|firma|unternehmen)\b", re.I),
     "place": re.compile(r"\b(wo|woher|wohin|where|stadt|ort|city|place|from)\b", re.I),
+    "example": re.compile(r"\b(beispiel\w*|example\w*)\b", re.I),
 }
 # What a sentence must contain to hold each kind of answer.
 _HAS: dict[str, re.Pattern] = {
     "phone": re.compile(r"\+?\d[\d /-]{5,}\d"),
     "email": re.compile(r"@|\[at\]"),
     "link": re.compile(r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account", re.I),
-    "amount": re.compile(r"\d"),
-    "date": re.compile(r"\b(1\d|20)\d\d\b|\b\d{1,2}\.\s*(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)", re.I),
+    "amount": re.compile(r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|dutzend|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|dozen)\b", re.I),
+    "date": re.compile(r"\b(1\d|20)\d\d\b|\b\d{1,2}\.\s*(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)|\b(Frühjahr|Frühling|Sommer|Herbst|Winter)\b", re.I),
     "person": re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Landrat|Landrätin|Beauftragte\w*|\w*[Aa]gentur\w*|\w*[Mm]inisterium|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+(?=[,.:;\s]))"),
     "place": re.compile(r"\b(aus|in|im|nach|auf)\s+[A-ZÄÖÜ][\w-]+|https?://"),
+    "example": re.compile(r"\b(beispiel\w*|z\.\s?B\.|etwa|unter anderem|u\.\s?a\.|for example|such as|e\.g\.|including)(?!\w)", re.I),
 }
 # Narrow kinds: a question naming one of these wants exactly that ("Unter welcher Nummer kann man
 # beim Ministerium anrufen?" wants a phone number, not a person), so the other kinds are dropped.
@@ -125,6 +127,41 @@ def _sentence_terms(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[
     return tuple(frozenset(content_terms(text[a:b])) for a, b in sentences)
 
 
+# Quotation marks: German „…“ and »…«, English “…”. A straight " toggles.
+_OPEN = {"„": "“", "»": "«", "“": "”"}
+
+
+@lru_cache(maxsize=4096)
+def _attributions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[frozenset[str], ...]:
+    """For each sentence of a quotation spanning several sentences, the content terms of the words
+    around the quotation: „A. B. C“, sagt Landrat Doğan. — B is what the Landrat says, though
+    its own words never name him. Other sentences get an empty set."""
+    out = [frozenset()] * len(sentences)
+    spans: list[tuple[int, int]] = []  # (offset of the opening mark, offset of the closing mark)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        close = _OPEN.get(ch) or ('"' if ch == '"' else None)
+        if close is None:
+            i += 1
+            continue
+        j = text.find(close, i + 1)
+        if j < 0:
+            break
+        spans.append((i, j))
+        i = j + 1
+    for qa, qb in spans:
+        inside = [k for k, (a, b) in enumerate(sentences) if a < qb and b > qa + 1]
+        if len(inside) < 2:
+            continue  # a title or a short quote within one sentence
+        first, last = sentences[inside[0]], sentences[inside[-1]]
+        around = text[first[0] : qa] + " " + text[qb + 1 : last[1]]
+        terms = frozenset(content_terms(around))
+        for k in inside:
+            out[k] = out[k] | terms
+    return tuple(out)
+
+
 @lru_cache(maxsize=4096)
 def _instructions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[bool, ...]:
     """Which sentences of a chunk speak to an AI (``guard.is_instruction``); cached like the terms:
@@ -142,6 +179,7 @@ class Candidate:
     score: float
     typed: bool = False  # holds the kind of answer the question asks for
     narrow: bool = False  # ... and that kind is a phone number, an e-mail address or a link
+    window: float = 0.0  # coverage of the sentence with its neighbours
 
     @property
     def text(self) -> str:
@@ -172,6 +210,7 @@ class Weights:
     # Confidence bonus when the question wants a phone number, e-mail address or link and the best
     # sentence holds one: such questions share few words with the entry that answers them.
     narrow_conf: float = 0.15
+    neighbour_gap: float = 0.1  # quote a neighbour when it adds this much coverage to the best sentence
 
 
 class Answerer:
@@ -185,6 +224,9 @@ class Answerer:
         self._cache_lock = threading.Lock()
 
     # -- term weights ---------------------------------------------------------------------------
+    # Everyday short forms in questions for the word the documents write out (stemmed)
+    _SHORT = {"info": "information", "infos": "information", "tel": "telefon", "nr": "numm", "email": "mail"}
+
     def _question_terms(self, question: str, history: Sequence[Turn], bm25) -> dict[str, float]:
         """Content terms of the question (typos corrected) with their IDF; earlier turns count half."""
         terms: dict[str, float] = {}
@@ -192,6 +234,7 @@ class Answerer:
 
         def add(text: str, factor: float) -> None:
             for t in content_terms(text):
+                t = self._SHORT.get(t, t)
                 if bm25 is not None and bm25.doc_freq(t) == 0:
                     t = bm25.correct(t) or t
                 idf = bm25.idf(t) if bm25 is not None and bm25.doc_freq(t) else self.w.unknown * max_idf
@@ -269,7 +312,16 @@ class Answerer:
             top = sorted(passages, key=lambda p: p.dense_rank or len(passages) + 1)[: self.w.passages]
         else:
             top = list(passages[: self.w.passages])
-        per_passage = [_sentence_terms(p.chunk.text, p.chunk.sentences) for p in top]
+        # a sentence of a quotation counts with the words naming its speaker (_attributions)
+        per_passage = [
+            tuple(
+                t | att
+                for t, att in zip(
+                    _sentence_terms(p.chunk.text, p.chunk.sentences), _attributions(p.chunk.text, p.chunk.sentences)
+                )
+            )
+            for p in top
+        ]
         relatives = self._relatives(terms, set().union(*(t for sts in per_passage for t in sts)))
         cands: list[Candidate] = []
         for p, sent_terms in zip(top, per_passage):
@@ -292,7 +344,7 @@ class Answerer:
                 if not has and not _TERMINAL.search(text[a:b]):
                     # headlines repeat the names a question mentions but rarely answer it
                     score -= self.w.heading
-                cands.append(Candidate(p, i, a, b, cov, score, has, has and narrow))
+                cands.append(Candidate(p, i, a, b, cov, score, has, has and narrow, win))
         if lang == "en" and self.embedder is not None and cands:
             # top is in order of meaning here; the nearest passages that offer a sentence
             offering = {c.passage.chunk.id for c in cands}
@@ -345,9 +397,12 @@ class Answerer:
                 return best.coverage
             return self.settings.abstain_threshold + self.w.dense * (top_dense - anchor + self.w.en_margin)
         bonus = self.w.narrow_conf if best.narrow else 0.0
+        # The sentence with its neighbours: a quote often names its speaker or subject only in the
+        # sentence before or after it ("… neue Perspektiven“, sagt Landrat Doğan.")
+        cov = max(best.coverage, best.window)
         if anchor is None or top_dense is None:
-            return best.coverage + bonus
-        return best.coverage + bonus + self.w.dense * (top_dense - anchor)
+            return cov + bonus
+        return cov + bonus + self.w.dense * (top_dense - anchor)
 
     def select(self, cands: list[Candidate]) -> list[Candidate]:
         """The best sentence, the one before it when it starts with a pronoun, and a close runner-up."""
@@ -359,6 +414,15 @@ class Answerer:
         if first and first[0] in _ANAPHORA and best.idx > 0:
             a, b = best.passage.chunk.sentences[best.idx - 1]
             chosen.append(Candidate(best.passage, best.idx - 1, a, b, best.coverage, best.score))
+        if best.window - best.coverage > self.w.neighbour_gap and len(chosen) < self.settings.max_answer_sentences:
+            # the confidence counted the neighbours' words (see ``confidence``): quote the neighbour
+            # that holds them, so the reader sees what the answer rests on
+            near = [
+                c for c in cands[1:]
+                if c.passage.chunk.id == best.passage.chunk.id and abs(c.idx - best.idx) == 1 and c.coverage > 0
+            ]
+            if near and near[0].key not in {x.key for x in chosen}:
+                chosen.append(near[0])
         if not best.typed and len(chosen) < self.settings.max_answer_sentences:
             # "Wann …?" answered by a sentence without a date: add the best one that has it, if it
             # is reasonably on topic (it usually stands right next to the best sentence)
@@ -488,6 +552,10 @@ _REASONS = {
     ("de", "duration"): "Die gefundenen Textstellen nennen dazu keine Dauer.",
     ("en", "duration"): "The passages found give no duration for this.",
     ("de", "party"): "Die gefundenen Textstellen nennen dazu keine Partei.",
+    ("de", "money"): "Die gefundenen Textstellen nennen dazu keinen Geldbetrag.",
+    ("en", "money"): "The passages found give no sum of money for this.",
+    ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
+    ("en", "weekday"): "The passages found give no day of the week for this.",
     ("en", "party"): "The passages found give no party for this.",
 }
 

@@ -177,14 +177,27 @@ _AMOUNT_WORDS = re.compile(
 _HAS_DATE = re.compile(
     r"\b(1\d|20)\d\d\b|\b\d{3,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\d+er\b|" + _MONTHS + "|"
     r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|jahrhundert|century|heute|gestern|morgen|"
+    r"frühjahr|frühling|sommer|herbst|winter|spring|summer|autumn|"
     r"jahr|monat|woche|wenn|sobald|nachdem|bevor|während|when|after|before|once",
     re.I,
 )
 _ASKS_AMOUNT = re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many)|welch\w*\s+(anzahl|summe|betrag|höhe)|wie\s+hoch)\b", re.I)
 _ASKS_ORDINAL = re.compile(r"\b(wievielt\w*|wie\s+vielt\w*)\b", re.I)
-_ASKS_DATE = re.compile(r"\b(wann|in\s+welchem\s+jahr|welches\s+jahr|when|what\s+year)\b", re.I)
+_ASKS_DATE = re.compile(
+    r"\b(wann|in\s+welchem\s+jahr|welches\s+jahr|an\s+welchem\s+tag|welche[sm]?\s+datum|when|what\s+year|(on\s+)?(what|which)\s+(day|date))\b",
+    re.I,
+)
 _MONEY = re.compile(r"[\d.,]+\s*(mio\.?|mrd\.?|millionen|milliarden)?\s*(euro|€|dollar|us-dollar|\$|pfund|franken)", re.I)
 _MONEY_WORDS = re.compile(r"euro|€|dollar|\$|geld|kosten|kostet|betrag|summe|budget|honorar|mittel|förder|preis|money|cost|fund|pay|paid", re.I)
+# A question about a sum of money, answered only by a sum ("Wie viel Honorar …?" is not answered by
+# "fünf Videos")
+_ASKS_MONEY = re.compile(
+    r"\b(wie\s*viel\s+(geld|honorar|budget|euro|dollar)|was\s+kostet\w*|wie\s+teuer|wie\s+hoch\s+\w+\s+\w+\s+"
+    r"(budget|kosten|honorar|förder\w*|summe|betrag|preis)|welche\w*\s+(summe|betrag|fördersumme|geldsumme)|"
+    r"how\s+much\s+money|how\s+much\s+did\s+.+\s+(cost|pay)|how\s+much\s+(does|do|did)\s+.+\s+cost)\b",
+    re.I,
+)
+_MONEY_ANY = re.compile(_MONEY.pattern + r"|(€|\$|£|US\$)\s*\d|\b(kostenlos|kostenfrei|gebührenfrei|free of charge)\b", re.I)
 _ASKS_COUNT = re.compile(r"\b(wie\s*viele|wieviele|how\s+many)\b", re.I)
 
 
@@ -215,6 +228,11 @@ _OTHER_KINDS = {
         re.compile(r"\bwie\s+lang(e|en)?\b|\bhow\s+long\b", re.I),
         re.compile(rf"\b{_QUANTITY}\s+(\w+\s+)?{_UNIT}\b|\bseit\b|\bbis\b|\b(1\d|20)\d\d\b|\d+-\w*(jährig|tägig|minütig)", re.I),
     ),
+    # "An welchem Wochentag …?" is answered by "am Mittwoch, 6. September 2023", not by the date alone
+    "weekday": (
+        re.compile(r"\b(wochentag\w*|day\s+of\s+the\s+week|weekday)\b", re.I),
+        re.compile(r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.I),
+    ),
     "party": (
         re.compile(r"\b(welche\w*\s+partei|partei\w*\s+gehört|which\s+party|what\s+party)", re.I),
         re.compile(
@@ -234,6 +252,8 @@ def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
     # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"
     if (ordinal or _ASKS_AMOUNT.search(question)) and not has_amount(quotes, ordinal or lang == "en", money):
         return "amount"
+    if _ASKS_MONEY.search(question) and not _MONEY_ANY.search(quotes):
+        return "money"
     if _ASKS_DATE.search(question) and not _HAS_DATE.search(quotes):
         return "date"
     for kind, (asks, has) in _OTHER_KINDS.items():

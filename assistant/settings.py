@@ -47,7 +47,7 @@ class Settings(BaseSettings):
 
     # Answering
     max_answer_sentences: int = Field(default=3, ge=1, le=3)
-    abstain_threshold: float = Field(default=0.38, description="Minimum confidence to answer (calibrated on xquad-de).")
+    abstain_threshold: float = Field(default=0.40, description="Minimum confidence to answer (calibrated on xquad-de).")
     max_question_chars: int = Field(default=2000, ge=10)
 
     # Web app: how many requests Gradio's queue runs at once (the rest wait in the queue).

@@ -361,6 +361,8 @@ _KIND_TEXT = {
     "date": "gefragt ist ein Zeitpunkt; die Zitate nennen keinen",
     "duration": "gefragt ist eine Dauer; die Zitate nennen keine",
     "party": "gefragt ist eine Partei; die Zitate nennen keine",
+    "money": "gefragt ist ein Geldbetrag; die Zitate nennen keinen",
+    "weekday": "gefragt ist ein Wochentag; die Zitate nennen keinen",
 }
 
 

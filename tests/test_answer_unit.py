@@ -1,4 +1,5 @@
 """Fusion, answer composition and abstention on hand-made passages (no model, no store)."""
+import pytest
 from assistant.answer import Answerer, detect_language, header_context, question_types
 from assistant.lexical import BM25Index
 from assistant.records import Chunk, DocMeta, Passage
@@ -142,3 +143,60 @@ def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_to
     ans = Answerer(Settings(), HashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
     assert not ans.abstained and ans.basis == "meaning"
     assert ans.citations[0].doc_id == "agentur" and "Berlin" in ans.answer
+
+
+QUOTES = (
+    "Der Kreis ist neues Mitglied der Initiative „Vielfalt wirkt“. "
+    "„Wir haben viel vor. Uns ist es ein großes Anliegen, für Teilhabe zu werben“, sagt Landrätin Anna Berg."
+)
+
+
+def test_sentences_of_a_quotation_count_with_the_words_naming_the_speaker():
+    spans = tuple(split_sentences(QUOTES))
+    lines = [QUOTES[a:b] for a, b in spans]
+    from assistant.answer import _attributions
+    att = _attributions(QUOTES, spans)
+    inner = lines.index("„Wir haben viel vor.")
+    assert {"landratin", "anna", "berg"} <= att[inner]  # "sagt Landrätin Anna Berg" ends the quotation
+    assert att[0] == frozenset()  # a title in quotation marks inside one sentence is no quotation
+    ans = answer("Wofür will die Landrätin werben?", make_passages([("kreis", QUOTES), ("park", OTHER)]))
+    assert not ans.abstained and "für Teilhabe zu werben" in ans.answer
+
+
+MENTORING = "Die Volkshochschule startet ein Mentoring für Auszubildende. Dafür stehen im Herbst drei Kurse bereit."
+
+
+def test_confidence_counts_the_neighbouring_sentence_and_the_answer_quotes_it():
+    # the question's terms are split over two adjacent sentences: the first alone covers too
+    # little; the answer rests on both, so both are quoted (one citation, they are adjacent)
+    ans = answer("Welche Kurse bietet die Volkshochschule im Mentoring für Auszubildende an?", make_passages([("m", MENTORING), ("park", OTHER)]))
+    assert not ans.abstained and ans.confidence > 0.8
+    (cit,) = ans.citations
+    assert cit.quote == MENTORING
+
+
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("Wie viele Kurse gibt es im Mentoring der Volkshochschule für Auszubildende?", "drei Kurse"),  # a number word
+        ("Wann gibt es Kurse im Mentoring der Volkshochschule für Auszubildende?", "im Herbst"),  # a season
+    ],
+)
+def test_amounts_in_words_and_seasons_answer_how_many_and_when(question, expected):
+    ans = answer(question, make_passages([("m", MENTORING), ("park", OTHER)]))
+    assert not ans.abstained and expected in ans.answer
+
+
+def test_question_asking_for_an_example_gets_the_sentence_giving_one():
+    text = (
+        "Das Land fördert Projekte zur interkulturellen Öffnung der Verwaltung. "
+        "Dazu zählen beispielsweise Fortbildungen für Führungskräfte."
+    )
+    ans = answer("Welches Beispiel für geförderte Projekte wird genannt?", make_passages([("p", text), ("park", OTHER)]))
+    assert not ans.abstained and "Fortbildungen für Führungskräfte" in ans.answer
+
+
+def test_everyday_short_forms_match_the_written_out_word():
+    text = "Mehr Informationen gibt es unter https://example.org/programm."
+    ans = answer("Wo gibt es Infos?", make_passages([("p", text), ("park", OTHER)]))
+    assert not ans.abstained and "https://example.org/programm" in ans.answer

@@ -61,6 +61,12 @@ def test_unsupported_detail_names_what_no_passage_mentions():
         ("Wie lange dauert der Kurs?", "Der Kurs dauert drei Wochen.", "de", None),
         ("Welcher Partei gehört der Landrat an?", "Landrat Ali Doğan unterschrieb.", "de", "party"),
         ("Welcher Partei gehört der Landrat an?", "Landrat Ali Doğan (SPD) unterschrieb.", "de", None),
+        ("Wie viel Honorar bekam die Agentur?", "Die Agentur drehte fünf Videos.", "de", "money"),
+        ("Wie viel Geld steht bereit?", "Für die Kurse stehen 300.000 Euro bereit.", "de", None),
+        ("How much money did the ministry provide?", "Es gab $ 5 Millionen.", "en", None),
+        ("An welchem Wochentag wurde unterschrieben?", "Unterschrieben wurde am 6. September 2023.", "de", "weekday"),
+        ("An welchem Wochentag wurde unterschrieben?", "Sie unterschrieben am Mittwoch, 6. September.", "de", None),
+        ("An welchem Tag wurde unterschrieben?", "Der Kreis ist neuer Partner.", "de", "date"),
     ],
 )
 def test_missing_kind(question, quotes, lang, expected):
