@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from .docinfo import asks_about_document, find_line, statement
 from .guard import is_instruction
 from .premise import missing_kind, unsupported_detail
-from .records import Answer, Citation, Passage, Turn
+from .records import Answer, Chunk, Citation, Passage, Turn
 from .text import content_terms, words
 
 # --- question analysis --------------------------------------------------------------------------
@@ -453,7 +454,11 @@ class Answerer:
         titles: Sequence[str] = (),
         history: Sequence[Turn] = (),
         qvec: np.ndarray | None = None,
+        doc_chunks: Callable[[str], Sequence[Chunk]] | None = None,
     ) -> Answer:
+        """The cited answer to ``question`` from ``passages``, or an abstention saying why.
+        ``doc_chunks(doc_id)`` (all chunks of a document) lets questions about a document itself
+        ("Wer hat die Meldung herausgegeben?") be answered from its metadata (docinfo.py)."""
         lang = detect_language(question)
         cands = self.candidates(question, passages, bm25, history, qvec, lang)
         best = cands[0] if cands else None
@@ -479,6 +484,11 @@ class Answerer:
         detail = unsupported_detail(question, passages)
         if detail:
             return abstain("detail", detail)
+        about = asks_about_document(question) if doc_chunks is not None else None
+        if about:
+            answered = self._about_document(question, about, passages, doc_chunks, lang, conf)
+            if answered is not None:
+                return answered
         if conf < threshold:
             return abstain("low confidence")
         chosen = self.select(cands)
@@ -499,6 +509,44 @@ class Answerer:
             language=lang,
             confidence=conf,
             basis="coverage" if lang == "de" else "meaning",
+        )
+
+    def _about_document(
+        self, question: str, kind: str, passages: Sequence[Passage], doc_chunks, lang: str, conf: float
+    ) -> Answer | None:
+        """The document's ``kind`` field, stated and quoted where the document shows it; the
+        document is the one the question's other words found (the best passage's, by meaning for
+        English). None when it has no such field."""
+        if lang == "en":
+            top = min(passages, key=lambda p: p.dense_rank or len(passages) + 1)
+        else:
+            top = passages[0]
+        doc = top.chunk.doc
+        found = find_line(doc, kind, doc_chunks(doc.doc_id))
+        if found is None:
+            return None
+        chunk, i = found
+        a, b = chunk.sentences[i]
+        shown = list(passages)
+        hit = next((p for p in shown if p.chunk.id == chunk.id), None)
+        if hit is None:
+            # the line (a headline, a "Quelle:" line) need not be in a retrieved passage; staff
+            # see it among them, unranked
+            hit = Passage(chunk=chunk, fused_rank=len(shown) + 1, fused_score=0.0)
+            shown.append(hit)
+        citations = self._citations([Candidate(hit, i, a, b, 1.0, 1.0)])
+        (c,) = citations
+        text = f"{statement(doc, kind, lang)} {' '.join(c.quote.split())} [1]"
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=False,
+            citations=citations,
+            passages=shown,
+            language=lang,
+            confidence=conf,
+            basis="document",
+            basis_detail=kind,
         )
 
     @staticmethod

@@ -110,7 +110,7 @@ class Assistant:
         passages = self.retriever.retrieve(query, timings=timings, qvec=qvec)
         t2 = time.perf_counter()
         answer = self.answerer.compose(
-            question, passages, corpus.bm25, corpus.titles, history, qvec if not history else None
+            question, passages, corpus.bm25, corpus.titles, history, qvec if not history else None, corpus.chunks.doc_chunks
         )
         t3 = time.perf_counter()
         answer.retrieval_query = query

@@ -98,7 +98,8 @@ class Answer:
     # How the answer was decided, for staff: "coverage" (the words of the question), "meaning" (the
     # embedder's similarity of question and sentence), or why it abstained: "low confidence",
     # "detail" (a number or place of the question is in no source), "kind" (no amount/date quoted),
-    # "refused" (a question about the assistant's own set-up, not searched).
+    # "refused" (a question about the assistant's own set-up, not searched); "document" when a
+    # question about a document itself was answered from its metadata (docinfo.py).
     basis: str = ""
     basis_detail: str = ""  # the missing detail or kind, e.g. "40." or "amount"
 

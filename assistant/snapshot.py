@@ -105,6 +105,12 @@ class ChunkTable(Sequence[Chunk]):
         """The distinct document records, in the order of their first row."""
         return [self._doc(j) for j in range(len(self._doc_rows))]
 
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        """All chunks of one document, in order (questions about the document itself, see docinfo.py)."""
+        js = [j for j, row in enumerate(self._doc_rows) if row[0] == doc_id]
+        rows = np.flatnonzero(np.isin(self._doc_of, js)) if js else []
+        return sorted((self[int(i)] for i in rows), key=lambda c: c.index)
+
     def titles(self) -> list[str]:
         """One title per document id, in row order."""
         seen: dict[str, str] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import datetime
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -55,3 +56,21 @@ def analyze(text: str) -> list[str]:
 def content_terms(text: str) -> list[str]:
     """Stemmed tokens without stopwords: the words that carry a question's meaning."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+_MONTHS = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+)  # fmt: skip
+
+
+def format_date(value: str) -> str:
+    """ISO date (or datetime) -> "6. September 2023"; other text is returned unchanged."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        day = datetime.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return f"{day.day}. {_MONTHS[day.month - 1]} {day.year}"

@@ -31,6 +31,7 @@ from assistant.errors import AssistantError, InputError
 from assistant.feedback import FeedbackEntry, FeedbackStore
 from assistant.records import Answer, Citation, Turn
 from assistant.settings import Settings, get_settings, offline_env
+from assistant.text import format_date
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -66,10 +67,6 @@ STREAM_MAX_BUSY = 4
 FEEDBACK_ROWS_SHOWN = 200
 PASSAGE_CONTEXT = 220  # characters of the passage shown before and after the cited sentences
 
-_MONTHS = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
-)  # fmt: skip
 _CITE_MARK = re.compile(r"\[(\d+)\]")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")
@@ -133,18 +130,6 @@ def safe_url(url: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return url
-
-
-def format_date(value: str) -> str:
-    """ISO date (or datetime) -> "6. September 2023"; other text is returned unchanged."""
-    value = (value or "").strip()
-    if not value:
-        return ""
-    try:
-        day = datetime.fromisoformat(value[:10])
-    except ValueError:
-        return value
-    return f"{day.day}. {_MONTHS[day.month - 1]} {day.year}"
 
 
 def format_timestamp(value: str) -> str:
@@ -366,6 +351,9 @@ _KIND_TEXT = {
 }
 
 
+_DOC_FIELD = {"title": "Überschrift", "publisher": "Herausgeber", "date": "Datum"}
+
+
 def _basis_text(answer: Answer) -> str:
     """How the answerer decided (``Answer.basis``), in words for staff."""
     detail = answer.basis_detail
@@ -376,6 +364,7 @@ def _basis_text(answer: Answer) -> str:
         "refused": "Frage nach Anweisungen oder Einrichtung des Assistenten: nicht gesucht",
         "detail": f"„{detail}“ steht in keiner abgerufenen Quelle (Zahl oder Ort der Frage)",
         "kind": _KIND_TEXT.get(detail, detail),
+        "document": f"Frage nach dem Dokument selbst: {_DOC_FIELD.get(detail, detail)} aus den Dokumentangaben",
     }.get(answer.basis, answer.basis or "–")
 
 

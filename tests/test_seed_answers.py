@@ -37,6 +37,9 @@ CASES = [
     ("Welche Telefonnummer hat der Pressekontakt des Ministeriums?", "0211 837-2417", NRW),
     ("Wer ist die niedersächsische Ministerin für Inneres und Sport?", "Daniela Behrens", NDS),
     ("How much money did the social ministry provide for the campaign?", "95.000 Euro", NDS),
+    # about a document itself: answered from its metadata, quoting the line that shows it (docinfo.py)
+    ("Wer hat die Meldung zu Minden-Lübbecke herausgegeben?", "Kinder, Jugend, Familie, Gleichstellung, Flucht und Integration", NRW),
+    ("Wie lautet die Überschrift der Meldung über die Videokampagne in Niedersachsen?", "Vielfalt als Stärke", NDS),
 ]
 
 

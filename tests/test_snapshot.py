@@ -30,6 +30,9 @@ def test_rows_round_trip_through_the_disk_cache(tmp_path):
     assert loaded.texts_for_bm25()[2] == f"{DOC_B.title}\n{CHUNKS[2].text}"
     with pytest.raises(IndexError):
         loaded[4]
+    # all chunks of one document, for questions about the document itself
+    assert loaded.doc_chunks("a") == CHUNKS[:2] and loaded.doc_chunks("b") == CHUNKS[2:]
+    assert loaded.doc_chunks("missing") == []
 
 
 def test_another_version_or_a_damaged_folder_is_not_read(tmp_path):

@@ -210,6 +210,8 @@ def test_staff_view_says_why_the_assistant_abstained():
     assert "gefragt ist eine Zahl; die Zitate nennen keine" in kind
     answered = ui.render_staff_answer(_answer([_citation(1, "Mittel")], basis="coverage"))
     assert "<dt>Grund</dt><dd>Satz deckt die Begriffe der Frage ab</dd>" in answered
+    about = ui.render_staff_answer(_answer([_citation(1, "Mittel")], basis="document", basis_detail="publisher"))
+    assert "<dt>Grund</dt><dd>Frage nach dem Dokument selbst: Herausgeber aus den Dokumentangaben</dd>" in about
 
 
 def test_dates_are_german():
