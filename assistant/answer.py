@@ -30,7 +30,7 @@ from .docinfo import asks_about_document, find_line, statement
 from .guard import is_instruction
 from .premise import missing_kind, unsupported_detail
 from .records import Answer, Chunk, Citation, Passage, Turn
-from .text import content_terms, words
+from .text import content_terms, stem, words
 
 # --- question analysis --------------------------------------------------------------------------
 
@@ -306,6 +306,7 @@ class Answerer:
         terms = self._question_terms(question, history, bm25)
         qtypes = question_types(question)
         narrow = bool(qtypes) and all(q in _NARROW for q in qtypes)
+        kind_words = {stem(w) for w in words(question) if narrow and any(_NARROW[q].search(w) for q in qtypes)}
 
         if lang == "en":
             # BM25 of English words over German text is noise that pushes the answer's passage
@@ -338,9 +339,12 @@ class Answerer:
                 has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False
                 cov = self._coverage(terms, sent_terms[i], relatives)
                 if has and narrow and _CONTACT.search(text[a:b]):
-                    # a contact entry is about whatever its headings name
+                    # a contact entry is about whatever its headings name, and it is the number or
+                    # address the question's "Nummer"/"anrufen"/"E-Mail" asks for
                     heads = header_context(text, p.chunk.sentences, i)
-                    cov = self._coverage(terms, sent_terms[i].union(*(sent_terms[j] for j in heads)), relatives)
+                    cov = self._coverage(
+                        terms, sent_terms[i].union(kind_words, *(sent_terms[j] for j in heads)), relatives
+                    )
                 score = cov + self.w.window * win + self.w.qtype * has + self.w.prior / p.fused_rank
                 if not has and not _TERMINAL.search(text[a:b]):
                     # headlines repeat the names a question mentions but rarely answer it

@@ -118,6 +118,14 @@ def test_contact_entry_is_chosen_by_its_headings():
     assert "presse [at]" not in service.answer
 
 
+def test_contact_entry_is_the_number_the_question_asks_for():
+    # "Nummer" and "anrufen" name the kind of answer; the entry "Telefon: …" under the heading
+    # "Bürgerservice" covers them, so every word of the question is covered
+    ans = answer("Unter welcher Nummer kann ich beim Bürgerservice anrufen?", make_passages([("kontakt", CONTACTS), ("park", OTHER)]))
+    assert ans.answer == "Telefon: 0301 222-222 [1]"
+    assert ans.confidence > 1.0  # full coverage plus the bonus for a contact entry
+
+
 def test_contact_heading_context_stops_at_the_previous_block():
     spans = split_sentences(CONTACTS)
     lines = [CONTACTS[a:b] for a, b in spans]
