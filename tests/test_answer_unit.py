@@ -174,6 +174,20 @@ def test_sentences_of_a_quotation_count_with_the_words_naming_the_speaker():
 MENTORING = "Die Volkshochschule startet ein Mentoring für Auszubildende. Dafür stehen im Herbst drei Kurse bereit."
 
 
+def test_quotations_that_begin_or_end_outside_the_chunk():
+    from assistant.answer import _attributions, _quotations
+
+    # a chunk that starts inside a quotation: its closing mark and the speaker are all it has
+    text = "Wir haben viel vor. Das eröffnet neue Möglichkeiten“, sagt Landrat Doğan. Der Kreis tritt bei."
+    assert _quotations(text) == [(-1, text.index("“"))]
+    spans = tuple(split_sentences(text))
+    att = _attributions(text, spans)
+    assert {"landrat", "doğan"} <= att[0] and att[-1] == frozenset()
+    # English quotation marks, and one that runs past the end of the chunk
+    assert _quotations("He said: “We act. Now.” Then") == [(9, 22)]
+    assert _quotations("Sie sagt: „Wir handeln. Sofort") == [(10, 30)]
+
+
 def test_confidence_counts_the_neighbouring_sentence_and_the_answer_quotes_it():
     # the question's terms are split over two adjacent sentences: the first alone covers too
     # little; the answer rests on both, so both are quoted (one citation, they are adjacent)
