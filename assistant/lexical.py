@@ -123,15 +123,16 @@ class BM25Index:
     def correct(self, term: str) -> str | None:
         """The closest indexed term to an unknown (misspelt) ``term``, or None.
 
-        One edit for short words, two for long ones; ties go to the more frequent term, then to the
-        alphabetically first, so the choice never depends on the vocabulary's order.
+        One edit for words up to eight letters, two for longer ones (two edits turned the stem of
+        "gegründet" into "gesund"); ties go to the more frequent term, then to the alphabetically
+        first, so the choice never depends on the vocabulary's order.
         """
         if len(term) < 5 or self.doc_freq(term) > 0 or term.isdigit():  # short words: too many neighbours
             return None
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        limit = 1 if len(term) < 7 else 2
+        limit = 1 if len(term) < 9 else 2
         found = process.extract(term, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=None)
         if not found:
             return None

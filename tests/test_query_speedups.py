@@ -132,3 +132,14 @@ def test_typo_correction_does_not_depend_on_the_vocabulary_order():
     reordered = BM25Index(index._data, index._indices, index._indptr, dict(reversed(list(index._vocab.items()))), index.size)
     assert list(index._vocab) != list(reordered._vocab)
     assert index.correct("bravoz") == reordered.correct("bravoz") == "bravox"  # one edit from both
+
+
+def test_typo_correction_allows_two_edits_only_in_long_words():
+    from assistant.lexical import BM25Index
+    from assistant.text import analyze
+
+    index = BM25Index.build(["Das Ministerium für Gesundheit fördert die Beratung.", "Die Partnerinitiative wächst."])
+    gegruendet, gesund = analyze("gegründet Gesundheit")
+    assert index.correct(gegruendet) is None  # two edits from "gesund": another word, not a typo
+    assert index.correct("partnerinitiatve") == analyze("Partnerinitiative")[0]  # one edit
+    assert index.correct("partnerinitativx") == analyze("Partnerinitiative")[0]  # two edits in a long word
