@@ -174,6 +174,11 @@ def _attributions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[fr
 
 
 @lru_cache(maxsize=4096)
+def _terms_of(sentence: str) -> frozenset[str]:
+    return frozenset(content_terms(sentence))
+
+
+@lru_cache(maxsize=4096)
 def _instructions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[bool, ...]:
     """Which sentences of a chunk speak to an AI (``guard.is_instruction``); cached like the terms:
     the check (16 patterns, ~140 µs a sentence) was a third of our time per question at 100k."""
@@ -444,12 +449,18 @@ class Answerer:
             typed = [c for c in cands[1:] if c.typed and c.score >= self.w.typed_ratio * best.score]
             if typed and typed[0].key not in {x.key for x in chosen}:
                 chosen.append(typed[0])
+        repeats = 0
         for c in cands[1:]:
-            if len(chosen) >= self.settings.max_answer_sentences:
+            if len(chosen) + repeats >= self.settings.max_answer_sentences:
                 break
             if c.score < self.w.second_ratio * best.score:
                 break
-            if c.key in {x.key for x in chosen} or c.text == best.text:
+            if c.key in {x.key for x in chosen}:
+                continue
+            if any(_terms_of(c.text) <= _terms_of(x.text) for x in chosen):
+                # the same sentence again (a teaser repeats the body), or a shorter version of one:
+                # not quoted twice, and it takes its place rather than letting a weaker sentence in
+                repeats += 1
                 continue
             if best.narrow and c.narrow and c.coverage < best.coverage:
                 continue  # a second, less fitting phone number or address would only confuse

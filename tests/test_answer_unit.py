@@ -1,6 +1,6 @@
 """Fusion, answer composition and abstention on hand-made passages (no model, no store)."""
 import pytest
-from assistant.answer import Answerer, detect_language, header_context, question_types
+from assistant.answer import Answerer, Candidate, detect_language, header_context, question_types
 from assistant.lexical import BM25Index
 from assistant.records import Chunk, DocMeta, Passage
 from assistant.retrieve import rrf
@@ -222,3 +222,22 @@ def test_everyday_short_forms_match_the_written_out_word():
     text = "Mehr Informationen gibt es unter https://example.org/programm."
     ans = answer("Wo gibt es Infos?", make_passages([("p", text), ("park", OTHER)]))
     assert not ans.abstained and "https://example.org/programm" in ans.answer
+
+
+def test_a_sentence_repeated_in_a_teaser_is_quoted_once():
+    # press releases repeat their lead sentence (teaser and body): as two runner-ups, the same
+    # sentence was quoted twice; a shorter version of a quoted sentence adds nothing either
+    teaser, body = make_passages([
+        ("teaser", "Der Kreis tritt bei. Damit ist der Kreis das 37. Mitglied der Initiative."),
+        ("body", "Der Landrat unterschrieb am Mittwoch. Damit ist der Kreis das 37. Mitglied der Initiative."),
+    ])
+
+    def cand(p, i, score):
+        a, b = p.chunk.sentences[i]
+        return Candidate(p, i, a, b, 0.8, score)
+
+    best = cand(body, 0, 1.0)
+    chosen = Answerer(Settings()).select([best, cand(teaser, 1, 0.9), cand(body, 1, 0.9), cand(teaser, 0, 0.8)])
+    texts = [c.text for c in chosen]
+    assert texts.count("Damit ist der Kreis das 37. Mitglied der Initiative.") == 1
+    assert "Der Kreis tritt bei." not in texts  # the repeat took its place; no weaker sentence comes in
