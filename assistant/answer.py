@@ -49,7 +49,7 @@ QTYPES: dict[str, re.Pattern] = {
     "phone": re.compile(r"\b(telefon\w*|rufnummer|nummer|anruf\w*|anzurufen|phone|call|hotline)\b", re.I),
     "email": re.compile(r"\b(e-?mail\w*|mailadresse|schreiben)\b", re.I),
     "link": re.compile(r"\b(link|url|webseite|website|internetseite|internetadresse|webadresse|homepage|online|internet|sehen|ansehen|anschauen|finden|watch|see|instagram\w*|youtube\w*)\b", re.I),
-    "amount": re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many)|summe|betrag|höhe|wie\s+hoch|anzahl|kosten|euro|geld)\b", re.I),
+    "amount": re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many|old)|summe|betrag|höhe|wie\s+hoch|wie\s+alt|anzahl|kosten|euro|geld)\b", re.I),
     "date": re.compile(r"\b(wann|seit\s+wann|datum|jahr|tag|wochentag|when|date|year|day|weekday)\b", re.I),
     "person": re.compile(r"\b(wer|wem|wen|who|whom|person|minister\w*|staatssekretär\w*|landrat|beauftragte\w*|agentur|firma|unternehmen)\b", re.I),
     "place": re.compile(r"\b(wo|woher|wohin|where|stadt|ort|city|place|from)\b", re.I),

@@ -181,7 +181,9 @@ _HAS_DATE = re.compile(
     r"jahr|monat|woche|wenn|sobald|nachdem|bevor|während|when|after|before|once",
     re.I,
 )
-_ASKS_AMOUNT = re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many)|welch\w*\s+(anzahl|summe|betrag|höhe)|wie\s+hoch)\b", re.I)
+_ASKS_AMOUNT = re.compile(
+    r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many|old)|welch\w*\s+(anzahl|summe|betrag|höhe)|wie\s+hoch|wie\s+alt)\b", re.I
+)
 _ASKS_ORDINAL = re.compile(r"\b(wievielt\w*|wie\s+vielt\w*)\b", re.I)
 _ASKS_DATE = re.compile(
     r"\b(wann|in\s+welchem\s+jahr|welches\s+jahr|an\s+welchem\s+tag|welche[sm]?\s+datum|when|what\s+year|(on\s+)?(what|which)\s+(day|date))\b",

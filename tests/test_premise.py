@@ -61,6 +61,8 @@ def test_unsupported_detail_names_what_no_passage_mentions():
         ("Wie lange dauert der Kurs?", "Der Kurs dauert drei Wochen.", "de", None),
         ("Welcher Partei gehört der Landrat an?", "Landrat Ali Doğan unterschrieb.", "de", "party"),
         ("Welcher Partei gehört der Landrat an?", "Landrat Ali Doğan (SPD) unterschrieb.", "de", None),
+        ("Wie alt muss man für eine Bewerbung sein?", "Bewerben kann sich jede und jeder.", "de", "amount"),
+        ("Wie alt war er beim Finale?", "Mit 39 Jahren spielte er im Finale.", "de", None),
         ("Wie viel Honorar bekam die Agentur?", "Die Agentur drehte fünf Videos.", "de", "money"),
         ("Wie viel Geld steht bereit?", "Für die Kurse stehen 300.000 Euro bereit.", "de", None),
         ("How much money did the ministry provide?", "Es gab $ 5 Millionen.", "en", None),
