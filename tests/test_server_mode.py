@@ -88,12 +88,12 @@ def test_two_instances_with_different_data_dirs_share_one_corpus(chroma_server, 
     assert len(again.unchanged) == 2 and not again.added and again.chunks_added == 0
 
     deadline = time.monotonic() + 15
-    while True:  # B polls the corpus version (every few seconds) and reloads its BM25 snapshot
-        passages = b.retriever.retrieve("Wann hat Bremen das Programm Brückenbauer gestartet?")
-        if b.retriever.corpus().version != version_before or time.monotonic() > deadline:
-            break
+    # B polls the corpus version (every few seconds) and reloads its BM25 snapshot. The search comes
+    # after the reload is seen: searched before it in the same round, it raced the reload.
+    while b.retriever.corpus().version == version_before and time.monotonic() < deadline:
         time.sleep(0.5)
     assert b.retriever.corpus().version != version_before
+    passages = b.retriever.retrieve("Wann hat Bremen das Programm Brückenbauer gestartet?")
     assert passages[0].chunk.doc.doc_id == report.added[0]
     assert {d["doc_id"] for d in b.documents()} == before | set(report.added)
     # The BM25 index is derived locally: each instance caches it under its own data dir.
