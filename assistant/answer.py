@@ -4,17 +4,20 @@ No generative model ships offline, so an answer is composed from source sentence
 by its citation marker. A sentence is scored by
 - how much of the question's meaning it covers: IDF-weighted share of the question's content terms
   found in it (stemmed, compounds matched by their head, misspellings corrected against the index
-  vocabulary), and in its neighbours;
+  vocabulary; a sentence inside a quotation also holds the words naming its speaker), and in its
+  neighbours;
 - whether it holds what the question asks for ("Wie viel" wants an amount, "Wann" a date, "Wer" a
   person or body, "Wo" a place or link, a phone number, an e-mail address);
 - the rank of its passage in hybrid retrieval.
 For questions in English, lexical overlap with German text says little, so sentences of the top
 passages are compared with the question by the multilingual embedder instead.
-The answer abstains when the best sentence covers too little of the question: a question about
+The answer abstains when the best sentence with its neighbours covers too little of the question
+(a neighbour that adds the question's words is quoted with it): a question about
 something the documents never mention (terms unknown to the index weigh heaviest) gets an honest
 "the documents don't say" with what they do cover. It also abstains, saying why, when a number or
 place of the question is in no retrieved source or the quoted sentences lack the amount or date
-asked for (premise.py). Adjacent quoted sentences form one citation.
+asked for (premise.py). Adjacent quoted sentences form one citation. A question about a document
+itself (its headline, publisher, date) is answered from the document's metadata (docinfo.py).
 """
 from __future__ import annotations
 
@@ -537,7 +540,13 @@ class Answerer:
         )
 
     def _about_document(
-        self, question: str, kind: str, passages: Sequence[Passage], doc_chunks, lang: str, conf: float
+        self,
+        question: str,
+        kind: str,
+        passages: Sequence[Passage],
+        doc_chunks: Callable[[str], Sequence[Chunk]],
+        lang: str,
+        conf: float,
     ) -> Answer | None:
         """The document's ``kind`` field, stated and quoted where the document shows it; the
         document is the one the question's other words found (the best passage's, by meaning for
@@ -625,11 +634,11 @@ _REASONS = {
     ("de", "duration"): "Die gefundenen Textstellen nennen dazu keine Dauer.",
     ("en", "duration"): "The passages found give no duration for this.",
     ("de", "party"): "Die gefundenen Textstellen nennen dazu keine Partei.",
+    ("en", "party"): "The passages found give no party for this.",
     ("de", "money"): "Die gefundenen Textstellen nennen dazu keinen Geldbetrag.",
     ("en", "money"): "The passages found give no sum of money for this.",
     ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
     ("en", "weekday"): "The passages found give no day of the week for this.",
-    ("en", "party"): "The passages found give no party for this.",
 }
 
 
