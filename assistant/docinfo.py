@@ -47,10 +47,12 @@ _KINDS = (  # checked in this order: "Wann wurde die Meldung veröffentlicht?" a
     (
         "publisher",
         re.compile(
-            r"\b(wer|von\s+wem|welche\w*\s+(ministerium|ressort|behörde|stelle|institution|organisation|website|"
-            r"webseite|internetseite|seite|quelle|herausgeber\w*)|who|which\s+(ministry|office|website|site|"
-            r"organi[sz]ation|source|publisher))\b.*\b(herausgegeben|herausgeber\w*|veröffentlicht|verfasst|"
-            r"geschrieben|stammt|stammen|quelle|published|issued|wrote|written|from)\b",
+            r"\b(wer|von\s+wem|who)\b.*\b(herausgegeben|herausgeber\w*|veröffentlicht|verfasst|geschrieben|"
+            r"published|publisher|issued|wrote|written)\b|"
+            r"\bwelche\w*\s+(ministerium|ressort|behörde|stelle|institution|organisation|website|webseite|"
+            r"internetseite|seite|quelle|herausgeber\w*)\b.*\b(herausgegeben|veröffentlicht|verfasst|stammt|stammen)\b|"
+            r"\b(von|aus)\s+welche\w*\s+(website|webseite|internetseite|seite|quelle)\b|"
+            r"\bwhich\s+(ministry|office|website|site|organi[sz]ation|source|publisher)\b.*\b(published|issued|wrote|from)\b",
             re.I,
         ),
     ),

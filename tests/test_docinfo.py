@@ -48,6 +48,10 @@ def chunks(doc=DOC, parts=PARTS):
         ("Für wen wurde der medizinische Bericht verfasst?", None),
         ("Was sollte die Maschine im Titel des Artikels beenden?", None),
         ("Wann wurde der Artikel veröffentlicht, auf dem das Diagramm beruhte?", None),
+        ("Wer stammt laut der Meldung aus Berlin?", None),
+        ("Who from the ministry is quoted in the press release?", None),
+        ("Wer ist der Herausgeber der Pressemitteilung?", "publisher"),
+        ("Which website is the article from?", "publisher"),
     ],
 )
 def test_which_questions_ask_about_the_document(question, kind):
