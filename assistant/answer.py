@@ -176,9 +176,10 @@ def _attributions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[fr
     return tuple(out)
 
 
-@lru_cache(maxsize=4096)
-def _terms_of(sentence: str) -> frozenset[str]:
-    return frozenset(content_terms(sentence))
+def _by_meaning(passages: Sequence[Passage]) -> list[Passage]:
+    """Passages by dense rank (those the dense search did not find last): the order English
+    questions read, since BM25 of English words over German text is noise."""
+    return sorted(passages, key=lambda p: p.dense_rank or len(passages) + 1)
 
 
 @lru_cache(maxsize=4096)
@@ -207,6 +208,11 @@ class Candidate:
     @property
     def key(self) -> tuple[str, int]:
         return (self.passage.chunk.id, self.idx)
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """The sentence's own content terms (from the per-chunk cache the scorer filled)."""
+        return _sentence_terms(self.passage.chunk.text, self.passage.chunk.sentences)[self.idx]
 
 
 @dataclass
@@ -324,12 +330,12 @@ class Answerer:
         terms = self._question_terms(question, history, bm25)
         qtypes = question_types(question)
         narrow = bool(qtypes) and all(q in _NARROW for q in qtypes)
-        kind_words = {stem(w) for w in words(question) if narrow and any(_NARROW[q].search(w) for q in qtypes)}
+        kind_words = {stem(w) for w in words(question) if any(_NARROW[q].search(w) for q in qtypes)} if narrow else set()
 
         if lang == "en":
             # BM25 of English words over German text is noise that pushes the answer's passage
             # down the fused list (seed set: fused rank 5-7 at dense rank 1-4); rank by meaning alone
-            top = sorted(passages, key=lambda p: p.dense_rank or len(passages) + 1)[: self.w.passages]
+            top = _by_meaning(passages)[: self.w.passages]
         else:
             top = list(passages[: self.w.passages])
         # a sentence of a quotation counts with the words naming its speaker (_attributions)
@@ -460,7 +466,7 @@ class Answerer:
                 break
             if c.key in {x.key for x in chosen}:
                 continue
-            if any(_terms_of(c.text) <= _terms_of(x.text) for x in chosen):
+            if any(c.terms <= x.terms for x in chosen):
                 # the same sentence again (a teaser repeats the body), or a shorter version of one:
                 # not quoted twice, and it takes its place rather than letting a weaker sentence in
                 repeats += 1
@@ -551,11 +557,7 @@ class Answerer:
         """The document's ``kind`` field, stated and quoted where the document shows it; the
         document is the one the question's other words found (the best passage's, by meaning for
         English). None when it has no such field."""
-        if lang == "en":
-            top = min(passages, key=lambda p: p.dense_rank or len(passages) + 1)
-        else:
-            top = passages[0]
-        doc = top.chunk.doc
+        doc = (_by_meaning(passages) if lang == "en" else passages)[0].chunk.doc
         found = find_line(doc, kind, doc_chunks(doc.doc_id))
         if found is None:
             return None

@@ -73,9 +73,9 @@ def _value(doc: DocMeta, kind: str) -> str:
     return {"title": doc.title, "publisher": doc.publisher, "date": doc.date}[kind]
 
 
-def _overlap(line: str, value: str) -> float:
-    """F1 of the content words of a line and a metadata value (the line shows the value)."""
-    a, b = set(content_terms(line)), set(content_terms(value))
+def _overlap(line: str, value_terms: set[str]) -> float:
+    """F1 of the content words of a line and of a metadata value (the line shows the value)."""
+    a, b = set(content_terms(line)), value_terms
     common = len(a & b)
     if not common:
         return 0.0
@@ -97,9 +97,10 @@ def find_line(doc: DocMeta, kind: str, chunks: Sequence[Chunk]) -> tuple[Chunk, 
                     return ch, i
     else:
         best, where = 0.0, None
+        value_terms = set(content_terms(value))
         for ch in chunks:
             for i, (a, b) in enumerate(ch.sentences):
-                score = _overlap(ch.text[a:b], value)
+                score = _overlap(ch.text[a:b], value_terms)
                 if score > best:
                     best, where = score, (ch, i)
         if where is not None and best >= 0.5:

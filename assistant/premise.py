@@ -248,8 +248,8 @@ _OTHER_KINDS = {
 
 
 def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
-    """The kind of answer the question asks for ("amount", "date", "duration", "party") when
-    ``quotes`` (the quoted sentences) hold none of it; else None."""
+    """The kind of answer the question asks for ("amount", "money", "date", "duration", "weekday",
+    "party") when ``quotes`` (the quoted sentences) hold none of it; else None."""
     ordinal = bool(_ASKS_ORDINAL.search(question))
     money = not _ASKS_COUNT.search(question) or bool(_MONEY_WORDS.search(question))
     # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"

@@ -97,7 +97,8 @@ class Answer:
     confidence: float = 0.0
     # How the answer was decided, for staff: "coverage" (the words of the question), "meaning" (the
     # embedder's similarity of question and sentence), or why it abstained: "low confidence",
-    # "detail" (a number or place of the question is in no source), "kind" (no amount/date quoted),
+    # "detail" (a number or place of the question is in no source), "kind" (the amount, sum,
+    # date, weekday, duration or party asked for is in no quoted sentence),
     # "refused" (a question about the assistant's own set-up, not searched); "document" when a
     # question about a document itself was answered from its metadata (docinfo.py).
     basis: str = ""
