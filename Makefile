@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test ingest serve bench bench-load eval-xquad clean
+.PHONY: run test setup setup-test thesaurus ingest serve bench bench-load eval-xquad clean
+
+THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,7 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) thesaurus
+
+# German synonyms (OpenThesaurus, LGPL) from Debian: the answerer ranks sentences with them. Without
+# root the assistant still runs, ranking by the question's own words only (it logs a warning).
+thesaurus:
+	@test -f $(THESAURUS) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openthesaurus-de-text >/dev/null) \
+		|| echo "warning: could not install openthesaurus-de-text; answers are ranked without German synonyms"
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
 setup-test: setup

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     max_answer_sentences: int = Field(default=3, ge=1, le=3)
     abstain_threshold: float = Field(default=0.40, description="Minimum confidence to answer (calibrated on xquad-de).")
     max_question_chars: int = Field(default=2000, ge=10)
+    thesaurus_path: Path | None = Field(
+        default=Path("/usr/share/openthesaurus-de/openthesaurus.txt"),
+        description="German synonyms for ranking answer sentences (Debian package openthesaurus-de-text); "
+        "empty or missing: without synonyms.",
+    )
 
     # Web app: how many requests Gradio's queue runs at once (the rest wait in the queue).
     ui_concurrency: int = Field(default=32, ge=1, description="Concurrent requests of the web app (measured with `assistant bench load`).")

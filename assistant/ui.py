@@ -1005,8 +1005,8 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     from assistant.pipeline import Assistant
 
     assistant = Assistant.from_settings(settings)
-    # Load the corpus snapshot (chunks + BM25) while the server starts, not on the first question;
-    # a question arriving earlier waits for the same load (the retriever holds a lock).
+    # Load the corpus snapshot (chunks + BM25) and the thesaurus while the server starts, not on the
+    # first question; a question arriving earlier waits for the same load (both hold a lock).
     threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     launch(build_app(assistant, settings), host=host, port=port, concurrency=settings.ui_concurrency)
 
@@ -1016,3 +1016,4 @@ def _warm_up(assistant) -> None:
         assistant.is_empty()
     except AssistantError:
         pass  # the store is unreachable: the first question reports it in the user's language
+    _ = assistant.answerer.thesaurus  # parsed (or read from its cache) here, not on the first question

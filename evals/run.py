@@ -143,6 +143,8 @@ def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = T
             "abstain_threshold": s.abstain_threshold,
             "max_answer_sentences": s.max_answer_sentences,
             "chunk_chars": s.chunk_chars,
+            # German synonyms change which sentences are chosen: a run without them is not comparable
+            "thesaurus": f"{len(th)} Synonymgruppen" if (th := assistant.answerer.thesaurus) else "aus",
         },
     }
     return Report(meta={**(meta or {}), **info}, metrics=summarize(rows), rows=rows)

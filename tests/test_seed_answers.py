@@ -40,6 +40,8 @@ CASES = [
     # about a document itself: answered from its metadata, quoting the line that shows it (docinfo.py)
     ("Wer hat die Meldung zu Minden-Lübbecke herausgegeben?", "Kinder, Jugend, Familie, Gleichstellung, Flucht und Integration", NRW),
     ("Wie lautet die Überschrift der Meldung über die Videokampagne in Niedersachsen?", "Vielfalt als Stärke", NDS),
+    # in other words than the document's: "Pressearbeit" ~ "Öffentlichkeitsarbeit" (thesaurus.py)
+    ("Was hat der Kreis bei seiner Pressearbeit im Blick?", "Öffentlichkeitsarbeit", NRW),
 ]
 
 
