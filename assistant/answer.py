@@ -205,6 +205,8 @@ class Candidate:
     typed: bool = False  # holds the kind of answer the question asks for
     narrow: bool = False  # ... and that kind is a phone number, an e-mail address or a link
     window: float = 0.0  # coverage of the sentence with its neighbours
+    # (question term, sentence term) pairs matched only as thesaurus synonyms, shown to staff
+    synonyms: tuple[tuple[str, str], ...] = ()
 
     @property
     def text(self) -> str:
@@ -367,23 +369,25 @@ class Answerer:
                 out[t] = found
         return out
 
-    def _synonym_share(
+    def _synonym_hits(
         self,
         terms: dict[str, float],
         sent_terms: set[str],
         synonyms: dict[str, frozenset[str]],
         relatives: dict[str, frozenset[str]],
-    ) -> float:
-        """The score share of question terms found in ``sent_terms`` only as a synonym."""
-        if not synonyms:
-            return 0.0
+    ) -> list[tuple[str, str]]:
+        """(question term, sentence term) for each question term ``sent_terms`` holds only as a synonym."""
+        hits = []
+        for t, syn in synonyms.items():
+            found = syn & sent_terms
+            if found and self._match(t, sent_terms, relatives.get(t)) == 0.0:
+                hits.append((t, min(found)))
+        return hits
+
+    def _synonym_share(self, terms: dict[str, float], hits: list[tuple[str, str]]) -> float:
+        """The score share of the question terms in ``hits`` (``Weights.synonym`` of their weight)."""
         total = sum(terms.values())
-        found = sum(
-            terms[t]
-            for t, syn in synonyms.items()
-            if not syn.isdisjoint(sent_terms) and self._match(t, sent_terms, relatives.get(t)) == 0.0
-        )
-        return self.w.synonym * found / total if total > 0 else 0.0
+        return self.w.synonym * sum(terms[t] for t, _ in hits) / total if hits and total > 0 else 0.0
 
     def candidates(
         self,
@@ -440,14 +444,15 @@ class Answerer:
                     own = own.union(kind_words, *(sent_terms[j] for j in heads))
                 cov = self._coverage(terms, own, relatives)
                 score = cov + self.w.window * win + self.w.qtype * has + self.w.prior / p.fused_rank
+                hits: list[tuple[str, str]] = []
                 if synonyms:
-                    score += self._synonym_share(terms, own, synonyms, relatives) + self.w.window * self._synonym_share(
-                        terms, around, synonyms, relatives
-                    )
+                    hits = self._synonym_hits(terms, own, synonyms, relatives)
+                    near = self._synonym_hits(terms, around, synonyms, relatives)
+                    score += self._synonym_share(terms, hits) + self.w.window * self._synonym_share(terms, near)
                 if not has and not _TERMINAL.search(text[a:b]):
                     # headlines repeat the names a question mentions but rarely answer it
                     score -= self.w.heading
-                cands.append(Candidate(p, i, a, b, cov, score, has, has and narrow, win))
+                cands.append(Candidate(p, i, a, b, cov, score, has, has and narrow, win, tuple(hits)))
         if lang == "en" and self.embedder is not None and cands:
             # top is in order of meaning here; the nearest passages that offer a sentence
             offering = {c.passage.chunk.id for c in cands}
@@ -617,6 +622,7 @@ class Answerer:
             language=lang,
             confidence=conf,
             basis="coverage" if lang == "de" else "meaning",
+            synonyms=_synonym_words(question, chosen),
         )
 
     def _about_document(
@@ -716,6 +722,25 @@ _REASONS = {
     ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
     ("en", "weekday"): "The passages found give no day of the week for this.",
 }
+
+
+def _synonym_words(question: str, chosen: Sequence[Candidate]) -> list[tuple[str, str]]:
+    """The synonym matches of the quoted sentences as the words staff read: ("Pressearbeit",
+    "Öffentlichkeitsarbeit") rather than the stems ("pressearbeit", "offentlichkeitsarbeit")."""
+
+    def surface(text: str, term: str) -> str:
+        return next((w for w in _WORD_CASED.findall(text) if stem(w.lower()) == term), term)
+
+    out: list[tuple[str, str]] = []
+    for c in chosen:
+        for t, s in c.synonyms:
+            pair = (surface(question, t), surface(c.text, s))
+            if pair not in out:
+                out.append(pair)
+    return out
+
+
+_WORD_CASED = re.compile(r"\w+")
 
 
 def abstain_message(

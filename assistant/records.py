@@ -103,6 +103,8 @@ class Answer:
     # question about a document itself was answered from its metadata (docinfo.py).
     basis: str = ""
     basis_detail: str = ""  # the missing detail or kind, e.g. "40." or "amount"
+    # question word -> sentence word pairs that matched only as synonyms (thesaurus.py), for staff
+    synonyms: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``assistant ask --json``."""

@@ -399,6 +399,11 @@ def render_staff_answer(answer: Answer | None) -> str:
         ("Suchanfrage", esc(answer.retrieval_query or answer.question)),
         ("Ergebnis", "Enthaltung (keine Antwort)" if answer.abstained else "beantwortet"),
         ("Grund", esc(_basis_text(answer))),
+    ]
+    if answer.synonyms:
+        # the quoted sentence says it in other words: staff see which words stood in for the question's
+        summary.append(("Synonyme", esc(" · ".join(f"{q} → {s}" for q, s in answer.synonyms))))
+    summary += [
         ("Konfidenz", _num(answer.confidence, 3)),
         ("Sprache", esc(answer.language)),
         ("Zeiten", timings or "–"),

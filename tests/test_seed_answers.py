@@ -98,6 +98,14 @@ def test_follow_up_uses_the_previous_turn(seed_index):
     assert not follow.abstained and "Berlin" in follow.answer
 
 
+def test_a_question_in_other_words_is_answered_through_the_thesaurus(seed_index):
+    # the real OpenThesaurus: "Pressearbeit" is not in the documents, "Öffentlichkeitsarbeit" is
+    _, assistant = seed_index
+    ans = assistant.ask("Was hat der Kreis bei seiner Pressearbeit im Blick?")
+    assert not ans.abstained and "Sensibilisierung der Öffentlichkeitsarbeit" in ans.answer
+    assert ("Pressearbeit", "Öffentlichkeitsarbeit") in ans.synonyms  # shown to staff
+
+
 def test_blank_and_huge_questions(seed_index):
     _, assistant = seed_index
     for blank in ["", "   ", "\n\t"]:

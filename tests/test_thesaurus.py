@@ -140,6 +140,20 @@ def test_a_synonym_does_not_raise_the_confidence():
     assert answerer.confidence(best, passages, "de") == answerer.confidence(same[best.key], passages, "de")
 
 
+def test_staff_see_which_words_stood_in_for_the_question_s():
+    from assistant.ui import render_staff_answer
+
+    passages = make_passages([("stadt", TEXT)])
+    bm25 = BM25Index.build([TEXT] + FILLER)
+    ans = Answerer(Settings(thesaurus_path=None), thesaurus=Thesaurus.from_lines(LINES)).compose(QUESTION, passages, bm25)
+    assert not ans.abstained and "Fortbildungen" in ans.answer
+    # the words as written in question and quote, not their stems ("schul", "fortbild")
+    assert ans.synonyms == [("Schulungen", "Fortbildungen")]
+    assert "<dt>Synonyme</dt><dd>Schulungen → Fortbildungen</dd>" in render_staff_answer(ans)
+    plain = Answerer(Settings(thesaurus_path=None), thesaurus=Thesaurus([])).compose(QUESTION, passages, bm25)
+    assert plain.synonyms == [] and "Synonyme" not in render_staff_answer(plain)
+
+
 def test_english_questions_are_not_matched_with_german_synonyms():
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT])

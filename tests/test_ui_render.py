@@ -266,7 +266,9 @@ class FakeAssistant:
         if "lang" in question:
             raise InputError("Die Frage ist zu lang.")
         if "warte" in question:
-            time.sleep(1.0)  # an answer that takes a while, so several are in progress at once
+            # an answer that takes a while, so several are in progress at once (1 s was too short to
+            # overlap seven submissions on a machine busy with a benchmark)
+            time.sleep(2.5)
         quote = "Dazu stellte das Sozialministerium Mittel bereit."
         return _answer([_citation(1, quote)], text=f"{quote} [1]", question=question)
 
