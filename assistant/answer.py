@@ -38,7 +38,7 @@ from .records import Answer, Chunk, Citation, Passage, Turn
 from .text import content_terms, stem, words
 from .thesaurus import Thesaurus, load_thesaurus
 
-_NO_THESAURUS = Thesaurus([])  # "looked, found none": not looked up again
+_NO_THESAURUS = Thesaurus({})  # "looked, found none": not looked up again
 
 # --- question analysis --------------------------------------------------------------------------
 

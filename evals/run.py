@@ -144,7 +144,7 @@ def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = T
             "max_answer_sentences": s.max_answer_sentences,
             "chunk_chars": s.chunk_chars,
             # German synonyms change which sentences are chosen: a run without them is not comparable
-            "thesaurus": f"{len(th)} Synonymgruppen" if (th := assistant.answerer.thesaurus) else "aus",
+            "thesaurus": f"{len(th)} Wörter mit Synonymen" if (th := assistant.answerer.thesaurus) else "aus",
         },
     }
     return Report(meta={**(meta or {}), **info}, metrics=summarize(rows), rows=rows)
