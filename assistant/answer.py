@@ -35,7 +35,7 @@ from .docinfo import asks_about_document, find_line, statement
 from .guard import is_instruction
 from .premise import missing_kind, unsupported_detail
 from .records import Answer, Chunk, Citation, Passage, Turn
-from .text import content_terms, stem, words
+from .text import MONTHS_RE, NUMBER_WORDS_RE, SEASONS_RE, WEEKDAYS_RE, content_terms, stem, words
 from .thesaurus import Thesaurus, load_thesaurus
 
 _NO_THESAURUS = Thesaurus({})  # "looked, found none": not looked up again
@@ -68,8 +68,10 @@ _HAS: dict[str, re.Pattern] = {
     "phone": re.compile(r"\+?\d[\d /-]{5,}\d"),
     "email": re.compile(r"@|\[at\]"),
     "link": re.compile(r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account", re.I),
-    "amount": re.compile(r"\d|\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|dutzend|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|dozen)\b", re.I),
-    "date": re.compile(r"\b(1\d|20)\d\d\b|\b\d{1,2}\.\s*(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)|\b(Frühjahr|Frühling|Sommer|Herbst|Winter)\b", re.I),
+    "amount": re.compile(rf"\d|\b({NUMBER_WORDS_RE})\b", re.I),
+    "date": re.compile(
+        rf"\b(1\d|20)\d\d\b|\b\d{{1,2}}\.\s*({MONTHS_RE})\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\b|({WEEKDAYS_RE})|\b({SEASONS_RE})\b", re.I
+    ),
     "person": re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Landrat|Landrätin|Beauftragte\w*|\w*[Aa]gentur\w*|\w*[Mm]inisterium|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+(?=[,.:;\s]))"),
     "place": re.compile(r"\b(aus|in|im|nach|auf)\s+[A-ZÄÖÜ][\w-]+|https?://"),
     "example": re.compile(r"\b(beispiel\w*|z\.\s?B\.|etwa|unter anderem|u\.\s?a\.|for example|such as|e\.g\.|including)(?!\w)", re.I),

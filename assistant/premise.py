@@ -26,23 +26,17 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .records import Passage
-from .text import words
+from .text import MONTHS_RE, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, WEEKDAYS_RE, words
 
 # --- numbers ----------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {
-    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9,
-    "zehn": 10, "elf": 11, "zwölf": 12, "zwanzig": 20, "dreißig": 30, "hundert": 100, "tausend": 1000,
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "twelve": 12, "twenty": 20,
-}  # fmt: skip
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE_TOKEN = re.compile(r"\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})")
 _MONTH_NUMBERS = {
     name: str(i % 12 + 1)
     for i, name in enumerate(
-        "januar februar märz april mai juni juli august september oktober november dezember "
-        "january february march april may june july august september october november december".split()
+        MONTHS_RE.lower().split("|")
+        + "january february march april may june july august september october november december".split()
     )
 }
 _THOUSANDS = re.compile(r"[.,](?=\d{3}\b)")
@@ -62,9 +56,9 @@ def question_numbers(text: str) -> set[str]:
             out.add(_THOUSANDS.sub("", m).rstrip(".,"))
     toks = words(text)
     out.update(
-        str(_NUMBER_WORDS[w])
+        str(NUMBER_WORDS[w])
         for i, w in enumerate(toks)
-        if w in _NUMBER_WORDS and not (i and (toks[i - 1].startswith("welch") or toks[i - 1] == "which"))
+        if w in NUMBER_WORDS and not (i and (toks[i - 1].startswith("welch") or toks[i - 1] == "which"))
     )
     return out
 
@@ -77,8 +71,8 @@ def text_numbers(text: str) -> set[str]:
         out.add(_THOUSANDS.sub("", m))
         out.update(p.lstrip("0") or "0" for p in re.split(r"[.,]", m) if p)
     for w in words(text):
-        if w in _NUMBER_WORDS:
-            out.add(str(_NUMBER_WORDS[w]))
+        if w in NUMBER_WORDS:
+            out.add(str(NUMBER_WORDS[w]))
         elif w in _MONTH_NUMBERS:
             out.add(_MONTH_NUMBERS[w])
     return out
@@ -154,7 +148,7 @@ def _as_written(question: str, detail: str) -> str:
     for m in re.finditer(r"\w[\w.,-]*", question):
         tok = m.group().rstrip(".,")
         low = tok.lower()
-        if low == detail or _THOUSANDS.sub("", low) == detail or str(_NUMBER_WORDS.get(low)) == detail:
+        if low == detail or _THOUSANDS.sub("", low) == detail or str(NUMBER_WORDS.get(low)) == detail:
             return tok
         if _DATE_TOKEN.fullmatch(low) and detail in {p.lstrip("0") for p in low.split(".")}:
             return tok
@@ -163,22 +157,14 @@ def _as_written(question: str, detail: str) -> str:
     return detail
 
 
-_MONTHS = (
-    r"(januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-    r"january|february|march|may|june|july|october|december)"
-)
+_MONTHS = rf"({MONTHS_RE.lower()}|january|february|march|may|june|july|october|december)"
 _DATE_SPANS = re.compile(r"\b\d{1,2}\.\s*" + _MONTHS + r"(\s+\d{2,4})?|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b", re.I)
 _ORDINAL = re.compile(r"\b\d{1,3}\.(?=\s)")
-_AMOUNT_WORDS = re.compile(
-    r"\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
-    r"tausend|million|milliard|dutzend|hälfte|drittel|viertel|beide|two|three|four|five|six|seven|eight|nine|"
-    r"ten|hundred|thousand|million|billion|half|dozen)\w*",
-    re.I,
-)
+_AMOUNT_WORDS = re.compile(rf"\b({NUMBER_WORDS_RE}|million|milliard|hälfte|drittel|viertel|beide|billion|half)\w*", re.I)
 _HAS_DATE = re.compile(
     r"\b(1\d|20)\d\d\b|\b\d{3,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\d+er\b|" + _MONTHS + "|"
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|jahrhundert|century|heute|gestern|morgen|"
-    r"frühjahr|frühling|sommer|herbst|winter|spring|summer|autumn|"
+    rf"{WEEKDAYS_RE}|jahrhundert|century|heute|gestern|morgen|"
+    rf"{SEASONS_RE}|spring|summer|autumn|"
     r"jahr|monat|woche|wenn|sobald|nachdem|bevor|während|when|after|before|once",
     re.I,
 )
@@ -217,9 +203,8 @@ def has_amount(text: str, ordinals: bool = False, money: bool = True) -> bool:
 
 
 _QUANTITY = (
-    r"(\d+([.,]\d+)?|ein\w*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|"
-    r"hundert\w*|tausend\w*|mehrere\w*|einige\w*|wenige\w*|viele\w*|paar|halb\w*|"
-    r"one|two|three|four|five|six|seven|eight|nine|ten|several|few|many|a)"
+    rf"(\d+([.,]\d+)?|ein\w*|{NUMBER_WORDS_RE}|hundert\w*|tausend\w*|mehrere\w*|einige\w*|wenige\w*|viele\w*|"
+    r"paar|halb\w*|one|several|few|many|a)"
 )
 _UNIT = (
     r"(sekunde|minute|stunde|tag|woche|monat|jahr|jahrzehnt|jahrhundert|meter|kilometer|km|zentimeter|cm|"
@@ -234,7 +219,7 @@ _OTHER_KINDS = {
     # "An welchem Wochentag …?" is answered by "am Mittwoch, 6. September 2023", not by the date alone
     "weekday": (
         re.compile(r"\b(wochentag\w*|day\s+of\s+the\s+week|weekday)\b", re.I),
-        re.compile(r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.I),
+        re.compile(rf"\b({WEEKDAYS_RE}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.I),
     ),
     "party": (
         re.compile(r"\b(welche\w*\s+partei|partei\w*\s+gehört|which\s+party|what\s+party)", re.I),

@@ -58,10 +58,25 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+# --- words for numbers and times, shared by the answerer (answer.py) and the checks (premise.py) ---
+
+# Cardinal number words with their values ("fünf Videos" states an amount, "zehn" in a question is 10)
+NUMBER_WORDS = {
+    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9,
+    "zehn": 10, "elf": 11, "zwölf": 12, "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50,
+    "hundert": 100, "tausend": 1000, "dutzend": 12,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "thousand": 1000, "dozen": 12,
+}  # fmt: skip
+NUMBER_WORDS_RE = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))  # a regex alternation
+
 _MONTHS = (
     "Januar", "Februar", "März", "April", "Mai", "Juni",
     "Juli", "August", "September", "Oktober", "November", "Dezember",
 )  # fmt: skip
+MONTHS_RE = "|".join(_MONTHS)
+WEEKDAYS_RE = "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag"
+SEASONS_RE = "frühjahr|frühling|sommer|herbst|winter"
 
 
 def format_date(value: str) -> str:
