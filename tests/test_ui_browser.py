@@ -124,6 +124,18 @@ def test_thumbs_down_with_comment_reaches_staff_tab(page):
     page.screenshot(path=str(ARTIFACTS / "staff.png"), full_page=True)
 
 
+def test_staff_see_the_synonyms_an_answer_rests_on(page):
+    # the citizen's "Pressearbeit" is the documents' "Öffentlichkeitsarbeit" (real thesaurus)
+    ask(page, "Was hat der Kreis bei seiner Pressearbeit im Blick?", 1)
+    assert "Öffentlichkeitsarbeit" in page.locator(DONE).last.locator(".answer-text").inner_text()
+    page.get_by_role("tab", name="Prüfansicht").click()
+    summary = page.locator("#staff-answer .staff-summary")
+    summary.get_by_text("Pressearbeit → Öffentlichkeitsarbeit").wait_for()
+    assert "Synonyme" in summary.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "staff-synonyms.png"), full_page=True)
+
+
 def test_thumbs_under_an_earlier_answer_rate_that_answer(page, ui_server):
     from assistant.feedback import FeedbackStore
 
