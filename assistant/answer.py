@@ -269,7 +269,7 @@ class Answerer:
         """The synonyms in use; an empty thesaurus when there are none (see ``load_thesaurus``)."""
         if self._thesaurus is None:
             path = getattr(self.settings, "thesaurus_path", None)
-            self._thesaurus = load_thesaurus(path, getattr(self.settings, "data_dir", None)) or _NO_THESAURUS
+            self._thesaurus = load_thesaurus(path, getattr(self.settings, "cache_dir", None)) or _NO_THESAURUS
         return self._thesaurus
 
     # -- term weights ---------------------------------------------------------------------------

