@@ -16,6 +16,7 @@ cache ~0.05 s.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -102,7 +103,9 @@ def _load(path: Path, cache_dir: Path | None) -> Thesaurus | None:
             path,
         )
         return None
-    key = f"{RECIPE}-{st.st_size}-{int(st.st_mtime)}"
+    # the stopword list decides which words are kept: a change to it must not read an old cache
+    words_key = hashlib.sha1(" ".join(sorted(STOPWORDS)).encode()).hexdigest()[:8]
+    key = f"{RECIPE}-{words_key}-{st.st_size}-{int(st.st_mtime)}"
     cache = cache_dir / "thesaurus" / f"{key}.json" if cache_dir is not None else None
     if cache is not None and cache.exists():
         try:
