@@ -70,7 +70,8 @@ def render_markdown(report: Report, regressions: Sequence[Regression] | None = N
         "",
         f"{m['n']} Fragen ({m['answerable']} beantwortbar, {m['unanswerable']} nicht beantwortbar) · "
         f"{meta.get('documents', '?')} Dokumente · Index: {meta.get('index', '?')} · "
-        f"Embedder {meta.get('settings', {}).get('embedder', '?')} · {meta.get('duration_s', '?')} s",
+        f"Embedder {meta.get('settings', {}).get('embedder', '?')} · "
+        f"Thesaurus: {meta.get('settings', {}).get('thesaurus', '?')} · {meta.get('duration_s', '?')} s",
         "",
         "| Kennzahl | Wert |",
         "|---|---|",

@@ -6,6 +6,7 @@ assistant's quality: threshold assertions are added once the assistant is tuned.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,8 @@ def test_seed_eval_end_to_end(user_settings, embedder, tmp_path):
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert md.startswith("# Evaluation")
     assert "</html>" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    # QA see whether the run had the German synonyms: without them the numbers are not comparable
+    assert re.search(r"Thesaurus: \d+ Wörter mit Synonymen", md.splitlines()[2]), md.splitlines()[2]
     assert len(data["rows"]) == n_items
     assert {r["answerable"] for r in data["rows"]} == {True, False}
 
