@@ -554,6 +554,10 @@ class Answerer:
                 continue
             if best.narrow and c.narrow and c.coverage < best.coverage:
                 continue  # a second, less fitting phone number or address would only confuse
+            if best.narrow and not c.narrow:
+                # the question wants a number or address and the best sentence is that entry: a
+                # sentence around it adds nothing to check (seed citation precision 0.595 -> 0.606)
+                continue
             chosen.append(c)
         # reading order: passages by first appearance, sentences in document order
         order = {}

@@ -260,3 +260,22 @@ def test_relatives_found_by_sorted_runs_are_the_pairwise_relatives():
         for t in terms:
             expected = {s for s in vocab if Answerer._related(t, s) or (s == t and len(t) >= 5)}
             assert found[t] == expected, (t, vocab)
+
+
+def test_a_contact_entry_is_quoted_without_the_sentences_around_it():
+    # "Unter welcher Nummer …?" answered by a phone entry: a well-scoring sentence about the office
+    # adds nothing a reader needs, a second entry of the same kind may (which one is meant)
+    (p,) = make_passages([("kontakt", CONTACTS)])
+    spans = p.chunk.sentences
+    idx = {p.chunk.text[a:b]: i for i, (a, b) in enumerate(spans)}
+
+    def cand(text, score, narrow):
+        i = idx[text]
+        a, b = spans[i]
+        return Candidate(p, i, a, b, 0.8, score, typed=narrow, narrow=narrow)
+
+    best = cand("Telefon: 0301 222-222", 1.0, True)
+    about = cand("Das Amt berät Zugewanderte zu Ausbildung und Beruf.", 0.95, False)
+    other = cand("Telefon: 0301 111-111", 0.9, True)
+    chosen = Answerer(Settings(thesaurus_path=None)).select([best, about, other])
+    assert [c.text for c in chosen] == ["Telefon: 0301 111-111", "Telefon: 0301 222-222"]
