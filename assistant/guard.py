@@ -76,6 +76,43 @@ _INSTRUCTION = [
     ),
 ]
 
+# Words one of the patterns above needs (a pattern's first group, or for the "addressing an AI" and
+# "reveal internals" patterns the group naming the AI or the secret). A sentence holding none of
+# them matches no pattern, so a set lookup per word rules out nearly every sentence of a press text
+# (96% of xquad-de's) before the 16 scans (~90 µs a sentence, against ~11 µs for this test), which
+# were the answerer's largest part at 100k chunks.
+# tests/test_guard.py checks that it never rules out a sentence a pattern matches.
+_TRIGGER_WORDS = frozenset(
+    """vergiss vergessen überschreibe disregard forget override bypass pretend system assistant assistants
+    developer ki chatbot chatbots ai llm env hidden interne internen antworte antwortet antworten answer respond
+    reply beantworte sag sage sagen behaupte behaupten schreib schreibe schreiben erkläre teile teil erzähle
+    erzähl tell always""".split()
+)
+_TRIGGER_PREFIXES = (
+    "ignor", "missacht", "künstlich", "sprachmodell", "assistenzsystem", "systemprompt", "systemanweisung",
+    "konfiguration", "config", "passwort", "passwört", "password", "api", "zugangsdaten", "credentials",
+    "umgebungsvariable", "environment",
+)  # fmt: skip
+_TRIGGER_HEADS = frozenset(p[:3] for p in _TRIGGER_PREFIXES)  # cheap first test before startswith
+# Adjacent words the multi-word openings need ("du bist", "ab sofort", "you are now", "act as", …)
+_TRIGGER_PAIRS = frozenset(
+    [("du", "bist"), ("sie", "sind"), ("ab", "sofort"), ("von", "nun"), ("ab", "jetzt"), ("you", "are"),
+     ("from", "now"), ("act", "as"), ("language", "model"), ("language", "models")]
+)  # fmt: skip
+_WORDS = re.compile(r"\w+")
+
+
+def _may_instruct(sentence: str) -> bool:
+    """False only when no instruction pattern can match ``sentence`` (see ``_TRIGGER_WORDS``)."""
+    ws = _WORDS.findall(sentence.lower())
+    if not _TRIGGER_WORDS.isdisjoint(ws):
+        return True
+    for w in ws:
+        if w[:3] in _TRIGGER_HEADS and w.startswith(_TRIGGER_PREFIXES):
+            return True
+    return not _TRIGGER_PAIRS.isdisjoint(zip(ws, ws[1:]))
+
+
 # Questions about the assistant itself. Strong terms are internal whoever asks; the weaker ones
 # ("Einstellungen", "Pfade", "Modell") count only when they are the assistant's own ("deine
 # Konfiguration", "Welche Pfade nutzt du?"), because citizens ask about a ministry's Einstellungen.
@@ -120,7 +157,7 @@ def opens_instructions(sentence: str) -> bool:
 
 def is_instruction(sentence: str) -> bool:
     """True when ``sentence`` speaks to an AI with instructions (see module doc)."""
-    return any(p.search(sentence) for p in _INSTRUCTION)
+    return _may_instruct(sentence) and any(p.search(sentence) for p in _INSTRUCTION)
 
 
 def asks_for_internals(question: str) -> bool:
