@@ -27,26 +27,29 @@ INJECTIONS = [
 ]
 
 
-def _sentences():
-    out = list(INJECTIONS)
+def _prose():
+    """Ordinary German text: the seeds, and xquad-de's paragraphs and questions when present."""
+    out = [line for f in (PROJECT_ROOT / "seeds").glob("*.txt") for line in f.read_text(encoding="utf-8").splitlines()]
     bench = PROJECT_ROOT.parent / "shared" / "bench" / "xquad-de" / "xquad.de.json"
-    if bench.exists():  # ~3,500 sentences of ordinary German prose (CI has ../shared beside the clone)
+    if bench.exists():  # ~4,000 sentences (CI has ../shared beside the clone)
         text = bench.read_text(encoding="utf-8")
         out += re.split(r"(?<=[.!?])\s+", " ".join(re.findall(r'"(?:context|question)": "((?:[^"\\]|\\.)*)"', text)))
-    for f in (PROJECT_ROOT / "seeds").glob("*.txt"):
-        out += [line for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for f in Path(__file__).parent.glob("*.py"):
-        out += re.findall(r'"([^"\n]{12,200})"', f.read_text(encoding="utf-8"))
-    return out
+    return [s for s in out if s.strip()]
+
+
+def _test_strings():
+    """Every quoted string of the test suite: injections, questions, answers, odd input."""
+    return [x for f in Path(__file__).parent.glob("*.py") for x in re.findall(r'"([^"\n]{12,200})"', f.read_text(encoding="utf-8"))]
 
 
 def test_the_instruction_prefilter_never_rules_out_a_match():
-    sentences = _sentences()
-    assert len(sentences) > 300
-    full = [s for s in sentences if any(p.search(s) for p in guard._INSTRUCTION)]
+    prose = _prose()
+    sentences = INJECTIONS + prose + _test_strings()
+    assert len(prose) > 40 and len(sentences) > 1000
     assert all(any(p.search(s) for p in guard._INSTRUCTION) for s in INJECTIONS)  # every example is one
+    full = [s for s in sentences if any(p.search(s) for p in guard._INSTRUCTION)]
     # a sentence a pattern matches always passes the prefilter, so is_instruction is unchanged ...
     assert [s for s in full if not guard._may_instruct(s)] == []
     assert [s for s in sentences if guard.is_instruction(s) != (s in full)] == []
-    # ... and the prefilter is what makes it cheap: it lets few ordinary sentences through
-    assert sum(map(guard._may_instruct, sentences)) < 0.1 * len(sentences)
+    # ... and the prefilter is what makes it cheap: it lets few sentences of ordinary prose through
+    assert sum(map(guard._may_instruct, prose)) < 0.1 * len(prose)
