@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from .text import words
+
 _I = re.IGNORECASE
 
 _INSTRUCTION = [
@@ -99,12 +101,11 @@ _TRIGGER_PAIRS = frozenset(
     [("du", "bist"), ("sie", "sind"), ("ab", "sofort"), ("von", "nun"), ("ab", "jetzt"), ("you", "are"),
      ("from", "now"), ("act", "as"), ("language", "model"), ("language", "models")]
 )  # fmt: skip
-_WORDS = re.compile(r"\w+")
 
 
 def _may_instruct(sentence: str) -> bool:
     """False only when no instruction pattern can match ``sentence`` (see ``_TRIGGER_WORDS``)."""
-    ws = _WORDS.findall(sentence.lower())
+    ws = words(sentence)
     if not _TRIGGER_WORDS.isdisjoint(ws):
         return True
     for w in ws:

@@ -26,19 +26,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .records import Passage
-from .text import MONTHS_RE, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, WEEKDAYS_RE, words
+from .text import MONTHS, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, WEEKDAYS_RE, words
 
 # --- numbers ----------------------------------------------------------------------------------
 
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE_TOKEN = re.compile(r"\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})")
-_MONTH_NUMBERS = {
-    name: str(i % 12 + 1)
-    for i, name in enumerate(
-        MONTHS_RE.lower().split("|")
-        + "january february march april may june july august september october november december".split()
-    )
-}
+_EN_MONTHS = "january february march april may june july august september october november december".split()
+_MONTH_NUMBERS = {name: str(i % 12 + 1) for i, name in enumerate([m.lower() for m in MONTHS] + _EN_MONTHS)}
 _THOUSANDS = re.compile(r"[.,](?=\d{3}\b)")
 
 
@@ -157,7 +152,7 @@ def _as_written(question: str, detail: str) -> str:
     return detail
 
 
-_MONTHS = rf"({MONTHS_RE.lower()}|january|february|march|may|june|july|october|december)"
+_MONTHS = "(" + "|".join(_MONTH_NUMBERS) + ")"  # German and English names (April, August, … once)
 _DATE_SPANS = re.compile(r"\b\d{1,2}\.\s*" + _MONTHS + r"(\s+\d{2,4})?|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b", re.I)
 _ORDINAL = re.compile(r"\b\d{1,3}\.(?=\s)")
 _AMOUNT_WORDS = re.compile(rf"\b({NUMBER_WORDS_RE}|million|milliard|hälfte|drittel|viertel|beide|billion|half)\w*", re.I)

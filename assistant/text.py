@@ -70,11 +70,11 @@ NUMBER_WORDS = {
 }  # fmt: skip
 NUMBER_WORDS_RE = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))  # a regex alternation
 
-_MONTHS = (
+MONTHS = (
     "Januar", "Februar", "März", "April", "Mai", "Juni",
     "Juli", "August", "September", "Oktober", "November", "Dezember",
 )  # fmt: skip
-MONTHS_RE = "|".join(_MONTHS)
+MONTHS_RE = "|".join(MONTHS)
 WEEKDAYS_RE = "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag"
 SEASONS_RE = "frühjahr|frühling|sommer|herbst|winter"
 
@@ -88,4 +88,4 @@ def format_date(value: str) -> str:
         day = datetime.fromisoformat(value[:10])
     except ValueError:
         return value
-    return f"{day.day}. {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
