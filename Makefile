@@ -8,7 +8,13 @@ STAMP := $(VENV)/.installed
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 
+# The virtualenv with the CPU build of torch takes ~2.4 GB: say so before pip fails half-way with
+# "No space left on device" (a CI run did, on a disk that 32 stale clones had filled).
+NEED_MB := 3000
+
 $(STAMP): pyproject.toml
+	@free=$$(df -Pm . | awk 'NR==2 {print $$4}'); if [ -n "$$free" ] && [ "$$free" -lt $(NEED_MB) ]; then \
+		echo "error: only $$free MB free on the disk of $(CURDIR); setting up needs about $(NEED_MB) MB (the virtualenv with torch is ~2.4 GB)." >&2; exit 1; fi
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, pinned: pip then takes the local CPU wheel instead of a multi-GB CUDA build
@@ -18,15 +24,22 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) thesaurus
 
-# German synonyms (OpenThesaurus, LGPL) from Debian: the answerer ranks sentences with them. Without
-# root the assistant still runs, ranking by the question's own words only (it logs a warning).
+# Debian packages, installed with one `apt-get update` for all that are missing:
+# - openthesaurus-de-text: German synonyms (OpenThesaurus, LGPL) the answerer ranks sentences with.
+#   Without it (no root, say) the assistant still runs, ranking by the question's own words only
+#   (it logs a warning).
+# - chromium (tests only): Playwright drives it; it never downloads a browser.
+APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+DEBS_RUN = $$(test -f $(THESAURUS) || echo openthesaurus-de-text)
+DEBS_TEST = $$(echo $(DEBS_RUN) $$(command -v chromium >/dev/null 2>&1 || echo chromium))
+
 thesaurus:
-	@test -f $(THESAURUS) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openthesaurus-de-text >/dev/null) \
+	@missing="$(DEBS_RUN)"; [ -z "$$missing" ] || ($(APT_INSTALL) $$missing >/dev/null) \
 		|| echo "warning: could not install openthesaurus-de-text; answers are ranked without German synonyms"
 
-# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
-setup-test: setup
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+setup-test: $(STAMP)
+	@missing="$(DEBS_TEST)"; [ -z "$$missing" ] || ($(APT_INSTALL) $$missing >/dev/null) \
+		|| echo "warning: could not install $$missing (the browser tests need chromium)"
 
 ingest: setup
 	$(BIN)/assistant ingest
