@@ -50,11 +50,12 @@ def _print_answer(ans, as_json: bool) -> None:
         return
     typer.echo(ans.answer)
     if ans.citations:
-        typer.echo("\nQuellen:" if ans.language == "de" else "\nSources:")
+        en = ans.language == "en"
+        typer.echo("\nSources:" if en else "\nQuellen:")
         for c in ans.citations:
-            date = c.date or "ohne Datum"
+            date = c.date or ("no date" if en else "ohne Datum")
             link = f" – {c.url}" if c.url else ""
-            typer.echo(f"[{c.n}] {c.title} ({date}){link}\n    Zitat: {c.quote}")
+            typer.echo(f"[{c.n}] {c.title} ({date}){link}\n    {'Quote' if en else 'Zitat'}: {c.quote}")
 
 
 @app.command()

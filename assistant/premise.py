@@ -26,14 +26,13 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .records import Passage
-from .text import MONTHS, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, WEEKDAYS_RE, words
+from .text import MONTHS, MONTHS_EN, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, WEEKDAYS_RE, words
 
 # --- numbers ----------------------------------------------------------------------------------
 
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE_TOKEN = re.compile(r"\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})")
-_EN_MONTHS = "january february march april may june july august september october november december".split()
-_MONTH_NUMBERS = {name: str(i % 12 + 1) for i, name in enumerate([m.lower() for m in MONTHS] + _EN_MONTHS)}
+_MONTH_NUMBERS = {m.lower(): str(i % 12 + 1) for i, m in enumerate(MONTHS + MONTHS_EN)}
 _THOUSANDS = re.compile(r"[.,](?=\d{3}\b)")
 
 

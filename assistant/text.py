@@ -74,13 +74,18 @@ MONTHS = (
     "Januar", "Februar", "März", "April", "Mai", "Juni",
     "Juli", "August", "September", "Oktober", "November", "Dezember",
 )  # fmt: skip
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 MONTHS_RE = "|".join(MONTHS)
 WEEKDAYS_RE = "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag"
 SEASONS_RE = "frühjahr|frühling|sommer|herbst|winter"
 
 
-def format_date(value: str) -> str:
-    """ISO date (or datetime) -> "6. September 2023"; other text is returned unchanged."""
+def format_date(value: str, lang: str = "de") -> str:
+    """ISO date (or datetime) -> "6. September 2023" ("6 September 2023" in English); other text is
+    returned unchanged."""
     value = (value or "").strip()
     if not value:
         return ""
@@ -88,4 +93,6 @@ def format_date(value: str) -> str:
         day = datetime.fromisoformat(value[:10])
     except ValueError:
         return value
+    if lang == "en":
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
     return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"

@@ -49,6 +49,24 @@ EMPTY_INDEX_HINT = (
     "Es sind noch keine Dokumente erfasst, deshalb kann der Assistent noch keine Fragen "
     "beantworten."
 )
+# What the answer bubble says around the quotes, in the question's language: the page is German,
+# but a citizen who asks in English gets the answer, its sources and their labels in English.
+BUBBLE_LABELS = {
+    "de": {
+        "abstained": "Keine gesicherte Antwort in den Dokumenten",
+        "sources": "Quellen",
+        "open": "Original öffnen",
+        "page": "Seite",
+        "pending": "Ich suche in den Dokumenten …",
+    },
+    "en": {
+        "abstained": "No reliable answer in the documents",
+        "sources": "Sources",
+        "open": "Open the original",
+        "page": "Page",
+        "pending": "Searching the documents …",
+    },
+}
 EXAMPLE_QUESTIONS = (
     "Wie viel Geld hat das Sozialministerium für die Videokampagne bereitgestellt?",
     "Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?",
@@ -213,21 +231,22 @@ def highlight_quotes(citations: Sequence[Citation], context: int = PASSAGE_CONTE
     return _BLANK_LINES.sub("\n", "".join(out)).strip()
 
 
-def render_source(citations: Sequence[Citation]) -> str:
+def render_source(citations: Sequence[Citation], lang: str = "de") -> str:
     """One source card for the citations of one chunk: numbers, title, publisher, date, link to
     the original, and the passage with the quoted sentences marked."""
+    labels = BUBBLE_LABELS[lang]
     first = citations[0]
     meta = [esc(first.publisher)] if first.publisher else []
     if first.date:
-        meta.append(esc(format_date(first.date)))
+        meta.append(esc(format_date(first.date, lang)))
     if first.page:
-        meta.append(f"Seite {int(first.page)}")
+        meta.append(f"{labels['page']} {int(first.page)}")
     url = safe_url(first.url)
     if url:
         host = urlsplit(url).hostname or ""
         meta.append(
             f'<a class="source-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
-            f"Original öffnen ({esc(host.removeprefix('www.'))})</a>"
+            f"{labels['open']} ({esc(host.removeprefix('www.'))})</a>"
         )
     numbers = " ".join(f"[{int(c.n)}]" for c in citations)
     return (
@@ -251,16 +270,17 @@ def group_by_chunk(citations: Sequence[Citation]) -> list[list[Citation]]:
 def render_answer(answer: Answer) -> str:
     """The complete answer bubble: text with [n] markers, then its sources, or an abstention."""
     lang = "en" if answer.language == "en" else "de"
+    labels = BUBBLE_LABELS[lang]
     if answer.abstained:
         return (
             f'<div class="answer abstained" lang="{lang}">'
-            '<p class="answer-badge">Keine gesicherte Antwort in den Dokumenten</p>'
+            f'<p class="answer-badge">{labels["abstained"]}</p>'
             f'<p class="answer-text">{_answer_text_html(answer.answer)}</p>'
             "</div>"
         )
-    sources = "".join(render_source(group) for group in group_by_chunk(answer.citations))
+    sources = "".join(render_source(group, lang) for group in group_by_chunk(answer.citations))
     sources_html = (
-        '<div class="sources"><p class="sources-title">Quellen</p>'
+        f'<div class="sources"><p class="sources-title">{labels["sources"]}</p>'
         f'<ol class="source-list">{sources}</ol></div>'
         if sources
         else ""
@@ -279,8 +299,8 @@ def render_partial(text: str) -> str:
     )
 
 
-def render_pending() -> str:
-    return '<div class="answer pending"><p class="answer-text">Ich suche in den Dokumenten …</p></div>'
+def render_pending(lang: str = "de") -> str:
+    return f'<div class="answer pending"><p class="answer-text">{BUBBLE_LABELS[lang]["pending"]}</p></div>'
 
 
 def render_error(message: str) -> str:
@@ -326,9 +346,9 @@ def chat_messages(session: ChatSession, partial: str | None = None) -> list[dict
         elif turn.error:
             content = render_error(turn.error)
         elif partial is not None and i == len(session.turns) - 1:
-            content = render_partial(partial) if partial else render_pending()
+            content = render_partial(partial) if partial else render_pending(detect_language(turn.question))
         else:
-            content = render_pending()
+            content = render_pending(detect_language(turn.question))
         messages.append({"role": "assistant", "content": content})
     return messages
 

@@ -143,3 +143,8 @@ def test_cli_ask_json_stdin_and_blank(seed_index):
 
     text = _cli(["ask", "Wie heißt der Landrat des Kreises Minden-Lübbecke?"], settings)
     assert text.returncode == 0 and "Quellen:" in text.stdout and "[1]" in text.stdout
+    assert "Zitat: " in text.stdout
+
+    english = _cli(["ask", "When did Lower Saxony sign the Diversity Charter?"], settings)
+    assert english.returncode == 0 and "Sources:" in english.stdout and "Quote: " in english.stdout
+    assert "Quellen:" not in english.stdout and "Zitat:" not in english.stdout

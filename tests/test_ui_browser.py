@@ -104,6 +104,15 @@ def test_answer_shows_citation_and_marked_passage(page):
     assert page.foreign_requests == []
 
 
+def test_english_question_is_answered_with_english_sources(page):
+    ask(page, "When did Lower Saxony sign the Diversity Charter?", 1)
+    answer = page.locator(DONE).last
+    assert answer.get_attribute("lang") == "en"
+    assert answer.locator(".answer-text").inner_text().startswith("According to the German source documents")
+    assert answer.locator(".sources-title").text_content() == "Sources"  # shown in capitals (CSS)
+    assert answer.locator("a.source-link").first.inner_text().startswith("Open the original")
+
+
 def test_thumbs_down_with_comment_reaches_staff_tab(page):
     ask(page, MINDEN, 1)
     comment = f"Browser-Test {uuid.uuid4().hex[:8]}: Datum fehlt"

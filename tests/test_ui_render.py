@@ -191,6 +191,27 @@ def test_english_answer_is_marked_as_english():
     assert 'lang="en"' in rendered
 
 
+def test_english_question_gets_the_bubble_in_english():
+    """A citizen who asks in English reads sources, dates and links in English, not in German."""
+    cited = _visible_text(ui.render_answer(_answer([_citation(1, "Mittel", page=3)], language="en")))
+    assert "Sources" in cited and "Open the original (niedersachsen.de)" in cited
+    assert "6 September 2023" in cited and "Page 3" in cited
+    for german in ("Quellen", "Original öffnen", "Seite", "6. September"):
+        assert german not in cited
+    abstained = _visible_text(ui.render_answer(_answer([], text="The documents do not say.", abstained=True, language="en")))
+    assert "No reliable answer in the documents" in abstained and "Keine gesicherte" not in abstained
+    session = ui.ChatSession([ui.ChatTurn("How much money did the ministry give?"), ui.ChatTurn("Wie viel Geld gab es?")])
+    pending = [_visible_text(m["content"]) for m in ui.chat_messages(session)[1::2]]
+    assert pending == ["Searching the documents …", "Ich suche in den Dokumenten …"]
+
+
+def test_german_question_keeps_the_bubble_in_german():
+    cited = _visible_text(ui.render_answer(_answer([_citation(1, "Mittel", page=3)])))
+    assert "Quellen" in cited and "Original öffnen (niedersachsen.de)" in cited
+    assert "6. September 2023" in cited and "Seite 3" in cited
+    assert "Sources" not in cited
+
+
 def test_staff_view_lists_every_passage_with_ranks_and_citations():
     rendered = ui.render_staff_answer(_answer([_citation(1, "Mittel")]))
     rows = re.findall(r"<tr class=\"(cited)?\">(.*?)</tr>", rendered, flags=re.S)
@@ -218,6 +239,7 @@ def test_dates_are_german():
     assert ui.format_date("2023-09-06") == "6. September 2023"
     assert ui.format_date("2023-03-01T10:00:00") == "1. März 2023"
     assert ui.format_date("ohne Datum") == "ohne Datum"
+    assert ui.format_date("2023-03-01", "en") == "1 March 2023"
     assert ui.format_timestamp("2023-09-06T14:05:00+00:00") == "06.09.2023, 14:05 UTC"
 
 
