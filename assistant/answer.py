@@ -759,7 +759,7 @@ def abstain_message(
         if p.chunk.doc.title not in near:
             near.append(p.chunk.doc.title)
     shown = (near or list(titles))[:3]
-    listing = "; ".join(f"„{t}“" for t in shown)
+    listing = "; ".join(f"“{t}”" if lang == "en" else f"„{t}“" for t in shown)
     more = len(titles) - len(shown)
     key = (lang if lang == "en" else "de", detail if basis == "kind" else basis)
     why = " " + _REASONS[key].format(detail=detail) if key in _REASONS else ""

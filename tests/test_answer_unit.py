@@ -89,6 +89,7 @@ def test_unrelated_question_abstains_in_german_with_topics():
 def test_english_question_abstains_in_english():
     ans = answer("What is the weather like in Hamburg tomorrow?")
     assert ans.abstained and ans.answer.startswith("The documents")
+    assert "They cover: “" in ans.answer and "„" not in ans.answer  # English quotation marks
 
 
 def test_language_and_question_types():
