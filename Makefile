@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test thesaurus ingest serve bench bench-load eval-xquad clean
+.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-xquad clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
+DICTIONARY := /usr/share/trans/de-en
 
 # The virtualenv with the CPU build of torch takes ~2.4 GB: say so before pip fails half-way with
 # "No space left on device" (a CI run did, on a disk that 32 stale clones had filled).
@@ -22,20 +23,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(STAMP)
 
-setup: $(STAMP) thesaurus
+setup: $(STAMP) debs
 
 # Debian packages, installed with one `apt-get update` for all that are missing:
 # - openthesaurus-de-text: German synonyms (OpenThesaurus, LGPL) the answerer ranks sentences with.
-#   Without it (no root, say) the assistant still runs, ranking by the question's own words only
-#   (it logs a warning).
+# - trans-de-en: Ding's German-English dictionary (GPL), the German words of an English question.
+#   Without either (no root, say) the assistant still runs, without synonyms or with English
+#   questions ranked by the embedder's cosine alone (it logs a warning).
 # - chromium (tests only): Playwright drives it; it never downloads a browser.
 APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
-DEBS_RUN = $$(test -f $(THESAURUS) || echo openthesaurus-de-text)
+DEBS_RUN = $$(echo $$(test -f $(THESAURUS) || echo openthesaurus-de-text) $$(test -f $(DICTIONARY) || echo trans-de-en))
 DEBS_TEST = $$(echo $(DEBS_RUN) $$(command -v chromium >/dev/null 2>&1 || echo chromium))
 
-thesaurus:
+debs:
 	@missing="$(DEBS_RUN)"; [ -z "$$missing" ] || ($(APT_INSTALL) $$missing >/dev/null) \
-		|| echo "warning: could not install openthesaurus-de-text; answers are ranked without German synonyms"
+		|| echo "warning: could not install $$missing; answers are ranked without them"
 
 setup-test: $(STAMP)
 	@missing="$(DEBS_TEST)"; [ -z "$$missing" ] || ($(APT_INSTALL) $$missing >/dev/null) \

@@ -128,12 +128,15 @@ def eval_(
     tolerance: Annotated[float, typer.Option(help="Erlaubter Rückgang je Metrik")] = 0.02,
     limit: Annotated[Optional[int], typer.Option(help="Nur die ersten N Fragen")] = None,
     use_index: Annotated[bool, typer.Option("--use-index", help="Den vorhandenen Index statt eines temporären nutzen")] = False,
+    questions: Annotated[
+        Optional[Path], typer.Option(help="Mit --squad: nur diese Fragen, anders formuliert (Zeilen „ID<Tab>Frage“)")
+    ] = None,
 ) -> None:
     """Die Offline-Evaluation ausführen (Antworten, Zitate, Enthaltungen, Latenz)."""
     from evals.cli import eval_command
 
     try:
-        code = eval_command(squad, holdout, out, baseline, tolerance, limit, use_index)
+        code = eval_command(squad, holdout, out, baseline, tolerance, limit, use_index, questions=questions)
     except AssistantError as exc:
         _fail(exc)
     raise typer.Exit(code)

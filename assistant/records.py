@@ -95,15 +95,17 @@ class Answer:
     language: str = "de"  # language of the question ("de" or "en")
     retrieval_query: str = ""  # the query actually searched (follow-ups include the previous turn)
     confidence: float = 0.0
-    # How the answer was decided, for staff: "coverage" (the words of the question), "meaning" (the
-    # embedder's similarity of question and sentence), or why it abstained: "low confidence",
+    # How the answer was decided, for staff: "coverage" (the words of the question), "translation"
+    # (the German translations of an English question's words, with the embedder's similarity),
+    # "meaning" (the embedder's similarity of question and sentence), or why it abstained: "low confidence",
     # "detail" (a number or place of the question is in no source), "kind" (the amount, sum,
     # date, weekday, duration or party asked for is in no quoted sentence),
     # "refused" (a question about the assistant's own set-up, not searched); "document" when a
     # question about a document itself was answered from its metadata (docinfo.py).
     basis: str = ""
     basis_detail: str = ""  # the missing detail or kind, e.g. "40." or "amount"
-    # question word -> sentence word pairs that matched only as synonyms (thesaurus.py), for staff
+    # question word -> sentence word pairs that matched only as synonyms (thesaurus.py), or as
+    # German translations of an English question's words (bilingual.py), for staff
     synonyms: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:

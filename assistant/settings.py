@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(default=PROJECT_ROOT / "seeds", description="Default corpus to ingest.")
     cache_dir: Path = Field(
         default_factory=_user_cache_dir,
-        description="Derived data that depends on no corpus (the parsed thesaurus), shared by all data dirs.",
+        description="Derived data that depends on no corpus (the parsed thesaurus and dictionary), shared by all data dirs.",
     )
     collection: str = Field(default="docs", description="Base name of the Chroma collection.")
 
@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         default=Path("/usr/share/openthesaurus-de/openthesaurus.txt"),
         description="German synonyms for ranking answer sentences (Debian package openthesaurus-de-text); "
         "empty or missing: without synonyms.",
+    )
+    dictionary_path: Path | None = Field(
+        default=Path("/usr/share/trans/de-en"),
+        description="German-English dictionary for English questions (Debian package trans-de-en, Ding); "
+        "empty or missing: English questions are ranked by the embedder's cosine alone.",
     )
 
     # Web app: how many requests Gradio's queue runs at once (the rest wait in the queue).

@@ -17,17 +17,12 @@ cache ~0.05 s.
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
-import os
 import re
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from .text import STOPWORDS, stem
-
-log = logging.getLogger(__name__)
+from .wordtable import load_table
 
 RECIPE = "v3"  # part of the cache key: change it when parsing changes
 _NOTE = re.compile(r"\([^)]*\)")  # "(ugs.)", "(veraltet)", "(sich)"
@@ -77,63 +72,18 @@ class Thesaurus:
         return len(self._table)
 
 
-_loaded: dict[Path, Thesaurus | None] = {}
-_lock = threading.Lock()
-
-
 def load_thesaurus(path: Path | None, cache_dir: Path | None = None) -> Thesaurus | None:
     """The thesaurus at ``path`` (parsed once per process, cached under ``cache_dir``), or None
     when there is none: the answerer then ranks by the question's own words only."""
-    if path is None or str(path) in ("", "."):  # ASSISTANT_THESAURUS_PATH="" switches it off
-        return None
-    path = Path(path)
-    with _lock:  # concurrent first questions parse it once
-        if path not in _loaded:
-            _loaded[path] = _load(path, cache_dir)
-        return _loaded[path]
-
-
-def _load(path: Path, cache_dir: Path | None) -> Thesaurus | None:
-    try:
-        st = path.stat()
-    except OSError:
-        log.warning(
-            "no thesaurus at %s (Debian package openthesaurus-de-text): answer sentences are ranked "
-            "by the question's own words only",
-            path,
-        )
-        return None
     # the stopword list decides which words are kept: a change to it must not read an old cache
     words_key = hashlib.sha1(" ".join(sorted(STOPWORDS)).encode()).hexdigest()[:8]
-    key = f"{RECIPE}-{words_key}-{st.st_size}-{int(st.st_mtime)}"
-    cache = cache_dir / "thesaurus" / f"{key}.json" if cache_dir is not None else None
-    if cache is not None and cache.exists():
-        try:
-            table = json.loads(cache.read_text(encoding="utf-8"))
-            if isinstance(table, dict) and all(isinstance(v, str) for v in table.values()):
-                return Thesaurus(table)
-        except (OSError, ValueError):
-            pass  # damaged: parse again and rewrite it
-    try:
-        with path.open(encoding="utf-8", errors="replace") as f:
-            thesaurus = Thesaurus.from_lines(f)
-    except OSError as e:
-        log.warning("thesaurus %s unreadable (%s): answer sentences are ranked without synonyms", path, e)
-        return None
-    if cache is not None:
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(thesaurus._table, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, cache)  # readers never see a half-written file
-            for old in cache.parent.glob("*.json"):
-                if old != cache:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            # a read-only or full cache folder only costs the parse at the next start; a partly
-            # written file must not keep the space it took
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
-    return thesaurus
+    return load_table(
+        "thesaurus",
+        path,
+        cache_dir,
+        f"{RECIPE}-{words_key}",
+        parse=lambda lines: Thesaurus.from_lines(lines)._table,
+        wrap=Thesaurus,
+        missing="no thesaurus at %s (Debian package openthesaurus-de-text): answer sentences are ranked "
+        "by the question's own words only",
+    )

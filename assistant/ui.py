@@ -380,6 +380,7 @@ def _basis_text(answer: Answer) -> str:
     return {
         "coverage": "Satz deckt die Begriffe der Frage ab",
         "meaning": "Satz liegt der (englischen) Frage inhaltlich am nächsten",
+        "translation": "Satz enthält die übersetzten Begriffe der (englischen) Frage und liegt ihr inhaltlich nahe",
         "low confidence": "Übereinstimmung unter der Schwelle",
         "refused": "Frage nach Anweisungen oder Einrichtung des Assistenten: nicht gesucht",
         "detail": f"„{detail}“ steht in keiner abgerufenen Quelle (Zahl oder Ort der Frage)",
@@ -421,8 +422,10 @@ def render_staff_answer(answer: Answer | None) -> str:
         ("Grund", esc(_basis_text(answer))),
     ]
     if answer.synonyms:
-        # the quoted sentence says it in other words: staff see which words stood in for the question's
-        summary.append(("Synonyme", esc(" · ".join(f"{q} → {s}" for q, s in answer.synonyms))))
+        # the quoted sentence says it in other words (or, for an English question, in German):
+        # staff see which words stood in for the question's
+        label = "Übersetzungen (Wörterbuch)" if answer.language == "en" else "Synonyme"
+        summary.append((label, esc(" · ".join(f"{q} → {s}" for q, s in answer.synonyms))))
     summary += [
         ("Konfidenz", _num(answer.confidence, 3)),
         ("Sprache", esc(answer.language)),
@@ -1030,8 +1033,9 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     from assistant.pipeline import Assistant
 
     assistant = Assistant.from_settings(settings)
-    # Load the corpus snapshot (chunks + BM25) and the thesaurus while the server starts, not on the
-    # first question; a question arriving earlier waits for the same load (both hold a lock).
+    # Load the corpus snapshot (chunks + BM25), the thesaurus and the dictionary while the server
+    # starts, not on the first question; a question arriving earlier waits for the same load (all
+    # hold a lock).
     threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
     launch(build_app(assistant, settings), host=host, port=port, concurrency=settings.ui_concurrency)
 
@@ -1042,3 +1046,4 @@ def _warm_up(assistant) -> None:
     except AssistantError:
         pass  # the store is unreachable: the first question reports it in the user's language
     _ = assistant.answerer.thesaurus  # parsed (or read from its cache) here, not on the first question
+    _ = assistant.answerer.dictionary  # 6-7 s to parse once per machine, 0.1 s from its cache

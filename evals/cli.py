@@ -46,6 +46,7 @@ def eval_command(
     *,
     settings: Settings | None = None,
     progress: bool = True,
+    questions: Path | None = None,
 ) -> int:
     """Run the evaluation, write report.json/.md/.html to ``out`` and print report.md.
 
@@ -77,10 +78,13 @@ def eval_command(
                 limit=limit,
                 progress=progress,
                 prebuilt=Path(settings.data_dir) if use_index else None,
+                questions=Path(questions) if questions is not None else None,
             )
         else:
             if holdout:
                 print("Hinweis: --holdout gilt nur mit --squad und wird ignoriert.", file=sys.stderr)
+            if questions is not None:
+                print("Hinweis: --questions gilt nur mit --squad und wird ignoriert.", file=sys.stderr)
             report = run_seed_eval(settings, limit=limit, use_index=use_index, progress=progress)
         regressions = compare(report, base, tolerance) if base is not None else None
     except EvalError as exc:

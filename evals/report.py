@@ -73,7 +73,8 @@ def render_markdown(
         f"{m['n']} Fragen ({m['answerable']} beantwortbar, {m['unanswerable']} nicht beantwortbar) · "
         f"{meta.get('documents', '?')} Dokumente · Index: {meta.get('index', '?')} · "
         f"Embedder {meta.get('settings', {}).get('embedder', '?')} · "
-        f"Thesaurus: {meta.get('settings', {}).get('thesaurus', '?')} · {meta.get('duration_s', '?')} s",
+        f"Thesaurus: {meta.get('settings', {}).get('thesaurus', '?')} · "
+        f"Wörterbuch: {meta.get('settings', {}).get('dictionary', '?')} · {meta.get('duration_s', '?')} s",
         "",
         "| Kennzahl | Wert |",
         "|---|---|",

@@ -145,6 +145,8 @@ def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = T
             "chunk_chars": s.chunk_chars,
             # German synonyms change which sentences are chosen: a run without them is not comparable
             "thesaurus": f"{len(th)} Wörter mit Synonymen" if (th := assistant.answerer.thesaurus) else "aus",
+            # ... and the dictionary which sentences answer an English question
+            "dictionary": f"{len(d)} englische Wörter" if (d := assistant.answerer.dictionary) else "aus",
         },
     }
     return Report(meta={**(meta or {}), **info}, metrics=summarize(rows), rows=rows)
@@ -229,8 +231,13 @@ def _with_gold_check(report: Report, items: Sequence[EvalItem], assistant: Assis
     return report
 
 
-def squad_items(path: Path, holdout: float) -> tuple[list, list[EvalItem], set[str]]:
-    """Paragraphs, items and held-out doc ids of a SQuAD file; held-out questions become unanswerable."""
+def squad_items(path: Path, holdout: float, questions: Path | None = None) -> tuple[list, list[EvalItem], set[str]]:
+    """Paragraphs, items and held-out doc ids of a SQuAD file; held-out questions become unanswerable.
+
+    ``questions`` (a file of "id<TAB>question" lines, "#" comments): only those items, asked with
+    that wording, e.g. ``evals/xquad_en_questions.tsv``, xquad-de's questions asked in English."""
+    from assistant.answer import detect_language
+
     from .squad import held_out, load_squad
 
     path = Path(path)
@@ -243,12 +250,38 @@ def squad_items(path: Path, holdout: float) -> tuple[list, list[EvalItem], set[s
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise EvalError(f"{path} ist keine SQuAD-JSON-Datei ({type(exc).__name__}: {exc}).") from exc
     excluded = held_out(paragraphs, holdout)
+    asked = _question_file(questions) if questions is not None else None
+    if asked is not None:
+        unknown = sorted(set(asked) - {raw["id"] for raw in raw_items})
+        if unknown:
+            raise EvalError(f"{questions}: {len(unknown)} IDs stehen nicht in {path} (z. B. {unknown[:3]}).")
     items = []
     for raw in raw_items:
+        if asked is not None:
+            if raw["id"] not in asked:
+                continue
+            raw = {**raw, "question": asked[raw["id"]], "lang": detect_language(asked[raw["id"]])}
         if raw["gold_doc"] in excluded:
             raw = {**raw, "answerable": False, "category": HELD_OUT}
         items.append(EvalItem.from_json(raw))
     return paragraphs, items, excluded
+
+
+def _question_file(path: Path) -> dict[str, str]:
+    """id -> question from "id<TAB>question" lines."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"Fragendatei {path} nicht lesbar ({exc}).") from exc
+    asked = {}
+    for n, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        qid, sep, question = line.partition("\t")
+        if not sep or not question.strip():
+            raise EvalError(f"{path}, Zeile {n}: erwartet wird „ID<Tab>Frage“.")
+        asked[qid.strip()] = question.strip()
+    return asked
 
 
 def run_squad_eval(
@@ -260,11 +293,13 @@ def run_squad_eval(
     progress: bool = True,
     embedder: Embedder | None = None,
     prebuilt: Path | None = None,
+    questions: Path | None = None,
 ) -> Report:
     """A SQuAD-format benchmark on a temporary index of its unique paragraphs.
 
     ``holdout`` (0 ≤ h < 1): every round(1/h)-th paragraph is not indexed; its questions are
-    unanswerable (category "held-out"). ``limit`` cuts the questions, not the corpus.
+    unanswerable (category "held-out"). ``limit`` cuts the questions, not the corpus; ``questions``
+    asks a subset in other words (see ``squad_items``).
     ``prebuilt`` (development speed only): start from a *copy* of that data dir; the idempotent
     ingest then brings the copy in line with the corpus, and it must hold no other documents.
     """
@@ -273,7 +308,7 @@ def run_squad_eval(
 
     from .squad import write_corpus
 
-    paragraphs, items, excluded = squad_items(path, holdout)
+    paragraphs, items, excluded = squad_items(path, holdout, questions)
     items = _limited(items, limit)
     embedder = embedder or make_embedder(settings)
     meta: dict[str, Any] = {
@@ -282,6 +317,7 @@ def run_squad_eval(
         "holdout": holdout,
         "paragraphs": len(paragraphs),
         "held_out_paragraphs": len(excluded),
+        **({"questions": str(questions)} if questions is not None else {}),
         "index": "temporary" if prebuilt is None else f"temporary copy of {prebuilt}",
     }
     with _temporary_settings(settings, prebuilt) as tmp_settings:
@@ -349,7 +385,7 @@ def baseline_warnings(report: Report, baseline_json: Path | str | dict) -> list[
     answers worse than the baseline; the report should say why, not only that."""
     meta = load_baseline(baseline_json).get("meta", {})
     warnings = []
-    for key in ("dataset", "holdout", "items"):
+    for key in ("dataset", "holdout", "items", "questions"):
         if key in meta and meta.get(key) != report.meta.get(key):
             warnings.append(f"Baseline {key}={meta.get(key)!r}, dieser Lauf {key}={report.meta.get(key)!r}.")
     before, now = meta.get("settings", {}), report.meta.get("settings", {})

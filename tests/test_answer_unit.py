@@ -35,7 +35,7 @@ def make_passages(texts):
 def answer(question, passages=None):
     passages = passages or make_passages([("prog", DOC), ("park", OTHER)])
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
-    return Answerer(Settings(thesaurus_path=None)).compose(question, passages, bm25, ["Titel prog", "Titel park"])
+    return Answerer(Settings(thesaurus_path=None, dictionary_path=None)).compose(question, passages, bm25, ["Titel prog", "Titel park"])
 
 
 def test_rrf_orders_by_summed_reciprocal_ranks():
@@ -149,7 +149,7 @@ def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_to
     # the agency passage is fused rank 5, beyond the four read, but first by meaning
     passages = [replace(p, dense_rank=d) for p, d in zip(make_passages(texts), (3, 4, 5, 2, 1))]
     bm25 = BM25Index.build([p.chunk.text for p in passages])
-    ans = Answerer(Settings(thesaurus_path=None), HashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
+    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None), HashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
     assert not ans.abstained and ans.basis == "meaning"
     assert ans.citations[0].doc_id == "agentur" and "Berlin" in ans.answer
 
@@ -238,7 +238,7 @@ def test_a_sentence_repeated_in_a_teaser_is_quoted_once():
         return Candidate(p, i, a, b, 0.8, score)
 
     best = cand(body, 0, 1.0)
-    chosen = Answerer(Settings(thesaurus_path=None)).select([best, cand(teaser, 1, 0.9), cand(body, 1, 0.9), cand(teaser, 0, 0.8)])
+    chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None)).select([best, cand(teaser, 1, 0.9), cand(body, 1, 0.9), cand(teaser, 0, 0.8)])
     texts = [c.text for c in chosen]
     assert texts.count("Damit ist der Kreis das 37. Mitglied der Initiative.") == 1
     assert "Der Kreis tritt bei." not in texts  # the repeat took its place; no weaker sentence comes in
@@ -278,5 +278,5 @@ def test_a_contact_entry_is_quoted_without_the_sentences_around_it():
     best = cand("Telefon: 0301 222-222", 1.0, True)
     about = cand("Das Amt berät Zugewanderte zu Ausbildung und Beruf.", 0.95, False)
     other = cand("Telefon: 0301 111-111", 0.9, True)
-    chosen = Answerer(Settings(thesaurus_path=None)).select([best, about, other])
+    chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None)).select([best, about, other])
     assert [c.text for c in chosen] == ["Telefon: 0301 111-111", "Telefon: 0301 222-222"]

@@ -383,6 +383,26 @@ def test_squad_items_reject_a_bad_holdout(tmp_path, holdout):
         squad_items(_squad_file(tmp_path), holdout)
 
 
+def test_squad_items_asked_in_other_words(tmp_path):
+    """--questions: only the listed items, with the file's wording; English ones count as English."""
+    from evals.run import squad_items
+
+    asked = tmp_path / "en.tsv"
+    asked.write_text("# id<TAB>question\nq1\tWhat number does paragraph 1 name?\nq3\tWelche Zahl steht in Absatz 3?\n", encoding="utf-8")
+    _, items, excluded = squad_items(_squad_file(tmp_path), 0.0, asked)
+    assert [(it.id, it.question, it.lang) for it in items] == [
+        ("q1", "What number does paragraph 1 name?", "en"),
+        ("q3", "Welche Zahl steht in Absatz 3?", "de"),
+    ]
+    assert list(items[0].gold_answers) == ["101"] and "english" in items[0].groups
+    asked.write_text("q9\tWhat about paragraph 9?\n", encoding="utf-8")
+    with pytest.raises(EvalError, match="1 IDs stehen nicht in"):
+        squad_items(_squad_file(tmp_path), 0.0, asked)
+    asked.write_text("q1 What number, without a tab?\n", encoding="utf-8")
+    with pytest.raises(EvalError, match="Zeile 1"):
+        squad_items(_squad_file(tmp_path), 0.0, asked)
+
+
 def test_eval_command_fails_fast_on_unusable_input(tmp_path, capsys):
     from assistant.settings import Settings
     from evals.cli import EXIT_USAGE, eval_command

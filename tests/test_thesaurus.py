@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import thesaurus as th
+from assistant import wordtable
 from assistant.answer import Answerer
 from assistant.lexical import BM25Index
 from assistant.settings import Settings
@@ -25,9 +25,9 @@ LINES = [
 
 @pytest.fixture(autouse=True)
 def fresh_process_cache():
-    th._loaded.clear()  # each test loads as a new process would
+    wordtable._loaded.clear()  # each test loads as a new process would
     yield
-    th._loaded.clear()
+    wordtable._loaded.clear()
 
 
 def syn(t: Thesaurus, word: str) -> set[str]:
@@ -64,7 +64,7 @@ def test_loaded_once_and_cached_as_json_next_to_the_index(tmp_path, monkeypatch)
     assert len(json.loads(cache.read_text(encoding="utf-8"))) == 13
 
     # a new process reads the cache instead of parsing the text again
-    th._loaded.clear()
+    wordtable._loaded.clear()
 
     def no_parse(lines):
         raise AssertionError("parsed although the cache is valid")
@@ -74,7 +74,7 @@ def test_loaded_once_and_cached_as_json_next_to_the_index(tmp_path, monkeypatch)
 
     # a changed thesaurus file is parsed anew, and the old cache is removed
     monkeypatch.undo()
-    th._loaded.clear()
+    wordtable._loaded.clear()
     src.write_text("".join(LINES[:2]), encoding="utf-8")
     assert len(load_thesaurus(src, cache_dir)) == 4
     assert len(list((cache_dir / "thesaurus").glob("*.json"))) == 1
@@ -86,7 +86,7 @@ def test_a_damaged_cache_is_parsed_again_and_rewritten(tmp_path):
     load_thesaurus(src, tmp_path / "data")
     (cache,) = (tmp_path / "data" / "thesaurus").glob("*.json")
     cache.write_text("{not json", encoding="utf-8")
-    th._loaded.clear()
+    wordtable._loaded.clear()
     t = load_thesaurus(src, tmp_path / "data")
     assert syn(t, "Firma") == {stem("unternehmen"), stem("betrieb")}
     assert len(json.loads(cache.read_text(encoding="utf-8"))) == 13
@@ -116,7 +116,7 @@ def test_a_full_disk_leaves_no_partial_cache(tmp_path, monkeypatch):
 
 
 def test_missing_or_switched_off_thesaurus_means_none(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="assistant.thesaurus"):
+    with caplog.at_level(logging.WARNING, logger="assistant.wordtable"):
         assert load_thesaurus(tmp_path / "nowhere.txt", tmp_path) is None
     assert "openthesaurus-de-text" in caplog.text
     assert load_thesaurus(None) is None

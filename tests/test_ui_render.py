@@ -205,6 +205,16 @@ def test_english_question_gets_the_bubble_in_english():
     assert pending == ["Searching the documents …", "Ich suche in den Dokumenten …"]
 
 
+def test_staff_see_synonyms_or_translations_the_answer_rests_on():
+    german = ui.render_staff_answer(_answer([_citation(1, "Mittel")], synonyms=[("Geld", "Mittel")]))
+    assert "Synonyme" in german and "Geld → Mittel" in german
+    english = ui.render_staff_answer(
+        _answer([_citation(1, "Mittel")], language="en", basis="translation", synonyms=[("funds", "Mittel")])
+    )
+    assert "Übersetzungen (Wörterbuch)" in english and "funds → Mittel" in english
+    assert "übersetzten Begriffe der (englischen) Frage" in english  # the basis, in words
+
+
 def test_german_question_keeps_the_bubble_in_german():
     cited = _visible_text(ui.render_answer(_answer([_citation(1, "Mittel", page=3)])))
     assert "Quellen" in cited and "Original öffnen (niedersachsen.de)" in cited
