@@ -47,3 +47,14 @@ def corpus_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(SEEDS, dst)
     return dst
+
+
+@pytest.fixture
+def fresh_word_tables():
+    """The thesaurus and dictionary loaded as in a new process (assistant/wordtable.py keeps one
+    table per process), before and after the test."""
+    from assistant import wordtable
+
+    wordtable._loaded.clear()
+    yield
+    wordtable._loaded.clear()

@@ -29,11 +29,7 @@ LINES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fresh_process_cache():
-    wordtable._loaded.clear()  # each test loads as a new process would
-    yield
-    wordtable._loaded.clear()
+pytestmark = pytest.mark.usefixtures("fresh_word_tables")  # each test loads as a new process would
 
 
 def tr(d: Dictionary, word: str) -> set[str]:

@@ -23,11 +23,7 @@ LINES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fresh_process_cache():
-    wordtable._loaded.clear()  # each test loads as a new process would
-    yield
-    wordtable._loaded.clear()
+pytestmark = pytest.mark.usefixtures("fresh_word_tables")  # each test loads as a new process would
 
 
 def syn(t: Thesaurus, word: str) -> set[str]:
