@@ -411,17 +411,20 @@ class Answerer:
         translations and itself (names, numbers and cognates such as "Tesla", "1901", "video"
         are written alike), weighted like a German term by the rarest of them the index holds.
         Words none of whose terms the index holds are left out."""
-        slots = []
+        found: list[tuple[str, frozenset[str], float]] = []
         for w in dict.fromkeys(words(question)):
             if w in _EN_STOPWORDS:
                 continue
-            terms = {t for t in self.dictionary.translations(w) if len(t) >= 3} | {stem(w)}
+            terms = frozenset({t for t in self.dictionary.translations(w) if len(t) >= 3} | {stem(w)})
             idf = [bm25.idf(t) for t in terms if bm25.doc_freq(t)] if bm25 is not None else [1.0]
-            if not idf:
-                continue
-            related = frozenset().union(*self._relatives(dict.fromkeys(terms), vocab).values()) - terms
-            slots.append(Slot(w, frozenset(terms), related, max(idf)))
-        return slots
+            if idf:
+                found.append((w, terms, max(idf)))
+        # the relatives of every slot's terms in one pass: _relatives sorts the vocabulary each call
+        relatives = self._relatives(dict.fromkeys(t for _, terms, _ in found for t in terms), vocab)
+        return [
+            Slot(w, terms, frozenset().union(*(relatives[t] for t in terms)) - terms, weight)
+            for w, terms, weight in found
+        ]
 
     @staticmethod
     def _slot_coverage(slots: Sequence[Slot], sent_terms: set[str]) -> float:
