@@ -320,6 +320,11 @@ class Answerer:
             self._dictionary = load_dictionary(path, getattr(self.settings, "cache_dir", None)) or _NO_DICTIONARY
         return self._dictionary
 
+    def _bilingual(self, lang: str) -> bool:
+        """An English question with a dictionary: scored, trusted and labelled by its translated
+        words (candidates, confidence, basis all ask this one question)."""
+        return lang == "en" and len(self.dictionary) > 0
+
     # -- term weights ---------------------------------------------------------------------------
     # Everyday short forms in questions for the word the documents write out (stemmed)
     _SHORT = {"info": "information", "infos": "information", "tel": "telefon", "nr": "numm", "email": "mail"}
@@ -508,9 +513,12 @@ class Answerer:
         # German synonyms rank sentences but do not raise the confidence (see Weights.synonym)
         synonyms = self._synonyms(terms, vocab, relatives) if lang != "en" else {}
         # An English question is scored by the German translations of its words when there is a
-        # dictionary (bilingual.py); by the embedder's cosine mostly when there is none.
-        slots = self._slots(question, bm25, vocab) if lang == "en" and len(self.dictionary) else []
-        if slots:
+        # dictionary (bilingual.py); by the embedder's cosine mostly when there is none. With a
+        # dictionary, a question none of whose words the index holds has no slot and covers
+        # nothing, as a German one would; ``confidence`` and ``basis`` take the same branch.
+        bilingual = self._bilingual(lang)
+        slots = self._slots(question, bm25, vocab) if bilingual else []
+        if bilingual:
 
             def cover(sent_terms: set[str]) -> float:
                 return self._slot_coverage(slots, sent_terms)
@@ -540,7 +548,7 @@ class Answerer:
                 cov = cover(own)
                 score = cov + self.w.window * win + self.w.qtype * has + self.w.prior / p.fused_rank
                 hits: list[tuple[str, str]] = []
-                if slots:
+                if bilingual:
                     hits = _translation_hits(slots, own)
                 elif synonyms:
                     hits = self._synonym_hits(terms, own, synonyms, relatives)
@@ -554,7 +562,7 @@ class Answerer:
             # top is in order of meaning here; the nearest passages that offer a sentence
             offering = {c.passage.chunk.id for c in cands}
             near = [p.chunk.id for p in top if p.chunk.id in offering][: self.w.dense_passages]
-            self._rescore_dense(question, cands, qvec, set(near), bilingual=bool(slots))
+            self._rescore_dense(question, cands, qvec, set(near), bilingual=bilingual)
         cands.sort(key=lambda c: -c.score)
         return cands
 
@@ -606,11 +614,12 @@ class Answerer:
             return 0.0
         anchor = getattr(self.embedder, "dense_anchor", None)
         top_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
-        if lang == "en" and len(self.dictionary):
+        if self._bilingual(lang):
             # The translated words' coverage, like a German question's; cross-lingual cosines run
             # lower (en_margin). On 120 xquad-de questions asked in English, margins of 0.02 / 0.03 /
             # 0.04 / 0.05 gave 78 / 80 / 80 / 82% correct, 14 / 10 / 10 / 8% false abstentions and
-            # 70 / 70 / 65 / 60% of held-out questions abstained: 0.03, as without a dictionary.
+            # 70 / 70 / 65 / 60% of held-out questions abstained (before questions without a known
+            # word stopped counting their cosine as coverage): 0.03, as without a dictionary.
             cov = max(best.coverage, best.window)
             if anchor is None or top_dense is None:
                 return cov
@@ -741,7 +750,7 @@ class Answerer:
             passages=list(passages),
             language=lang,
             confidence=conf,
-            basis="coverage" if lang == "de" else "translation" if len(self.dictionary) else "meaning",
+            basis="coverage" if lang == "de" else "translation" if self._bilingual(lang) else "meaning",
             synonyms=_synonym_words(question, chosen),
         )
 

@@ -123,3 +123,24 @@ def test_english_question_whose_words_the_documents_lack_abstains():
     d = Dictionary.from_lines(LINES)
     ans = _ask("Which dog breeds are popular in Australia?", d)
     assert ans.abstained and ans.answer.startswith("The documents")
+
+
+class _AllAlike(HashEmbedder):
+    """Every text gets the same vector: a cosine of 1.0 between any question and any sentence."""
+
+    def _embed(self, texts, kind):
+        out = super()._embed(texts, kind)
+        out[:] = 1.0
+        return out
+
+
+def test_no_known_word_means_no_coverage_however_close_the_cosine():
+    # "What's the weather like?": no word of it, nor a translation, is in the index. With the
+    # dictionary such a question covers nothing, like a German one, and a high cosine alone must not
+    # make it confident (it once did: scored by the cosine, trusted as if by translated words).
+    passages = [replace(p, dense_rank=p.fused_rank) for p in make_passages([("kampagne", TEXT), ("park", OTHER)])]
+    bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    settings = Settings(thesaurus_path=None, dictionary_path=None)
+    answerer = Answerer(settings, _AllAlike(), dictionary=Dictionary.from_lines(LINES))
+    ans = answerer.compose("What's the weather like tomorrow?", passages, bm25)
+    assert ans.abstained and ans.basis == "low confidence" and ans.confidence == 0.0

@@ -178,7 +178,7 @@ EN_QUESTIONS = ROOT / "evals" / "xquad_en_questions.tsv"
 def test_english_questions_over_german_documents(user_settings, embedder):
     """120 xquad-de questions asked in English (evals/xquad_en_questions.tsv), with every fifth
     paragraph held out. Measured with the German-English dictionary (README): 0.79 correct, 0.10
-    false abstentions, 0.70 of the held-out questions abstained; without it 0.66 / 0.18 / 0.65."""
+    false abstentions, 0.75 of the held-out questions abstained; without it 0.66 / 0.18 / 0.65."""
     from evals.run import run_squad_eval
 
     report = run_squad_eval(XQUAD, 0.2, user_settings, progress=False, embedder=embedder, questions=EN_QUESTIONS)
@@ -187,5 +187,5 @@ def test_english_questions_over_german_documents(user_settings, embedder):
     assert set(m["per_category"]) >= {"english", "held-out"}  # asked in English: the English group
     assert m["answer_correctness"] >= 0.77
     assert m["abstention"]["false_abstention_rate"] <= 0.12
-    assert m["abstention"]["recall"] >= 0.65
+    assert m["abstention"]["recall"] >= 0.70
     assert report.meta["settings"]["dictionary"] != "aus"
