@@ -34,6 +34,7 @@ import numpy as np
 from .bilingual import Dictionary, load_dictionary
 from .docinfo import asks_about_document, find_line, statement
 from .guard import is_instruction
+from .language import detect_language
 from .premise import missing_kind, unsupported_detail
 from .records import Answer, Chunk, Citation, Passage, Turn
 from .text import MONTHS_RE, NUMBER_WORDS_RE, SEASONS_RE, WEEKDAYS_RE, content_terms, stem, words
@@ -50,17 +51,6 @@ _EN_STOPWORDS = frozenset(
 )
 
 # --- question analysis --------------------------------------------------------------------------
-
-_EN_WORDS = set(
-    "what who whom whose when where which how why is are were does did do the a an of to for with and or "
-    "many much phone number campaign videos state ministry money district join joined all your you my "
-    "ignore previous print tell me please can could there this that these".split()
-)
-_DE_WORDS = set(
-    "was wer wem wen wann wo woher wohin welche welcher welches wie warum ist sind hat haben der die das den "
-    "dem des ein eine und für mit im zu zur zum viel viele gibt wurde wurden kann welchem welchen wessen "
-    "worauf weshalb wodurch womit wofür wozu wieso weswegen liegt nicht auch sich".split()
-)
 
 QTYPES: dict[str, re.Pattern] = {
     "phone": re.compile(r"\b(telefon\w*|rufnummer|nummer|anruf\w*|anzurufen|phone|call|hotline)\b", re.I),
@@ -100,14 +90,6 @@ _ANAPHORA = {
     "sie", "er", "es", "diese", "dieser", "dieses", "damit", "dazu", "dort", "dabei", "daher", "deshalb",
     "dies", "zudem", "außerdem", "hierfür", "dafür", "darüber", "he", "she", "it", "they", "this", "these",
 }
-
-
-def detect_language(text: str) -> str:
-    """'en' when the question reads as English, else 'de' (the default audience)."""
-    toks = words(text)
-    en = sum(t in _EN_WORDS for t in toks)
-    de = sum(t in _DE_WORDS for t in toks) + sum(ch in "äöüß" for ch in text.lower())
-    return "en" if en > de else "de"
 
 
 def question_types(text: str) -> list[str]:

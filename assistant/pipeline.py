@@ -13,7 +13,9 @@ from .answer import Answerer, detect_language
 from .embeddings import Embedder, make_embedder
 from .errors import IndexEmpty, InputError
 from .guard import REFUSAL_DE, REFUSAL_EN, asks_for_internals
+from .language import foreign_language, foreign_note
 from .records import Answer, Turn
+from .smalltalk import smalltalk_kind, smalltalk_language, smalltalk_reply
 from .retrieve import HybridRetriever
 from .settings import Settings, get_settings
 from .store import Store
@@ -81,7 +83,8 @@ class Assistant:
         return question
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        """Answer ``question`` (German or English) from the index, with citations, or abstain."""
+        """Answer ``question`` (German or English) from the index, with citations, or abstain. A question
+        in another language is not searched: it gets a note to ask in German or English."""
         t0 = time.perf_counter()
         question, truncated = clean_question(question, self.settings.max_question_chars)
         history = [h if isinstance(h, Turn) else Turn(*h) for h in history][-3:]
@@ -102,6 +105,35 @@ class Assistant:
             raise IndexEmpty(
                 "Es sind noch keine Dokumente erfasst. Bitte zuerst `assistant ingest` ausführen.",
                 "No documents have been ingested yet. Run `assistant ingest` first.",
+            )
+        kind = smalltalk_kind(question)
+        if kind:
+            # "Hallo", "Danke", "Was kannst du?": a greeting or the help text, not "the documents
+            # don't say" (smalltalk.py)
+            lang = smalltalk_language(question)
+            return Answer(
+                question=question,
+                answer=smalltalk_reply(kind, lang, corpus.titles),
+                abstained=True,
+                language=lang,
+                timings_ms={"total": (time.perf_counter() - t0) * 1000},
+                basis="smalltalk",
+                basis_detail=kind,
+            )
+        bm25 = corpus.bm25
+        foreign = foreign_language(question, known=(lambda t: bm25.doc_freq(t) > 0) if bm25 is not None else None)
+        if foreign:
+            # The answerer reads German (and English through a dictionary): a Turkish or Arabic
+            # question matches no word of the documents, and "the documents don't say" would be
+            # false. Say so in the asker's language, German and English instead (language.py).
+            return Answer(
+                question=question,
+                answer=foreign_note(foreign),
+                abstained=True,
+                language=foreign,
+                timings_ms={"total": (time.perf_counter() - t0) * 1000},
+                basis="language",
+                basis_detail=foreign,
             )
         query = self.retrieval_query(question, history)
         timings: dict[str, float] = {}

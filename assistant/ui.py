@@ -271,6 +271,18 @@ def render_answer(answer: Answer) -> str:
     """The complete answer bubble: text with [n] markers, then its sources, or an abstention."""
     lang = "en" if answer.language == "en" else "de"
     labels = BUBBLE_LABELS[lang]
+    if answer.basis == "language":
+        # the note in the asker's language, then German and English: each paragraph with its own
+        # language and direction (Arabic and Persian run right to left)
+        langs = [answer.language, "de", "en"][-len(answer.answer.split("\n\n")) :]
+        paras = "".join(
+            f'<p class="answer-text" lang="{esc(code)}" dir="auto">{esc(para)}</p>'
+            for code, para in zip(langs, answer.answer.split("\n\n"))
+        )
+        return f'<div class="answer abstained foreign" lang="de">{paras}</div>'
+    if answer.basis == "smalltalk":
+        # a greeting or the help text: no verdict on the documents, so no "no answer" badge
+        return f'<div class="answer abstained smalltalk" lang="{lang}"><p class="answer-text">{esc(answer.answer)}</p></div>'
     if answer.abstained:
         return (
             f'<div class="answer abstained" lang="{lang}">'
@@ -371,6 +383,7 @@ _KIND_TEXT = {
 }
 
 
+_SMALLTALK_TEXT = {"greeting": "Begrüßung", "thanks": "Dank", "bye": "Verabschiedung", "help": "Frage, was der Assistent kann"}
 _DOC_FIELD = {"title": "Überschrift", "publisher": "Herausgeber", "date": "Datum"}
 
 
@@ -383,6 +396,8 @@ def _basis_text(answer: Answer) -> str:
         "translation": "Satz enthält die übersetzten Begriffe der (englischen) Frage und liegt ihr inhaltlich nahe",
         "low confidence": "Übereinstimmung unter der Schwelle",
         "refused": "Frage nach Anweisungen oder Einrichtung des Assistenten: nicht gesucht",
+        "smalltalk": f"{_SMALLTALK_TEXT.get(detail, detail)}: feste Antwort, nicht gesucht",
+        "language": f"Frage weder auf Deutsch noch auf Englisch (erkannt: {'unbekannte Schrift' if detail == 'und' else detail}): nicht gesucht, Bitte um eine deutsche oder englische Frage",
         "detail": f"„{detail}“ steht in keiner abgerufenen Quelle (Zahl oder Ort der Frage)",
         "kind": _KIND_TEXT.get(detail, detail),
         "document": f"Frage nach dem Dokument selbst: {_DOC_FIELD.get(detail, detail)} aus den Dokumentangaben",
@@ -1047,3 +1062,6 @@ def _warm_up(assistant) -> None:
         pass  # the store is unreachable: the first question reports it in the user's language
     _ = assistant.answerer.thesaurus  # parsed (or read from its cache) here, not on the first question
     _ = assistant.answerer.dictionary  # 6-7 s to parse once per machine, 0.1 s from its cache
+    from assistant.language import warm_up
+
+    warm_up()  # the language identifier for questions in other languages (0.8 s)

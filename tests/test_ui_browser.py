@@ -113,6 +113,26 @@ def test_english_question_is_answered_with_english_sources(page):
     assert answer.locator("a.source-link").first.inner_text().startswith("Open the original")
 
 
+def test_arabic_question_gets_a_right_to_left_note_to_ask_in_german_or_english(page):
+    ask(page, "كيف يمكنني التقدم لوظيفة في الإدارة؟", 1)
+    paras = page.locator(DONE).last.locator(".answer-text")
+    assert paras.count() == 3
+    direction = "el => getComputedStyle(el).direction"
+    assert paras.nth(0).get_attribute("lang") == "ar" and paras.nth(0).evaluate(direction) == "rtl"
+    assert paras.nth(1).evaluate(direction) == "ltr" and "Deutsch oder Englisch" in paras.nth(1).inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(DONE).last.screenshot(path=str(ARTIFACTS / "foreign-language.png"))
+    page.get_by_role("tab", name="Prüfansicht").click()
+    page.locator("#staff-answer").get_by_text("erkannt: ar").wait_for()
+
+
+def test_a_greeting_is_answered_with_what_the_assistant_knows(page):
+    ask(page, "Hallo!", 1)
+    answer = page.locator(DONE).last
+    assert answer.locator(".answer-badge").count() == 0  # no "no answer in the documents" verdict
+    assert "Minden-Lübbecke" in answer.inner_text()  # a document title
+
+
 def test_thumbs_down_with_comment_reaches_staff_tab(page):
     ask(page, MINDEN, 1)
     comment = f"Browser-Test {uuid.uuid4().hex[:8]}: Datum fehlt"
