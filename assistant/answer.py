@@ -37,7 +37,18 @@ from .guard import is_instruction
 from .language import detect_language
 from .premise import missing_kind, unsupported_detail
 from .records import Answer, Chunk, Citation, Passage, Turn
-from .text import MONTHS_RE, NUMBER_WORDS_RE, SEASONS_RE, WEEKDAYS_RE, content_terms, stem, words
+from .text import (
+    MONTHS_RE,
+    NUMBER_WORDS_RE,
+    SEASONS_RE,
+    STOPWORDS,
+    WEEKDAYS_RE,
+    content_terms,
+    near_stopword,
+    stem,
+    stopword_stems,
+    words,
+)
 from .thesaurus import Thesaurus, load_thesaurus
 
 _NO_THESAURUS = Thesaurus({})  # "looked, found none": not looked up again
@@ -317,10 +328,17 @@ class Answerer:
         max_idf = float(np.log(1.0 + (bm25.size + 0.5) / 0.5)) if bm25 is not None else 5.0
 
         def add(text: str, factor: float) -> None:
-            for t in content_terms(text):
-                t = self._SHORT.get(t, t)
+            for w in words(text):
+                if w in STOPWORDS:
+                    continue
+                t = self._SHORT.get(stem(w), stem(w))
                 if bm25 is not None and bm25.doc_freq(t) == 0:
-                    t = bm25.correct(t) or t
+                    fixed = bm25.corrected(t)
+                    if fixed in stopword_stems() or (fixed is None and near_stopword(w)):
+                        # a misspelt function word ("Welhce", "vile") is a function word, not a
+                        # rare term the documents lack (which would weigh heaviest of all)
+                        continue
+                    t = fixed or t
                 idf = bm25.idf(t) if bm25 is not None and bm25.doc_freq(t) else self.w.unknown * max_idf
                 terms[t] = max(terms.get(t, 0.0), idf * factor)
 

@@ -34,6 +34,7 @@ class BM25Index:
         self._indptr = indptr
         self._vocab = vocab
         self.size = size
+        self._corrections: dict[str, str | None] = {}  # unknown term -> correct(term), per index
 
     @classmethod
     def empty(cls) -> BM25Index:
@@ -64,7 +65,11 @@ class BM25Index:
         return out
 
     def search(self, query: str, k: int, tokens: list[str] | None = None) -> list[tuple[int, float]]:
-        """Top ``k`` (row, score) pairs with a positive score, best first."""
+        """Top ``k`` (row, score) pairs with a positive score, best first.
+
+        Misspelt query words are searched as written. Searching their corrections (``correct``)
+        was measured on xquad-de with typing errors: recall@1 0.892 -> 0.926, but no more correct
+        answers (the answerer corrects them itself), and fewer held-out questions abstained."""
         tokens = analyze(query) if tokens is None else tokens
         if not tokens or self.size == 0:
             return []
@@ -120,20 +125,30 @@ class BM25Index:
             vocab = self._terms = [t for t in self._vocab if t]
         return vocab
 
+    def corrected(self, term: str) -> str | None:
+        """``correct(term)``, remembered: related questions bring the same unknown words back."""
+        if term not in self._corrections:
+            if len(self._corrections) > 100_000:
+                self._corrections.clear()
+            self._corrections[term] = self.correct(term)
+        return self._corrections[term]
+
     def correct(self, term: str) -> str | None:
         """The closest indexed term to an unknown (misspelt) ``term``, or None.
 
         One edit for words up to eight letters, two for longer ones (two edits turned the stem of
         "gegründet" into "gesund"); ties go to the more frequent term, then to the alphabetically
-        first, so the choice never depends on the vocabulary's order.
+        first, so the choice never depends on the vocabulary's order. Two swapped letters count as
+        one edit ("Lutehrs", "Frnakreich": the commonest typing error, two edits for plain
+        Levenshtein).
         """
         if len(term) < 5 or self.doc_freq(term) > 0 or term.isdigit():  # short words: too many neighbours
             return None
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         limit = 1 if len(term) < 9 else 2
-        found = process.extract(term, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=None)
+        found = process.extract(term, self.vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=None)
         if not found:
             return None
         best = min(d for _, d, _ in found)

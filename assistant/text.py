@@ -43,6 +43,26 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+@lru_cache(maxsize=1)
+def stopword_stems() -> frozenset[str]:
+    """The stems of ``STOPWORDS``: what a misspelt function word corrects to ("welhce" -> "welch")."""
+    return frozenset(stem(w) for w in STOPWORDS)
+
+
+_LONG_STOPWORDS = sorted(w for w in STOPWORDS if len(w) >= 4)
+
+
+def near_stopword(word: str) -> bool:
+    """Whether ``word`` is one typing error (a letter added, dropped, changed or two swapped) from
+    a function word of four or more letters: "vile" (viele), "jder" (jeder), "einn" (einen)."""
+    if len(word) < 3 or word in STOPWORDS:
+        return False
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    return process.extractOne(word, _LONG_STOPWORDS, scorer=OSA.distance, score_cutoff=1) is not None
+
+
 def words(text: str) -> list[str]:
     """Lowercase word tokens (letters and digits)."""
     return _WORD.findall(text.lower())

@@ -280,3 +280,27 @@ def test_a_contact_entry_is_quoted_without_the_sentences_around_it():
     other = cand("Telefon: 0301 111-111", 0.9, True)
     chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None)).select([best, about, other])
     assert [c.text for c in chosen] == ["Telefon: 0301 111-111", "Telefon: 0301 222-222"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Wie vile Geld steht für das Programm bereit?", "Welhce Summe steht für das Programm bereit?"],
+    ids=["vile", "welhce"],
+)
+def test_a_misspelt_function_word_is_not_a_word_the_documents_lack(question):
+    # "vile" (viele) and "welhce" (welche) used to count as rare terms no sentence holds, the
+    # heaviest kind: the amount question abstained
+    terms = Answerer(Settings(thesaurus_path=None, dictionary_path=None))._question_terms(
+        question, [], BM25Index.build([DOC, OTHER] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    )
+    assert not {"vil", "welhc", "welch"} & set(terms)
+    ans = answer(question)
+    assert not ans.abstained and "40.000 Euro" in ans.answer
+
+
+def test_swapped_letters_are_one_typing_error():
+    index = BM25Index.build(["Die Hugenotten flohen nach Frankreich.", "Ein anderer Text."])
+    from assistant.text import analyze, near_stopword
+
+    assert index.correct(analyze("Frnakreich")[0]) == analyze("Frankreich")[0]  # two edits for Levenshtein
+    assert near_stopword("jder") and near_stopword("einn") and not near_stopword("frankreich")
