@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-xquad clean
+.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-xquad eval-english eval-typos clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -60,6 +60,13 @@ bench-load: setup
 
 eval-xquad: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --out eval-out/xquad
+
+# the same questions asked in English (120) and typed with errors (1,190): README, "Measurements"
+eval-english: setup
+	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --questions evals/xquad_en_questions.tsv --out eval-out/xquad-en
+
+eval-typos: setup
+	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --questions evals/xquad_typo_questions.tsv --out eval-out/xquad-typos
 
 clean:
 	rm -rf $(VENV) data
