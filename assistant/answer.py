@@ -333,7 +333,7 @@ class Answerer:
                     continue
                 t = self._SHORT.get(stem(w), stem(w))
                 if bm25 is not None and bm25.doc_freq(t) == 0:
-                    fixed = bm25.corrected(t)
+                    fixed = bm25.correct_word(w, self.thesaurus.__contains__) if t == stem(w) else bm25.corrected(t)
                     if fixed in stopword_stems() or (fixed is None and near_stopword(w)):
                         # a misspelt function word ("Welhce", "vile") is a function word, not a
                         # rare term the documents lack (which would weigh heaviest of all)

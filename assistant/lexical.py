@@ -14,16 +14,31 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .text import analyze
+from .text import analyze, stem, stopword_stems
 
 
 RECIPE = "v3-title-k0.9-b0.4"  # part of the cache key: change it when tokenising, parameters or files change
 _ARRAYS = ("data", "indices", "indptr")
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzäöüß"
+
+
+def _edits(word: str) -> set[str]:
+    """Every string one typing error from ``word``: a letter dropped, two swapped, one changed or
+    one added (Norvig's spelling corrector)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return {
+        *(a + b[1:] for a, b in splits if b),
+        *(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1),
+        *(a + c + b[1:] for a, b in splits if b for c in _LETTERS),
+        *(a + c + b for a, b in splits for c in _LETTERS),
+    }
 
 
 class BM25Index:
@@ -132,6 +147,37 @@ class BM25Index:
                 self._corrections.clear()
             self._corrections[term] = self.correct(term)
         return self._corrections[term]
+
+    def correct_word(self, word: str, is_word: Callable[[str], bool] | None = None) -> str | None:
+        """The indexed term a misspelt ``word`` (lowercase, as typed) stands for, or None: its
+        stem corrected (``correct``), else the stem of a one-edit variant of the word itself —
+        unless ``is_word(stem)`` says it is a real word the documents just do not use.
+
+        A typing error can change what the stemmer cuts off: "Bewgung" stems to itself, two edits
+        from "beweg" (Bewegung); "ursprüglich" to "ursprug", not "ursprung". The word's variants (a
+        letter dropped, swapped, changed or added; ~60 per letter, stemmed in C) find them. But a
+        real word has real neighbours ("Rolle" -> "wolle"), hence ``is_word`` (the thesaurus)."""
+        fixed = self.corrected(stem(word))
+        if fixed is None and not (is_word is not None and is_word(stem(word))):
+            key = "\0" + word  # not a stem: its own entry in the cache
+            if key not in self._corrections:
+                self._corrections[key] = self._variant(word)
+            fixed = self._corrections[key]
+        return fixed
+
+    def _variant(self, word: str) -> str | None:
+        """The indexed stem of a one-edit variant of ``word``; ties go to the more frequent term,
+        then the alphabetically first."""
+        if len(word) < 5 or word.isdigit():
+            return None
+        variants = _edits(word)
+        # the first letter is rarely the mistyped one: "idien" is "indien" rather than "dien"
+        for group in ([v for v in variants if v[:1] == word[:1]], variants):
+            # short stems are where nonsense variants land ("geheren" -> "geh", "dasern" -> "das")
+            found = {t for t in map(stem, group) if len(t) >= 4 and t in self._vocab and t not in stopword_stems()}
+            if found:
+                return min(found, key=lambda t: (-self.doc_freq(t), t))
+        return None
 
     def correct(self, term: str) -> str | None:
         """The closest indexed term to an unknown (misspelt) ``term``, or None.

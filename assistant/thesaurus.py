@@ -67,6 +67,11 @@ class Thesaurus:
         syn = self._table.get(term)
         return frozenset(syn.split()) if syn else frozenset()
 
+    def __contains__(self, term: str) -> bool:
+        """Whether ``term`` (stemmed) is a German word the thesaurus knows: a word of the question
+        the documents lack is then not taken for a typing error ("Rolle" is not a misspelt "wolle")."""
+        return term in self._table
+
     def __len__(self) -> int:
         """How many terms have synonyms."""
         return len(self._table)

@@ -304,3 +304,16 @@ def test_swapped_letters_are_one_typing_error():
 
     assert index.correct(analyze("Frnakreich")[0]) == analyze("Frankreich")[0]  # two edits for Levenshtein
     assert near_stopword("jder") and near_stopword("einn") and not near_stopword("frankreich")
+
+
+def test_a_typo_that_changes_the_stem_is_found_through_the_typed_word():
+    from assistant.text import analyze, stem
+
+    index = BM25Index.build(["Die Bewegung wuchs schnell.", "Die Rolle des Landes.", "Ein anderer Text."])
+    # "bewgung" stems to itself, two edits from "beweg": only a one-edit variant of the word finds it
+    assert index.correct(stem("bewgung")) is None
+    assert index.correct_word("bewgung") == analyze("Bewegung")[0]
+    # a real word the documents lack is not turned into a neighbour when the lexicon knows it
+    index = BM25Index.build(["Sie wollen helfen.", "Ein anderer Text."])
+    assert index.correct_word("rolle") == stem("wolle")
+    assert index.correct_word("rolle", is_word={stem("rolle")}.__contains__) is None

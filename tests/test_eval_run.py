@@ -208,9 +208,9 @@ def test_typo_questions_are_what_the_generator_makes():
 @pytest.mark.skipif(not XQUAD.exists(), reason="needs ../shared/bench/xquad-de beside the project (CI has it)")
 def test_questions_with_typing_errors(user_settings, embedder):
     """All 1,190 xquad-de questions with typing errors, half in lower case
-    (evals/xquad_typo_questions.tsv), every fifth paragraph held out. Measured (README): 0.855
-    correct, 0.060 false abstentions, 0.756 held-out abstained (without typos 0.882 / 0.033 / 0.733;
-    before misspelt function words and swapped letters were handled 0.843 / 0.075 / 0.788)."""
+    (evals/xquad_typo_questions.tsv), every fifth paragraph held out. Measured (README): 0.859
+    correct, 0.057 false abstentions, 0.779 held-out abstained (without typos 0.881 / 0.033 / 0.733;
+    session 7's code 0.843 / 0.075 / 0.788)."""
     from evals.run import run_squad_eval
 
     report = run_squad_eval(XQUAD, 0.2, user_settings, progress=False, embedder=embedder, questions=TYPO_QUESTIONS)
