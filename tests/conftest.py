@@ -41,6 +41,21 @@ def seed_index(tmp_path_factory, real_embedder):
     return settings, Assistant(settings, real_embedder)
 
 
+@pytest.fixture(scope="session")
+def hash_seed_assistant(tmp_path_factory):
+    """The seeds ingested once with the fake embedder, for tests of what happens before any
+    search (the model plays no part there): an Assistant."""
+    from assistant.embeddings import make_embedder
+    from assistant.pipeline import Assistant
+    from ingest.pipeline import ingest_paths
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("hash-seed-index") / "data", embedder="hash")
+    embedder = make_embedder(settings)
+    report = ingest_paths([SEEDS], settings, embedder=embedder, progress=False, log=lambda m: None)
+    assert report.ok and len(report.added) == 2
+    return Assistant(settings, embedder)
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     """A writable copy of the seeds (with sidecars) to change and delete files in."""

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant.language import NOTES, UNKNOWN, foreign_language, foreign_note
-from assistant.pipeline import Assistant
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import PROJECT_ROOT
 from assistant.ui import render_answer, render_staff_answer
-from ingest.pipeline import ingest_paths
 
 XQUAD = PROJECT_ROOT.parent / "shared" / "bench" / "xquad-de" / "xquad.de.json"
 
@@ -96,19 +94,8 @@ def test_the_note_is_in_the_askers_language_then_german_and_english():
     assert len(foreign_note(UNKNOWN).split("\n\n")) == 2  # no note of its own: German and English
 
 
-@pytest.fixture(scope="module")
-def hash_assistant(tmp_path_factory) -> Assistant:
-    from assistant.embeddings import make_embedder
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("language") / "data", embedder="hash")
-    embedder = make_embedder(settings)
-    report = ingest_paths([PROJECT_ROOT / "seeds"], settings, embedder=embedder, progress=False, log=lambda m: None)
-    assert report.ok
-    return Assistant(settings, embedder)
-
-
-def test_a_turkish_question_gets_the_note_not_a_search(hash_assistant):
-    answer = hash_assistant.ask("Göçmen kökenli çalışanlar için hangi kampanya var?")
+def test_a_turkish_question_gets_the_note_not_a_search(hash_seed_assistant):
+    answer = hash_seed_assistant.ask("Göçmen kökenli çalışanlar için hangi kampanya var?")
     assert answer.abstained and answer.basis == "language" and answer.language == "tr"
     assert not answer.citations and not answer.passages  # nothing searched, nothing quoted
     assert answer.answer == foreign_note("tr")
@@ -116,14 +103,14 @@ def test_a_turkish_question_gets_the_note_not_a_search(hash_assistant):
     assert "weder auf Deutsch noch auf Englisch (erkannt: tr)" in render_staff_answer(answer)
 
 
-def test_german_and_english_questions_are_still_searched(hash_assistant):
+def test_german_and_english_questions_are_still_searched(hash_seed_assistant):
     for question in ("Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?", "Who produced the videos?"):
-        answer = hash_assistant.ask(question)
+        answer = hash_seed_assistant.ask(question)
         assert answer.basis != "language" and answer.passages, question
 
 
-def test_an_arabic_note_runs_right_to_left_paragraph_by_paragraph(hash_assistant):
-    answer = hash_assistant.ask("كيف يمكنني التقدم لوظيفة في الإدارة؟")
+def test_an_arabic_note_runs_right_to_left_paragraph_by_paragraph(hash_seed_assistant):
+    answer = hash_seed_assistant.ask("كيف يمكنني التقدم لوظيفة في الإدارة؟")
     html = render_answer(answer)
     assert '<p class="answer-text" lang="ar" dir="auto">' in html
     assert '<p class="answer-text" lang="de" dir="auto">' in html

@@ -9,11 +9,9 @@ import json
 
 import pytest
 
-from assistant.pipeline import Assistant
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import PROJECT_ROOT
 from assistant.smalltalk import smalltalk_kind, smalltalk_language
 from assistant.ui import render_answer, render_staff_answer
-from ingest.pipeline import ingest_paths
 
 XQUAD = PROJECT_ROOT.parent / "shared" / "bench" / "xquad-de" / "xquad.de.json"
 
@@ -67,20 +65,9 @@ def test_no_question_of_the_eval_sets_is_taken_for_small_talk():
     assert [q for q in questions if smalltalk_kind(q)] == []
 
 
-@pytest.fixture(scope="module")
-def hash_assistant(tmp_path_factory) -> Assistant:
-    from assistant.embeddings import make_embedder
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("smalltalk") / "data", embedder="hash")
-    embedder = make_embedder(settings)
-    report = ingest_paths([PROJECT_ROOT / "seeds"], settings, embedder=embedder, progress=False, log=lambda m: None)
-    assert report.ok
-    return Assistant(settings, embedder)
-
-
-def test_a_greeting_says_what_the_assistant_knows_without_searching(hash_assistant):
-    answer = hash_assistant.ask("Hallo!")
-    titles = {d["title"] for d in hash_assistant.documents()}
+def test_a_greeting_says_what_the_assistant_knows_without_searching(hash_seed_assistant):
+    answer = hash_seed_assistant.ask("Hallo!")
+    titles = {d["title"] for d in hash_seed_assistant.documents()}
     assert answer.basis == "smalltalk" and answer.basis_detail == "greeting"
     assert not answer.passages and not answer.citations
     assert len(titles) == 2 and all(f"„{t}“" in answer.answer for t in titles)
@@ -89,6 +76,6 @@ def test_a_greeting_says_what_the_assistant_knows_without_searching(hash_assista
     assert "Begrüßung: feste Antwort, nicht gesucht" in render_staff_answer(answer)
 
 
-def test_english_thanks_get_an_english_reply(hash_assistant):
-    answer = hash_assistant.ask("Thanks a lot!")
+def test_english_thanks_get_an_english_reply(hash_seed_assistant):
+    answer = hash_seed_assistant.ask("Thanks a lot!")
     assert answer.language == "en" and answer.answer.startswith("You're welcome")
