@@ -848,6 +848,10 @@ _REASONS = {
     ("en", "party"): "The passages found give no party for this.",
     ("de", "money"): "Die gefundenen Textstellen nennen dazu keinen Geldbetrag.",
     ("en", "money"): "The passages found give no sum of money for this.",
+    ("de", "phone"): "Die gefundenen Textstellen nennen dazu keine Telefonnummer.",
+    ("en", "phone"): "The passages found give no phone number for this.",
+    ("de", "email"): "Die gefundenen Textstellen nennen dazu keine E-Mail-Adresse.",
+    ("en", "email"): "The passages found give no e-mail address for this.",
     ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
     ("en", "weekday"): "The passages found give no day of the week for this.",
 }

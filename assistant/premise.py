@@ -215,6 +215,17 @@ _OTHER_KINDS = {
         re.compile(r"\b(wochentag\w*|day\s+of\s+the\s+week|weekday)\b", re.I),
         re.compile(rf"\b({WEEKDAYS_RE}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.I),
     ),
+    # A question that names a phone number or an e-mail address wants that and nothing else: "Unter
+    # welcher Telefonnummer erreiche ich das Ministerium?" answered by a sentence about the ministry's
+    # funding answers a different question. (Bare "Nummer" is left out: "Welche Nummer …" may ask a count.)
+    "phone": (
+        re.compile(r"\b(telefon(nummer)?n?|telefonisch|rufnummer\w*|anrufen|anzurufen|hotline|(tele)?phone(\s+number)?)\b", re.I),
+        re.compile(r"\+?\d[\d /-]{5,}\d"),
+    ),
+    "email": (
+        re.compile(r"\b(e-?mail(-?adresse)?|mailadresse|email\s+address)\b", re.I),
+        re.compile(r"@|\[at\]", re.I),
+    ),
     "party": (
         re.compile(r"\b(welche\w*\s+partei|partei\w*\s+gehört|which\s+party|what\s+party)", re.I),
         re.compile(
@@ -228,7 +239,7 @@ _OTHER_KINDS = {
 
 def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
     """The kind of answer the question asks for ("amount", "money", "date", "duration", "weekday",
-    "party") when ``quotes`` (the quoted sentences) hold none of it; else None."""
+    "phone", "email", "party") when ``quotes`` (the quoted sentences) hold none of it; else None."""
     ordinal = bool(_ASKS_ORDINAL.search(question))
     money = not _ASKS_COUNT.search(question) or bool(_MONEY_WORDS.search(question))
     # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"

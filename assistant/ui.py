@@ -380,6 +380,8 @@ _KIND_TEXT = {
     "party": "gefragt ist eine Partei; die Zitate nennen keine",
     "money": "gefragt ist ein Geldbetrag; die Zitate nennen keinen",
     "weekday": "gefragt ist ein Wochentag; die Zitate nennen keinen",
+    "phone": "gefragt ist eine Telefonnummer; die Zitate nennen keine",
+    "email": "gefragt ist eine E-Mail-Adresse; die Zitate nennen keine",
 }
 
 

@@ -69,6 +69,12 @@ def test_unsupported_detail_names_what_no_passage_mentions():
         ("An welchem Wochentag wurde unterschrieben?", "Unterschrieben wurde am 6. September 2023.", "de", "weekday"),
         ("An welchem Wochentag wurde unterschrieben?", "Sie unterschrieben am Mittwoch, 6. September.", "de", None),
         ("An welchem Tag wurde unterschrieben?", "Der Kreis ist neuer Partner.", "de", "date"),
+        ("Unter welcher Telefonnummer erreiche ich das Ministerium?", "Das Ministerium stellte Fördermittel bereit.", "de", "phone"),
+        ("Unter welcher Telefonnummer erreiche ich das Ministerium?", "Bürgeranfragen: 0211 837-2000", "de", None),
+        ("What is the ministry's phone number?", "Das Ministerium fördert Projekte.", "en", "phone"),
+        ("An welche E-Mail-Adresse kann ich schreiben?", "Pressestelle des Ministeriums", "de", "email"),
+        ("An welche E-Mail-Adresse kann ich schreiben?", "E-Mail: presse[at]mi.nrw.de", "de", None),
+        ("Welche Nummer trägt das Gesetz?", "Das Gesetz Nr. 12 gilt seit Mai.", "de", None),
     ],
 )
 def test_missing_kind(question, quotes, lang, expected):
