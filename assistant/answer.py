@@ -35,7 +35,7 @@ from .bilingual import Dictionary, load_dictionary
 from .docinfo import asks_about_document, find_line, statement
 from .guard import is_instruction
 from .language import detect_language
-from .premise import missing_kind, unsupported_detail
+from .premise import EMAIL_ADDRESS, PHONE_NUMBER, missing_kind, unsupported_detail
 from .records import Answer, Chunk, Citation, Passage, Turn
 from .text import (
     MONTHS_RE,
@@ -75,8 +75,8 @@ QTYPES: dict[str, re.Pattern] = {
 }
 # What a sentence must contain to hold each kind of answer.
 _HAS: dict[str, re.Pattern] = {
-    "phone": re.compile(r"\+?\d[\d /-]{5,}\d"),
-    "email": re.compile(r"@|\[at\]"),
+    "phone": re.compile(PHONE_NUMBER),
+    "email": re.compile(EMAIL_ADDRESS),
     "link": re.compile(r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account", re.I),
     "amount": re.compile(rf"\d|\b({NUMBER_WORDS_RE})\b", re.I),
     "date": re.compile(
@@ -94,7 +94,7 @@ _NARROW: dict[str, re.Pattern] = {
     "link": re.compile(r"\b(link|url|webseite|website|internetseite|internetadresse|webadresse|homepage|instagram\w*|youtube\w*)\b", re.I),
 }
 # A contact entry: a line holding a phone number, an e-mail address or a link.
-_CONTACT = re.compile(r"\+?\d[\d /-]{5,}\d|@|\[at\]|https?://|www\.", re.I)
+_CONTACT = re.compile(rf"{PHONE_NUMBER}|{EMAIL_ADDRESS}|https?://|www\.", re.I)
 _TERMINAL = re.compile(r"[.!?…][“”\"»«)]?\s*$")
 # A sentence starting with one of these leans on the sentence before it.
 _ANAPHORA = {

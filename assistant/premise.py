@@ -204,6 +204,11 @@ _UNIT = (
     r"(sekunde|minute|stunde|tag|woche|monat|jahr|jahrzehnt|jahrhundert|meter|kilometer|km|zentimeter|cm|"
     r"meile|second|hour|day|week|month|year|decade|centur|mile)\w*"
 )
+# What a phone number ("0211 837-2000" in the seeds) and an e-mail address ("name@land.de",
+# "name[at]land.de") look like; answer.py builds its contact patterns from these too.
+PHONE_NUMBER = r"\+?\d[\d /-]{5,}\d"
+EMAIL_ADDRESS = r"@|\[at\]"
+
 # Further kinds, each (what asks for it, what holds it); no cost on xquad-de's 1,190 questions.
 _OTHER_KINDS = {
     "duration": (
@@ -220,11 +225,11 @@ _OTHER_KINDS = {
     # funding answers a different question. (Bare "Nummer" is left out: "Welche Nummer …" may ask a count.)
     "phone": (
         re.compile(r"\b(telefon(nummer)?n?|telefonisch|rufnummer\w*|anrufen|anzurufen|hotline|(tele)?phone(\s+number)?)\b", re.I),
-        re.compile(r"\+?\d[\d /-]{5,}\d"),
+        re.compile(PHONE_NUMBER),
     ),
     "email": (
         re.compile(r"\b(e-?mail(-?adresse)?|mailadresse|email\s+address)\b", re.I),
-        re.compile(r"@|\[at\]", re.I),
+        re.compile(EMAIL_ADDRESS, re.I),
     ),
     "party": (
         re.compile(r"\b(welche\w*\s+partei|partei\w*\s+gehört|which\s+party|what\s+party)", re.I),
@@ -255,4 +260,4 @@ def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
     return None
 
 
-__all__ = ["has_amount", "missing_kind", "places", "question_numbers", "text_numbers", "unsupported_detail"]
+__all__ = ["EMAIL_ADDRESS", "PHONE_NUMBER", "has_amount", "missing_kind", "places", "question_numbers", "text_numbers", "unsupported_detail"]
