@@ -27,13 +27,16 @@ def _fail(exc: AssistantError, lang: str = "de", code: int = 2) -> None:
 def ingest(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Dateien oder Ordner (Standard: seeds/)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Ohne Fortschrittsbalken")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Jeden gespeicherten Abschnitt auf Auffindbarkeit per Vektorsuche prüfen (~4 s je 10.000)")
+    ] = False,
 ) -> None:
     """Dokumente einlesen und den Index abgleichen (idempotent)."""
     from ingest.pipeline import ingest_paths
 
     settings = get_settings()
     try:
-        report = ingest_paths(paths or [settings.seeds_dir], settings, progress=not quiet)
+        report = ingest_paths(paths or [settings.seeds_dir], settings, progress=not quiet, check_all=check)
     except AssistantError as exc:
         _fail(exc)
     for path, reason in report.skipped:

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=20, gt=0, description="Larger corpus files are skipped (checked by size before reading)."
     )
+    findable_check_max: int = Field(
+        default=10_000,
+        ge=0,
+        description="After an ingest that changed something, check every stored chunk for vector-search "
+        "reachability up to this many chunks (~4 s per pass of 10,000); above it, the changed documents' chunks.",
+    )
 
     # Chunking
     chunk_chars: int = Field(default=700, ge=100, description="Target chunk size in characters.")

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -243,6 +244,82 @@ class Store:
             if len(got["ids"]) < page:
                 return out
             offset += page
+
+    # -- vector search reaches every chunk -------------------------------------------------------
+    def make_findable(
+        self,
+        doc_ids: Sequence[str] | None = None,
+        attempts: int = 3,
+        batch: int = 256,
+        page: int = 5000,
+        progress: Callable[[int], object] | None = None,
+    ) -> tuple[int, list[str]]:
+        """Check that vector search finds every chunk of ``doc_ids`` (None: of the collection) by
+        its own vector; write the ones it does not find again. Returns (chunks written again, ids
+        still not found after ``attempts`` rounds). ``progress`` gets the number of chunks checked.
+
+        Chroma 1.5.9's HNSW index sometimes has no link leading to a stored vector: ``get``
+        returns the chunk, but no ``query`` ever does, not even with the chunk's own vector and
+        ``n_results`` = all, nor through a new client (chroma-core/chroma#7758: nor after a
+        restart). Such a chunk is found by BM25 only. Measured: a chunk written right after a
+        search was lost in 7 of 80 runs on a Chroma server and 1 of 40 embedded (the seeds plus
+        one new document with a question in between); later writes also cut off chunks written
+        earlier (1 of 1,000 after an ingest of 1,000 small documents; 30 of 10,000 and 180 of
+        100,000 in the benchmark indexes). Writing the same record again links it, but re-links
+        its neighbours too: on the 10,000-chunk index 30 -> 2 -> 0 lost in two rounds, on the
+        100,000-chunk one 180 -> 213, no better (see README, "Faults"). A whole-collection pass
+        costs ~4 s per 10,000 chunks (one batched search per ``batch`` chunks).
+        """
+        coll = self.chunks()
+        if doc_ids is not None and not doc_ids:
+            return 0, []
+        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
+        rewritten = 0
+        missing = self._scan(coll, where, batch, page, progress)
+        for _ in range(attempts):
+            if not missing:
+                break
+            got = self.call(coll.get, ids=missing, include=["embeddings", "documents", "metadatas"])
+            self.call(
+                coll.upsert,
+                ids=got["ids"],
+                embeddings=got["embeddings"],
+                documents=got["documents"],
+                metadatas=got["metadatas"],
+            )
+            rewritten += len(got["ids"])
+            # all of them again: a rewrite re-links its neighbours and can cut off another chunk
+            before, missing = len(missing), self._scan(coll, where, batch, page)
+            if len(missing) >= before:
+                break  # no progress (seen at 100,000 chunks: 180 lost, 191 rewritten, 213 lost)
+        return rewritten, missing
+
+    def _scan(self, coll: Collection, where: dict | None, batch: int, page: int, progress=None) -> list[str]:
+        missing: list[str] = []
+        offset = 0
+        while True:  # in pages: 100,000 vectors as Python lists would take ~1 GB
+            got = self.call(coll.get, where=where, include=["embeddings"], limit=page, offset=offset)
+            missing += self._not_found(coll, got["ids"], got["embeddings"], batch)
+            if progress is not None:
+                progress(len(got["ids"]))
+            if len(got["ids"]) < page:
+                return missing
+            offset += page
+
+    def _not_found(self, coll: Collection, ids: list[str], vectors: Any, batch: int, k: int = 10) -> list[str]:
+        """The ids a search with their own vector does not return among the ``k`` nearest."""
+        if not len(ids):
+            return []
+        n = min(k, self.call(coll.count))
+        missing = []
+        for a in range(0, len(ids), batch):
+            res = self.call(coll.query, query_embeddings=vectors[a : a + batch], n_results=n, include=["distances"])
+            for cid, found, dist in zip(ids[a : a + batch], res["ids"], res["distances"]):
+                # k exact copies of the vector (the same text in k documents) hide the others: the
+                # text is found all the same, so that is not a lost chunk
+                if cid not in found and not (len(dist) == n and dist[-1] <= 1e-6):
+                    missing.append(cid)
+        return missing
 
     # -- corpus version -----------------------------------------------------------------------
     def corpus_version(self) -> str:

@@ -86,6 +86,8 @@ class IngestReport:
     chunks_added: int = 0
     chunks_deleted: int = 0
     chunks_skipped: int = 0
+    chunks_rewritten: int = 0  # written again because vector search did not find them (Store.make_findable)
+    unfindable: list[str] = field(default_factory=list)  # chunk ids vector search still does not find
     seconds: float = 0.0
 
     @property
@@ -97,7 +99,10 @@ class IngestReport:
         return (
             f"Dokumente: {len(self.added)} neu, {len(self.updated)} aktualisiert, {len(self.unchanged)} unverändert, "
             f"{len(self.removed)} entfernt, {len(self.skipped)} übersprungen · Abschnitte: {self.chunks_added} eingebettet, "
-            f"{self.chunks_deleted} gelöscht, {self.chunks_skipped} unverändert · {self.seconds:.1f} s"
+            f"{self.chunks_deleted} gelöscht, {self.chunks_skipped} unverändert"
+            + (f", {self.chunks_rewritten} für die Vektorsuche neu geschrieben" if self.chunks_rewritten else "")
+            + (f", {len(self.unfindable)} nur über Stichwörter auffindbar" if self.unfindable else "")
+            + f" · {self.seconds:.1f} s"
         )
 
 
@@ -219,8 +224,10 @@ def ingest_paths(
     store: Store | None = None,
     progress: bool = True,
     log=None,
+    check_all: bool = False,
 ) -> IngestReport:
-    """Bring the index in line with the files under ``paths``. Safe to re-run; see module doc."""
+    """Bring the index in line with the files under ``paths``. Safe to re-run; see module doc.
+    ``check_all``: check that vector search finds every stored chunk, also when nothing changed."""
     from langchain_chroma import Chroma
     from langchain_core.indexing import index
     from tqdm import tqdm
@@ -295,6 +302,8 @@ def ingest_paths(
             report.chunks_added += result["num_added"] + result["num_updated"]
             report.chunks_deleted += result["num_deleted"]
             report.chunks_skipped += result["num_skipped"]
+            # before the registry entry, so a run killed after it leaves no unchecked document
+            report.chunks_rewritten += store.make_findable([d.doc_id for d in group])[0]
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             store.call(
                 docs.upsert,
@@ -325,6 +334,24 @@ def ingest_paths(
 
     if interrupted:
         report.chunks_deleted += repair(store, record_manager)
+    # Later writes can cut off chunks written earlier, in other documents too (Store.make_findable):
+    # after an ingest that wrote anything, check every chunk while that is cheap (~4 s a pass per 10,000),
+    # otherwise the changed documents' chunks; ``check_all`` checks every chunk regardless.
+    n_stored = store.call(store.chunks().count) if (changed or check_all) else 0
+    if check_all or (changed and n_stored <= settings.findable_check_max):
+        bar = tqdm(total=n_stored, unit="Abschnitt", desc="Prüfen", disable=not progress, file=sys.stderr)
+        rewritten, report.unfindable = store.make_findable(None, progress=bar.update)
+        bar.close()
+    elif changed:
+        rewritten, report.unfindable = store.make_findable([d.doc_id for d in changed])
+    else:
+        rewritten = 0
+    report.chunks_rewritten += rewritten
+    if report.unfindable:
+        log(
+            f"{len(report.unfindable)} Abschnitt(e) findet die Vektorsuche auch nach erneutem Schreiben nicht, "
+            f"nur die Stichwortsuche: {', '.join(report.unfindable[:5])}"
+        )
     if report.added or report.updated or report.removed or interrupted:
         store.bump_corpus_version()
     store.end_ingest()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
+from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import Store
 from ingest.pipeline import ingest_paths, load_document
 
@@ -120,3 +120,78 @@ def test_html_and_pdf_text_extraction(tmp_path):
     assert "12.000 Euro" in doc.text and pages <= {1, 2} and doc.chunks[0].metadata["page"] == 1
     for d in doc.chunks:  # offsets cut each chunk out of the cleaned text
         assert doc.text[d.metadata["start"] : d.metadata["end"]] == d.page_content
+
+
+
+BREMEN = (
+    "Bremen startet Programm Brückenbauer\n\nDas Land Bremen hat am 1. März 2026 das Programm Brückenbauer "
+    "gestartet. Es bildet Lotsinnen und Lotsen aus, die Zugewanderte zu Terminen in den Bürgerämtern begleiten."
+)
+KIEL = (
+    "Kiel eröffnet Servicestelle\n\nDie Landeshauptstadt Kiel hat im Mai 2026 eine Servicestelle für "
+    "Eingewanderte eröffnet, die in zwölf Sprachen berät."
+)
+
+
+def test_a_chunk_vector_search_lost_is_written_again(tmp_path):
+    """Chroma 1.5.9 sometimes leaves a vector unreachable by every search when the collection is
+    searched right after it was written (``Store.make_findable``). Repeat that on real Chroma with
+    the seed chunks plus a new one until it happens (measured: 6 of 300 and 9 of 400 rounds); then
+    ``make_findable``, an ingest of another document, and an ingest with ``check_all`` must each
+    find the lost chunk and write it again so that search finds it. The hash embedder: the vectors
+    are not what this test is about, and the loss was measured with these."""
+    from assistant.embeddings import make_embedder
+
+    settings = Settings(data_dir=tmp_path / "data", embedder="hash", collection="ref")
+    embedder = make_embedder(settings)
+    folders = {}
+    for name, text in {"bremen": BREMEN, "kiel": KIEL, "leer": None}.items():
+        folders[name] = tmp_path / name
+        folders[name].mkdir()
+        if text:
+            (folders[name] / f"{name}.txt").write_text(text, encoding="utf-8")
+    run([PROJECT_ROOT / "seeds"], settings, embedder)
+    new_doc = run([folders["bremen"]], settings, embedder).added[0]
+    ref = Store(settings, embedder.slug).chunks().get(include=["embeddings", "documents", "metadatas"])
+    seeds = {key: [] for key in ("ids", "embeddings", "documents", "metadatas")}
+    for cid, vec, doc, meta in zip(ref["ids"], ref["embeddings"], ref["documents"], ref["metadatas"]):
+        if meta["doc_id"] == new_doc:
+            new = {"ids": [cid], "embeddings": [list(map(float, vec))], "documents": [doc], "metadatas": [meta]}
+        else:
+            for key, value in zip(seeds, (cid, list(map(float, vec)), doc, meta)):
+                seeds[key].append(value)
+    question = embedder.embed_query("Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?").tolist()
+
+    def found(store: Store) -> bool:
+        got = store.chunks().query(query_embeddings=new["embeddings"], n_results=10)["ids"][0]
+        return new["ids"][0] in got
+
+    attempts = iter(range(1500))
+
+    def lost_chunk() -> Store:
+        """A store whose vector search has lost the new chunk (skips when Chroma never loses it)."""
+        for attempt in attempts:
+            store = Store(settings.model_copy(update={"collection": f"lost{attempt}"}), embedder.slug)
+            chunks = store.chunks()
+            chunks.upsert(**seeds)
+            chunks.query(query_embeddings=[question], n_results=5)  # a question, as the chat asks them
+            chunks.upsert(**new)
+            if not found(store):
+                return store
+        pytest.skip("Chroma lost no vector in 1,500 rounds: nothing to repair (a fixed Chroma?)")
+
+    store = lost_chunk()
+    assert store.make_findable([new_doc]) == (1, [])
+    assert found(store) and found(Store(store.settings, embedder.slug))  # also through a new client
+    assert store.make_findable([new_doc]) == (0, [])  # nothing lost any more: nothing written
+
+    # an ingest of another document checks every chunk of a small collection, not only its own
+    store = lost_chunk()
+    report = run([folders["kiel"]], store.settings, embedder)
+    assert report.added and report.chunks_rewritten >= 1 and not report.unfindable and found(store)
+    assert "für die Vektorsuche neu geschrieben" in report.summary()
+
+    # `assistant ingest --check` checks every chunk even when no document changed
+    store = lost_chunk()
+    report = ingest_paths([folders["leer"]], store.settings, embedder=embedder, progress=False, log=lambda m: None, check_all=True)
+    assert not report.added and report.chunks_rewritten == 1 and not report.unfindable and found(store)
