@@ -16,9 +16,13 @@ import html
 import logging
 import os
 import re
+import shutil
+import signal
+import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -857,7 +861,9 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
 
     # Exports go to one private temp dir per app, overwritten on each export, so copies of the
     # log (citizens' questions) do not pile up; Gradio serves them from its own cache, which
-    # delete_cache empties after an hour.
+    # delete_cache empties after an hour. The dir goes with the app (or the process): before, a
+    # copy of the log stayed in /tmp after the server stopped, and every app a test built left
+    # a dir behind (600 in two days on the development machine).
     export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
 
     def export_files():
@@ -999,6 +1005,7 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
             api_visibility="private",
         )  # fmt: skip
         export_btn.click(export_files, None, [csv_file, jsonl_file, staff_feedback], api_name="export")
+    weakref.finalize(app, shutil.rmtree, export_dir, ignore_errors=True)
     return app
 
 
@@ -1054,6 +1061,9 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     # starts, not on the first question; a question arriving earlier waits for the same load (all
     # hold a lock).
     threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
+    # systemd and docker stop a service with SIGTERM, which ends Python without its exit handlers:
+    # as SystemExit it closes the server and removes the export dir (build_app) like Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     launch(build_app(assistant, settings), host=host, port=port, concurrency=settings.ui_concurrency)
 
 

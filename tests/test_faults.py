@@ -322,3 +322,45 @@ def test_read_only_and_full_data_dir_give_one_clear_line(tmp_path):
     assert re.search(r"(\d+) neu, 0 aktualisiert, (\d+) unverändert", stdout), stdout
     new, unchanged = map(int, re.search(r"(\d+) neu, 0 aktualisiert, (\d+) unverändert", stdout).groups())
     assert new + unchanged == 42 and unchanged >= 2
+
+
+# -- the web chat is stopped by its service manager -------------------------------------------
+
+
+def test_serve_stopped_with_sigterm_exits_cleanly_and_leaves_no_export_dir(tmp_path):
+    """systemd and docker stop a service with SIGTERM. ``assistant serve`` must then exit with 0
+    and remove its export dir, which may hold a copy of the feedback log (citizens' questions):
+    before, Python's default SIGTERM ended the process without exit handlers and the dir stayed."""
+    import urllib.request
+
+    from evals.procinfo import free_port
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    port = free_port()
+    env = cli_env(tmp_path / "data", ASSISTANT_EMBEDDER="hash", TMPDIR=str(tmp))
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(ASSISTANT_CLI), "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            assert proc.poll() is None, log.read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, "the web chat did not start within 120 s"
+            time.sleep(0.5)
+        assert len(list(tmp.glob("assistant-export-*"))) == 1  # the app's own, while it runs
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, log.read_text(errors="replace")[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not list(tmp.glob("assistant-export-*"))
