@@ -868,6 +868,8 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
 
     def export_files():
         """Write the CSV log and the 👎 entries as eval JSONL for download."""
+        # made again if gone: tmp cleaners (systemd-tmpfiles) remove folders unused for days
+        export_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         csv_path = export_dir / "rueckmeldungen.csv"
         jsonl_path = export_dir / "eval-kandidaten.jsonl"
         # BOM so that Excel opens the umlauts correctly.

@@ -329,6 +329,34 @@ def fake_app(tmp_path_factory):
     app.close()
 
 
+def test_export_works_after_a_tmp_cleaner_removed_its_folder(tmp_path, monkeypatch):
+    """systemd-tmpfiles removes folders in /tmp unused for days; a web chat running longer must
+    still export (before, the export raised FileNotFoundError and staff got an error)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    pytest.importorskip("gradio_client", reason="pip install gradio_client")
+    from gradio_client import Client
+
+    from assistant.settings import Settings
+    from ui_fixtures import free_port
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    app = ui.build_app(FakeAssistant(), Settings(data_dir=tmp_path / "data"))
+    port = free_port()
+    ui.launch(app, port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        (export_dir,) = tmp_path.glob("assistant-export-*")
+        shutil.rmtree(export_dir)
+        csv_update, jsonl_update, _table = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(api_name="/export")
+        header = Path(csv_update["value"]).read_text(encoding="utf-8-sig").splitlines()[0]
+        assert "rating" in header and "comment" in header
+        assert Path(jsonl_update["value"]).exists()
+    finally:
+        app.close()
+
+
 def _last_content(chat) -> str:
     content = chat[-1]["content"]
     return "".join(p.get("text", "") for p in content) if isinstance(content, list) else content
