@@ -57,6 +57,9 @@ class Corpus:
     chunks: ChunkTable
     bm25: BM25Index
     by_id: dict[str, int] = field(default_factory=dict)
+    # chunks Chroma's vector index does not reach (Store.make_findable), with their unit vectors
+    lost_ids: list[str] = field(default_factory=list)
+    lost_vecs: np.ndarray | None = None
 
     @cached_property
     def titles(self) -> list[str]:
@@ -122,7 +125,19 @@ class HybridRetriever:
                     bm25.save(cache, version)
                 except OSError:
                     pass  # a read-only data dir only costs the cache, not the answer
-        return Corpus(version, chunks, bm25, {cid: i for i, cid in enumerate(chunks.ids)})
+        by_id = {cid: i for i, cid in enumerate(chunks.ids)}
+        lost_ids, lost_vecs = self._lost(by_id)
+        return Corpus(version, chunks, bm25, by_id, lost_ids, lost_vecs)
+
+    def _lost(self, by_id: dict[str, int]) -> tuple[list[str], np.ndarray | None]:
+        """The recorded chunks vector search cannot reach, as unit vectors (usually none)."""
+        ids = [cid for cid in self.store.lost_chunks() if cid in by_id]
+        if not ids:
+            return [], None
+        got = self.store.call(self.store.chunks().get, ids=ids, include=["embeddings"])
+        vecs = np.asarray(got["embeddings"], dtype=np.float32)
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return list(got["ids"]), vecs
 
     def corpus(self) -> Corpus:
         """The current snapshot; reloaded when the store's corpus version changed."""
@@ -153,7 +168,15 @@ class HybridRetriever:
         got = self.store.call(
             self._chunks_collection(corpus).query, query_embeddings=[query_vec.tolist()], n_results=n, include=["distances"]
         )
-        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0]) if i in corpus.by_id]
+        out = [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0]) if i in corpus.by_id]
+        if corpus.lost_vecs is not None:
+            # the chunks the index does not reach, scored exactly: cosine, like Chroma's 1 - distance
+            q = np.asarray(query_vec, dtype=np.float32)
+            sims = corpus.lost_vecs @ (q / max(float(np.linalg.norm(q)), 1e-12))
+            found = {i for i, _ in out}
+            out += [(cid, float(sim)) for cid, sim in zip(corpus.lost_ids, sims) if cid not in found]
+            out = sorted(out, key=lambda item: -item[1])[:n]
+        return out
 
     def retrieve(
         self, query: str, k: int | None = None, timings: dict | None = None, qvec: np.ndarray | None = None

@@ -79,7 +79,8 @@ class Settings(BaseSettings):
         default=10_000,
         ge=0,
         description="After an ingest that changed something, check every stored chunk for vector-search "
-        "reachability up to this many chunks (~4 s per pass of 10,000); above it, the changed documents' chunks.",
+        "reachability up to this many chunks (~4 s per pass of 10,000) and write lost ones again; above it, "
+        "check the changed documents' chunks and record lost ones for exact scoring (writing again cuts off others there).",
     )
 
     # Chunking

@@ -9,6 +9,7 @@ model) can never be used.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 CORPUS_KEY = "__corpus__"
 INGEST_KEY = "__ingest__"  # present while an ingest runs; left behind by one that died
+LOST_KEY = "__lost__"  # chunks vector search does not find (make_findable), scored exactly instead
 
 _UNAVAILABLE_DE = (
     "Die Wissensdatenbank ist vorübergehend nicht erreichbar. Bitte versuchen Sie es in einigen "
@@ -321,6 +323,22 @@ class Store:
                     missing.append(cid)
         return missing
 
+    def lost_chunks(self) -> dict[str, str]:
+        """The chunks the last check found unreachable by vector search: {chunk id: doc id}."""
+        got = self.call(lambda: self.docs().get(ids=[LOST_KEY], include=["metadatas"]))
+        metas = got.get("metadatas") or []
+        try:
+            return dict(json.loads(metas[0]["chunks"])) if metas and metas[0] else {}
+        except (KeyError, TypeError, ValueError):
+            return {}
+
+    def save_lost_chunks(self, lost: dict[str, str]) -> None:
+        if lost:
+            meta = {"chunks": json.dumps(lost, sort_keys=True)}
+            self.call(lambda: self.docs().upsert(ids=[LOST_KEY], embeddings=[[1.0]], metadatas=[meta]))
+        else:
+            self.call(lambda: self.docs().delete(ids=[LOST_KEY]))
+
     # -- corpus version -----------------------------------------------------------------------
     def corpus_version(self) -> str:
         got = self.call(lambda: self.docs().get(ids=[CORPUS_KEY], include=["metadatas"]))
@@ -350,6 +368,6 @@ class Store:
         got = self.call(lambda: self.docs().get(include=["metadatas"]))
         out = []
         for doc_id, meta in zip(got["ids"], got["metadatas"] or []):
-            if doc_id not in (CORPUS_KEY, INGEST_KEY) and meta:
+            if doc_id not in (CORPUS_KEY, INGEST_KEY, LOST_KEY) and meta:
                 out.append({"doc_id": doc_id, **meta})
         return sorted(out, key=lambda d: d["doc_id"])

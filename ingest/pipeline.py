@@ -101,7 +101,7 @@ class IngestReport:
             f"{len(self.removed)} entfernt, {len(self.skipped)} übersprungen · Abschnitte: {self.chunks_added} eingebettet, "
             f"{self.chunks_deleted} gelöscht, {self.chunks_skipped} unverändert"
             + (f", {self.chunks_rewritten} für die Vektorsuche neu geschrieben" if self.chunks_rewritten else "")
-            + (f", {len(self.unfindable)} nur über Stichwörter auffindbar" if self.unfindable else "")
+            + (f", {len(self.unfindable)} von der Vektorsuche nicht erreicht (einzeln verglichen)" if self.unfindable else "")
             + f" · {self.seconds:.1f} s"
         )
 
@@ -277,6 +277,10 @@ def ingest_paths(
     # chunks and records of documents that never reached the registry: repaired below.
     interrupted = store.begin_ingest()
     n_chunks = sum(len(d.chunks) for d in changed)
+    # Writing a chunk vector search lost again links it in a small collection, but at 100,000
+    # chunks it cuts off as many others (180 lost -> 212): there lost chunks are only recorded,
+    # and the retriever scores them exactly (Store.make_findable, HybridRetriever.dense).
+    small = bool(changed or check_all) and store.call(store.chunks().count) + n_chunks <= settings.findable_check_max
     if changed:
         bar = tqdm(total=n_chunks, unit="Abschnitt", desc="Einbetten", disable=not progress, file=sys.stderr)
         vector_store = Chroma(
@@ -302,8 +306,8 @@ def ingest_paths(
             report.chunks_added += result["num_added"] + result["num_updated"]
             report.chunks_deleted += result["num_deleted"]
             report.chunks_skipped += result["num_skipped"]
-            # before the registry entry, so a run killed after it leaves no unchecked document
-            report.chunks_rewritten += store.make_findable([d.doc_id for d in group])[0]
+            if small:  # before the registry entry, so a run killed after it leaves no unchecked document
+                report.chunks_rewritten += store.make_findable([d.doc_id for d in group])[0]
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             store.call(
                 docs.upsert,
@@ -335,25 +339,35 @@ def ingest_paths(
     if interrupted:
         report.chunks_deleted += repair(store, record_manager)
     # Later writes can cut off chunks written earlier, in other documents too (Store.make_findable):
-    # after an ingest that wrote anything, check every chunk while that is cheap (~4 s a pass per 10,000),
-    # otherwise the changed documents' chunks; ``check_all`` checks every chunk regardless.
-    n_stored = store.call(store.chunks().count) if (changed or check_all) else 0
-    if check_all or (changed and n_stored <= settings.findable_check_max):
-        bar = tqdm(total=n_stored, unit="Abschnitt", desc="Prüfen", disable=not progress, file=sys.stderr)
-        rewritten, report.unfindable = store.make_findable(None, progress=bar.update)
-        bar.close()
-    elif changed:
-        rewritten, report.unfindable = store.make_findable([d.doc_id for d in changed])
-    else:
-        rewritten = 0
-    report.chunks_rewritten += rewritten
+    # after an ingest that wrote anything, check every chunk while that is cheap (~4 s a pass per
+    # 10,000), otherwise the changed documents' chunks; ``check_all`` checks every chunk regardless.
+    lost_changed = False
+    if changed or check_all:
+        attempts = 3 if small else 0
+        before = store.lost_chunks()
+        if check_all or small:
+            bar = tqdm(total=store.call(store.chunks().count), unit="Abschnitt", desc="Prüfen", disable=not progress, file=sys.stderr)
+            rewritten, report.unfindable = store.make_findable(None, attempts=attempts, progress=bar.update)
+            bar.close()
+            lost: dict[str, str] = {}  # every chunk was checked
+        else:
+            checked = {d.doc_id for d in changed}
+            rewritten, report.unfindable = store.make_findable(sorted(checked), attempts=attempts)
+            lost = {cid: doc for cid, doc in before.items() if doc not in checked | set(report.removed)}
+        report.chunks_rewritten += rewritten
+        if report.unfindable:
+            got = store.call(store.chunks().get, ids=report.unfindable, include=["metadatas"])
+            lost.update({cid: str((m or {}).get("doc_id", "")) for cid, m in zip(got["ids"], got["metadatas"])})
+        if lost != before:
+            store.save_lost_chunks(lost)
+            lost_changed = True
     if report.unfindable:
         log(
-            f"{len(report.unfindable)} Abschnitt(e) findet die Vektorsuche auch nach erneutem Schreiben nicht, "
-            f"nur die Stichwortsuche: {', '.join(report.unfindable[:5])}"
+            f"{len(report.unfindable)} Abschnitt(e) findet die Vektorsuche nicht; die Suche vergleicht sie "
+            f"einzeln mit jeder Frage: {', '.join(report.unfindable[:5])}"
         )
-    if report.added or report.updated or report.removed or interrupted:
-        store.bump_corpus_version()
+    if report.added or report.updated or report.removed or interrupted or lost_changed:
+        store.bump_corpus_version()  # every instance reloads its snapshot (and the lost chunks)
     store.end_ingest()
     report.seconds = time.perf_counter() - t0
     return report

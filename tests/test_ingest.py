@@ -2,8 +2,10 @@
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from assistant.retrieve import HybridRetriever
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import Store
 from ingest.pipeline import ingest_paths, load_document
@@ -195,3 +197,19 @@ def test_a_chunk_vector_search_lost_is_written_again(tmp_path):
     store = lost_chunk()
     report = ingest_paths([folders["leer"]], store.settings, embedder=embedder, progress=False, log=lambda m: None, check_all=True)
     assert not report.added and report.chunks_rewritten == 1 and not report.unfindable and found(store)
+
+    # Above ASSISTANT_FINDABLE_CHECK_MAX (here 0) writing again cuts off as many other chunks as it
+    # links: the lost chunk is recorded instead, and the retriever scores it exactly
+    store = lost_chunk()
+    large = store.settings.model_copy(update={"findable_check_max": 0})
+    report = ingest_paths([folders["leer"]], large, embedder=embedder, progress=False, log=lambda m: None, check_all=True)
+    assert report.chunks_rewritten == 0 and report.unfindable == new["ids"] and not found(store)
+    assert store.lost_chunks() == {new["ids"][0]: new_doc}
+    retriever = HybridRetriever(store, embedder, large)
+    dense = retriever.dense(np.asarray(new["embeddings"][0]), 10, retriever.corpus())
+    assert dense[0][0] == new["ids"][0] and dense[0][1] == pytest.approx(1.0, abs=1e-4)
+    (hit,) = [p for p in retriever.retrieve("Wann hat Bremen das Programm Brückenbauer gestartet?") if p.chunk.id == new["ids"][0]]
+    assert hit.dense_rank is not None
+    # an ingest of a small collection checks every chunk again: written again, record cleared
+    report = run([folders["kiel"]], store.settings, embedder)
+    assert report.chunks_rewritten >= 1 and found(store) and store.lost_chunks() == {}
