@@ -273,11 +273,13 @@ class Store:
         costs ~4 s per 10,000 chunks (one batched search per ``batch`` chunks).
         """
         coll = self.chunks()
-        if doc_ids is not None and not doc_ids:
-            return 0, []
-        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids is not None else None
+        if doc_ids is None:
+            wheres: list[dict | None] = [None]
+        else:  # in groups: SQLite takes ~32,000 variables, an ingest may change 100,000 documents
+            ids = list(doc_ids)
+            wheres = [{"doc_id": {"$in": ids[i : i + 1000]}} for i in range(0, len(ids), 1000)]
         rewritten = 0
-        missing = self._scan(coll, where, batch, page, progress)
+        missing = [cid for where in wheres for cid in self._scan(coll, where, batch, page, progress)]
         for _ in range(attempts):
             if not missing:
                 break
@@ -291,7 +293,7 @@ class Store:
             )
             rewritten += len(got["ids"])
             # all of them again: a rewrite re-links its neighbours and can cut off another chunk
-            before, missing = len(missing), self._scan(coll, where, batch, page)
+            before, missing = len(missing), [cid for where in wheres for cid in self._scan(coll, where, batch, page)]
             if len(missing) >= before:
                 break  # no progress (seen at 100,000 chunks: 180 lost, 191 rewritten, 213 lost)
         return rewritten, missing

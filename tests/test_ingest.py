@@ -186,6 +186,8 @@ def test_a_chunk_vector_search_lost_is_written_again(tmp_path):
     assert store.make_findable([new_doc]) == (1, [])
     assert found(store) and found(Store(store.settings, embedder.slug))  # also through a new client
     assert store.make_findable([new_doc]) == (0, [])  # nothing lost any more: nothing written
+    # an ingest of 40,000 documents: one filter over all their ids exceeds SQLite's variable limit
+    assert store.make_findable([f"gibt-es-nicht-{i}" for i in range(40_000)] + [new_doc]) == (0, [])
 
     # an ingest of another document checks every chunk of a small collection, not only its own
     store = lost_chunk()
