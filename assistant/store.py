@@ -14,7 +14,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -233,19 +233,27 @@ class Store:
     def docs(self) -> Collection:
         return self._collection("-docs", "l2")
 
-    def get_all(self, collection: Collection, include: list[str], page: int = 5000) -> dict[str, list]:
-        """Every record of ``collection`` (ids plus ``include``), read in pages: one ``get`` of a
-        100,000-chunk collection would exceed what Chroma hands back in one call."""
-        out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    def pages(
+        self, collection: Collection, include: list[str], where: dict | None = None, page: int = 5000
+    ) -> Iterator[dict[str, Any]]:
+        """The records of ``collection`` (matching ``where``), one ``get`` of ``page`` records at a
+        time: one ``get`` of a 100,000-chunk collection would exceed what Chroma hands back."""
         offset = 0
         while True:
-            got = self.call(collection.get, include=include, limit=page, offset=offset)
+            got = self.call(collection.get, where=where, include=include, limit=page, offset=offset)
+            yield got
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def get_all(self, collection: Collection, include: list[str], page: int = 5000) -> dict[str, list]:
+        """Every record of ``collection`` (ids plus ``include``), read in pages."""
+        out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+        for got in self.pages(collection, include, page=page):
             out["ids"] += got["ids"]
             for key in include:
                 out[key] += got[key] or []
-            if len(got["ids"]) < page:
-                return out
-            offset += page
+        return out
 
     # -- vector search reaches every chunk -------------------------------------------------------
     def make_findable(
@@ -269,7 +277,7 @@ class Store:
         earlier (1 of 1,000 after an ingest of 1,000 small documents; 30 of 10,000 and 180 of
         100,000 in the benchmark indexes). Writing the same record again links it, but re-links
         its neighbours too: on the 10,000-chunk index 30 -> 2 -> 0 lost in two rounds, on the
-        100,000-chunk one 180 -> 213, no better (see README, "Faults"). A whole-collection pass
+        100,000-chunk one 180 -> 212, no better (see README, "Faults"). A whole-collection pass
         costs ~4 s per 10,000 chunks (one batched search per ``batch`` chunks).
         """
         coll = self.chunks()
@@ -295,20 +303,17 @@ class Store:
             # all of them again: a rewrite re-links its neighbours and can cut off another chunk
             before, missing = len(missing), [cid for where in wheres for cid in self._scan(coll, where, batch, page)]
             if len(missing) >= before:
-                break  # no progress (seen at 100,000 chunks: 180 lost, 191 rewritten, 213 lost)
+                break  # no progress (seen at 100,000 chunks: 180 lost, 180 written again, 212 lost)
         return rewritten, missing
 
     def _scan(self, coll: Collection, where: dict | None, batch: int, page: int, progress=None) -> list[str]:
         missing: list[str] = []
-        offset = 0
-        while True:  # in pages: 100,000 vectors as Python lists would take ~1 GB
-            got = self.call(coll.get, where=where, include=["embeddings"], limit=page, offset=offset)
+        # page by page: 100,000 vectors as Python lists would take ~1 GB
+        for got in self.pages(coll, ["embeddings"], where=where, page=page):
             missing += self._not_found(coll, got["ids"], got["embeddings"], batch)
             if progress is not None:
                 progress(len(got["ids"]))
-            if len(got["ids"]) < page:
-                return missing
-            offset += page
+        return missing
 
     def _not_found(self, coll: Collection, ids: list[str], vectors: Any, batch: int, k: int = 10) -> list[str]:
         """The ids a search with their own vector does not return among the ``k`` nearest."""

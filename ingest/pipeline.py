@@ -217,6 +217,38 @@ def _under(path: str, roots: Sequence[Path]) -> bool:
     return any(p == r or r in p.parents for r in roots)
 
 
+def _check_findable(
+    store: Store, report: IngestReport, changed: list[PreparedDocument], check_all: bool, small: bool, progress: bool
+) -> bool:
+    """Check that vector search reaches the stored chunks (Store.make_findable) and keep the record
+    of the ones it does not; True when that record changed.
+
+    Later writes can cut off chunks written earlier, in other documents too: in a small collection
+    (or with ``check_all``) every chunk is checked (~4 s a pass per 10,000), otherwise the changed
+    documents' chunks. Only a small collection writes lost chunks again (see ``ingest_paths``)."""
+    from tqdm import tqdm
+
+    before = store.lost_chunks()
+    attempts = 3 if small else 0
+    if check_all or small:
+        bar = tqdm(total=store.call(store.chunks().count), unit="Abschnitt", desc="Prüfen", disable=not progress, file=sys.stderr)
+        rewritten, report.unfindable = store.make_findable(None, attempts=attempts, progress=bar.update)
+        bar.close()
+        lost: dict[str, str] = {}  # every chunk was checked
+    else:
+        checked = {d.doc_id for d in changed}
+        rewritten, report.unfindable = store.make_findable(sorted(checked), attempts=attempts)
+        lost = {cid: doc for cid, doc in before.items() if doc not in checked | set(report.removed)}
+    report.chunks_rewritten += rewritten
+    if report.unfindable:
+        got = store.call(store.chunks().get, ids=report.unfindable, include=["metadatas"])
+        lost.update({cid: str((m or {}).get("doc_id", "")) for cid, m in zip(got["ids"], got["metadatas"])})
+    if lost == before:
+        return False
+    store.save_lost_chunks(lost)
+    return True
+
+
 def ingest_paths(
     paths: Iterable[Path | str],
     settings: Settings,
@@ -338,29 +370,7 @@ def ingest_paths(
 
     if interrupted:
         report.chunks_deleted += repair(store, record_manager)
-    # Later writes can cut off chunks written earlier, in other documents too (Store.make_findable):
-    # after an ingest that wrote anything, check every chunk while that is cheap (~4 s a pass per
-    # 10,000), otherwise the changed documents' chunks; ``check_all`` checks every chunk regardless.
-    lost_changed = False
-    if changed or check_all:
-        attempts = 3 if small else 0
-        before = store.lost_chunks()
-        if check_all or small:
-            bar = tqdm(total=store.call(store.chunks().count), unit="Abschnitt", desc="Prüfen", disable=not progress, file=sys.stderr)
-            rewritten, report.unfindable = store.make_findable(None, attempts=attempts, progress=bar.update)
-            bar.close()
-            lost: dict[str, str] = {}  # every chunk was checked
-        else:
-            checked = {d.doc_id for d in changed}
-            rewritten, report.unfindable = store.make_findable(sorted(checked), attempts=attempts)
-            lost = {cid: doc for cid, doc in before.items() if doc not in checked | set(report.removed)}
-        report.chunks_rewritten += rewritten
-        if report.unfindable:
-            got = store.call(store.chunks().get, ids=report.unfindable, include=["metadatas"])
-            lost.update({cid: str((m or {}).get("doc_id", "")) for cid, m in zip(got["ids"], got["metadatas"])})
-        if lost != before:
-            store.save_lost_chunks(lost)
-            lost_changed = True
+    lost_changed = _check_findable(store, report, changed, check_all, small, progress) if (changed or check_all) else False
     if report.unfindable:
         log(
             f"{len(report.unfindable)} Abschnitt(e) findet die Vektorsuche nicht; die Suche vergleicht sie "
