@@ -330,18 +330,28 @@ class Store:
                     missing.append(cid)
         return missing
 
-    def lost_chunks(self) -> dict[str, str]:
-        """The chunks the last check found unreachable by vector search: {chunk id: doc id}."""
+    def _findable_record(self) -> dict:
         got = self.call(lambda: self.docs().get(ids=[LOST_KEY], include=["metadatas"]))
         metas = got.get("metadatas") or []
+        return dict(metas[0]) if metas and metas[0] else {}
+
+    def lost_chunks(self) -> dict[str, str]:
+        """The chunks the last check found unreachable by vector search: {chunk id: doc id}."""
         try:
-            return dict(json.loads(metas[0]["chunks"])) if metas and metas[0] else {}
+            return dict(json.loads(self._findable_record()["chunks"]))
         except (KeyError, TypeError, ValueError):
             return {}
 
-    def save_lost_chunks(self, lost: dict[str, str]) -> None:
-        if lost:
-            meta = {"chunks": json.dumps(lost, sort_keys=True)}
+    def unchecked_chunks(self) -> int:
+        """Chunks written since the last check of every chunk (see ``ingest._check_findable``)."""
+        try:
+            return int(self._findable_record().get("unchecked", 0))
+        except (TypeError, ValueError):
+            return 0
+
+    def save_lost_chunks(self, lost: dict[str, str], unchecked: int = 0) -> None:
+        if lost or unchecked:
+            meta = {"chunks": json.dumps(lost, sort_keys=True), "unchecked": int(unchecked)}
             self.call(lambda: self.docs().upsert(ids=[LOST_KEY], embeddings=[[1.0]], metadatas=[meta]))
         else:
             self.call(lambda: self.docs().delete(ids=[LOST_KEY]))

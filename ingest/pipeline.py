@@ -88,6 +88,7 @@ class IngestReport:
     chunks_skipped: int = 0
     chunks_rewritten: int = 0  # written again because vector search did not find them (Store.make_findable)
     unfindable: list[str] = field(default_factory=list)  # chunk ids vector search still does not find
+    checked_all: bool = False  # every stored chunk was checked, not only the changed documents' ones
     seconds: float = 0.0
 
     @property
@@ -218,23 +219,38 @@ def _under(path: str, roots: Sequence[Path]) -> bool:
 
 
 def _check_findable(
-    store: Store, report: IngestReport, changed: list[PreparedDocument], check_all: bool, small: bool, progress: bool
+    store: Store,
+    report: IngestReport,
+    changed: list[PreparedDocument],
+    check_all: bool,
+    progress: bool,
+    written: int,
+    settings: Settings,
 ) -> bool:
     """Check that vector search reaches the stored chunks (Store.make_findable) and keep the record
     of the ones it does not; True when that record changed.
 
     Later writes can cut off chunks written earlier, in other documents too: in a small collection
     (or with ``check_all``) every chunk is checked (~4 s a pass per 10,000), otherwise the changed
-    documents' chunks. Only a small collection writes lost chunks again (see ``ingest_paths``)."""
+    documents' chunks, and every chunk again once the ``written`` chunks since that was last done
+    reach ``findable_recheck_share`` of the collection (so its cost, ~0.6 ms a chunk, is spread over
+    ingests that embedded a tenth of the collection at ~22 ms a chunk). Only a small collection
+    writes lost chunks again (see ``ingest_paths``)."""
     from tqdm import tqdm
 
     before = store.lost_chunks()
+    unchecked_before = store.unchecked_chunks()
+    unchecked = unchecked_before + written
+    total = store.call(store.chunks().count)
+    small = total <= settings.findable_check_max
     attempts = 3 if small else 0
-    if check_all or small:
-        bar = tqdm(total=store.call(store.chunks().count), unit="Abschnitt", desc="Prüfen", disable=not progress, file=sys.stderr)
+    if check_all or small or unchecked >= settings.findable_recheck_share * total:
+        bar = tqdm(total=total, unit="Abschnitt", desc="Prüfen", disable=not progress, file=sys.stderr)
         rewritten, report.unfindable = store.make_findable(None, attempts=attempts, progress=bar.update)
         bar.close()
         lost: dict[str, str] = {}  # every chunk was checked
+        unchecked = 0
+        report.checked_all = True
     else:
         checked = {d.doc_id for d in changed}
         rewritten, report.unfindable = store.make_findable(sorted(checked), attempts=attempts)
@@ -243,10 +259,10 @@ def _check_findable(
     if report.unfindable:
         got = store.call(store.chunks().get, ids=report.unfindable, include=["metadatas"])
         lost.update({cid: str((m or {}).get("doc_id", "")) for cid, m in zip(got["ids"], got["metadatas"])})
-    if lost == before:
+    if lost == before and unchecked == unchecked_before:
         return False
-    store.save_lost_chunks(lost)
-    return True
+    store.save_lost_chunks(lost, unchecked)
+    return lost != before
 
 
 def ingest_paths(
@@ -370,7 +386,15 @@ def ingest_paths(
 
     if interrupted:
         report.chunks_deleted += repair(store, record_manager)
-    lost_changed = _check_findable(store, report, changed, check_all, small, progress) if (changed or check_all) else False
+    lost_changed = (
+        _check_findable(
+            store, report, changed, check_all, progress,
+            # deletes unlink vectors too
+            report.chunks_added + report.chunks_deleted, settings,
+        )
+        if (changed or report.removed or check_all)
+        else False
+    )
     if report.unfindable:
         log(
             f"{len(report.unfindable)} Abschnitt(e) findet die Vektorsuche nicht; die Suche vergleicht sie "

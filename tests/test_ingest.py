@@ -215,3 +215,17 @@ def test_a_chunk_vector_search_lost_is_written_again(tmp_path):
     # an ingest of a small collection checks every chunk again: written again, record cleared
     report = run([folders["kiel"]], store.settings, embedder)
     assert report.chunks_rewritten >= 1 and found(store) and store.lost_chunks() == {}
+
+    # Above the limit an ingest checks its own documents' chunks, and every chunk once the chunks
+    # written since every chunk was last checked reach ASSISTANT_FINDABLE_RECHECK_SHARE of the
+    # collection: the lost chunk of a document the ingests did not touch is recorded then
+    store = lost_chunk()
+    rarely = store.settings.model_copy(update={"findable_check_max": 0, "findable_recheck_share": 1.0})
+    report = run([folders["kiel"]], rarely, embedder)
+    assert report.added and not report.checked_all and new["ids"][0] not in store.lost_chunks()
+    assert store.unchecked_chunks() == report.chunks_added >= 1
+    (folders["kiel"] / "kiel.txt").write_text(KIEL + " Sie ist montags bis freitags geöffnet.", encoding="utf-8")
+    often = rarely.model_copy(update={"findable_recheck_share": 0.05})
+    report = run([folders["kiel"]], often, embedder)
+    assert report.updated and report.checked_all and new["ids"][0] in report.unfindable
+    assert store.lost_chunks()[new["ids"][0]] == new_doc and store.unchecked_chunks() == 0 and not found(store)
