@@ -612,6 +612,8 @@ class Answerer:
         """
         if best is None:
             return 0.0
+        # a contact entry shares few words with "Unter welcher Nummer …?" / "What phone number …?"
+        bonus = self.w.narrow_conf if best.narrow else 0.0
         anchor = getattr(self.embedder, "dense_anchor", None)
         top_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
         if self._bilingual(lang):
@@ -620,16 +622,15 @@ class Answerer:
             # 0.04 / 0.05 gave 78 / 80 / 80 / 82% correct, 14 / 10 / 10 / 8% false abstentions and
             # 70 / 70 / 65 / 60% of held-out questions abstained (before questions without a known
             # word stopped counting their cosine as coverage): 0.03, as without a dictionary.
-            cov = max(best.coverage, best.window)
+            cov = max(best.coverage, best.window) + bonus
             if anchor is None or top_dense is None:
                 return cov
             return cov + self.w.dense * (top_dense - anchor + self.w.en_margin)
         if lang == "en":
             # Word overlap with German text means little: rely on cross-lingual similarity.
             if anchor is None or top_dense is None:
-                return best.coverage
-            return self.settings.abstain_threshold + self.w.dense * (top_dense - anchor + self.w.en_margin)
-        bonus = self.w.narrow_conf if best.narrow else 0.0
+                return best.coverage + bonus
+            return self.settings.abstain_threshold + bonus + self.w.dense * (top_dense - anchor + self.w.en_margin)
         # The sentence with its neighbours: a quote often names its speaker or subject only in the
         # sentence before or after it ("… neue Perspektiven“, sagt Landrat Doğan.")
         cov = max(best.coverage, best.window)
