@@ -228,7 +228,7 @@ def _check_findable(
     settings: Settings,
 ) -> bool:
     """Check that vector search reaches the stored chunks (Store.make_findable) and keep the record
-    of the ones it does not; True when that record changed.
+    of the ones it does not; True when the lost chunks changed (every instance must reload them).
 
     Later writes can cut off chunks written earlier, in other documents too: in a small collection
     (or with ``check_all``) every chunk is checked (~4 s a pass per 10,000), otherwise the changed
