@@ -330,26 +330,30 @@ class Store:
                     missing.append(cid)
         return missing
 
-    def _findable_record(self) -> dict:
+    def findable_record(self) -> tuple[dict[str, str], int]:
+        """What the last findable check left (``ingest._check_findable``), read in one ``get``: the
+        chunks it found unreachable by vector search {chunk id: doc id}, and the chunks written
+        since every chunk was last checked."""
         got = self.call(lambda: self.docs().get(ids=[LOST_KEY], include=["metadatas"]))
         metas = got.get("metadatas") or []
-        return dict(metas[0]) if metas and metas[0] else {}
+        meta = dict(metas[0]) if metas and metas[0] else {}
+        try:
+            lost = dict(json.loads(meta["chunks"]))
+        except (KeyError, TypeError, ValueError):
+            lost = {}
+        try:
+            unchecked = int(meta.get("unchecked", 0))
+        except (TypeError, ValueError):
+            unchecked = 0
+        return lost, unchecked
 
     def lost_chunks(self) -> dict[str, str]:
-        """The chunks the last check found unreachable by vector search: {chunk id: doc id}."""
-        try:
-            return dict(json.loads(self._findable_record()["chunks"]))
-        except (KeyError, TypeError, ValueError):
-            return {}
+        return self.findable_record()[0]
 
     def unchecked_chunks(self) -> int:
-        """Chunks written since the last check of every chunk (see ``ingest._check_findable``)."""
-        try:
-            return int(self._findable_record().get("unchecked", 0))
-        except (TypeError, ValueError):
-            return 0
+        return self.findable_record()[1]
 
-    def save_lost_chunks(self, lost: dict[str, str], unchecked: int = 0) -> None:
+    def save_findable_record(self, lost: dict[str, str], unchecked: int = 0) -> None:
         if lost or unchecked:
             meta = {"chunks": json.dumps(lost, sort_keys=True), "unchecked": int(unchecked)}
             self.call(lambda: self.docs().upsert(ids=[LOST_KEY], embeddings=[[1.0]], metadatas=[meta]))

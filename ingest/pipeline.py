@@ -238,8 +238,7 @@ def _check_findable(
     writes lost chunks again (see ``ingest_paths``)."""
     from tqdm import tqdm
 
-    before = store.lost_chunks()
-    unchecked_before = store.unchecked_chunks()
+    before, unchecked_before = store.findable_record()
     unchecked = unchecked_before + written
     total = store.call(store.chunks().count)
     small = total <= settings.findable_check_max
@@ -261,7 +260,7 @@ def _check_findable(
         lost.update({cid: str((m or {}).get("doc_id", "")) for cid, m in zip(got["ids"], got["metadatas"])})
     if lost == before and unchecked == unchecked_before:
         return False
-    store.save_lost_chunks(lost, unchecked)
+    store.save_findable_record(lost, unchecked)
     return lost != before
 
 
