@@ -69,7 +69,13 @@ QTYPES: dict[str, re.Pattern] = {
     "link": re.compile(r"\b(link|url|webseite|website|internetseite|internetadresse|webadresse|homepage|online|internet|sehen|ansehen|anschauen|finden|watch|see|instagram\w*|youtube\w*)\b", re.I),
     "amount": re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many|old)|summe|betrag|höhe|wie\s+hoch|wie\s+alt|anzahl|kosten|euro|geld)\b", re.I),
     "date": re.compile(r"\b(wann|seit\s+wann|datum|jahr|tag|wochentag|when|date|year|day|weekday)\b", re.I),
-    "person": re.compile(r"\b(wer|wem|wen|who|whom|person|minister\w*|staatssekretär\w*|landrat|beauftragte\w*|agentur|firma|unternehmen)\b", re.I),
+    "person": re.compile(r"\b(wer|wem|wen|who|whom|person|minister\w*|staatssekretär\w*|landrat|beauftragte\w*)\b", re.I),
+    # which company or agency: replaces "person" (question_types); "Wer hat die Agentur beauftragt?"
+    # asks for whoever commissioned it, so the word must follow "welche …" / "which …"
+    "org": re.compile(
+        r"\b(welche[mnrs]?|which|what)\s+(\w+\s+)?(firma|firmen|\w*agentur\w*|unternehmen|konzern\w*|company|companies|agency|agencies|firm)\b",
+        re.I,
+    ),
     "place": re.compile(r"\b(wo|woher|wohin|where|stadt|ort|city|place|from)\b", re.I),
     "example": re.compile(r"\b(beispiel\w*|example\w*)\b", re.I),
 }
@@ -83,6 +89,9 @@ _HAS: dict[str, re.Pattern] = {
         rf"\b(1\d|20)\d\d\b|\b\d{{1,2}}\.\s*({MONTHS_RE})\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\b|({WEEKDAYS_RE})|\b({SEASONS_RE})\b", re.I
     ),
     "person": re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Landrat|Landrätin|Beauftragte\w*|\w*[Aa]gentur\w*|\w*[Mm]inisterium|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+(?=[,.:;\s]))"),
+    # Only a word that names an organisation as such: two capitalised words ("person") are any
+    # German noun phrase, so every sentence would hold the kind "Welche Firma …?" asks for.
+    "org": re.compile(r"\w*(agentur|firma|gmbh|unternehmen|konzern|verlag|studio)\w*|\b(GmbH|AG|Inc|Ltd)\b", re.I),
     "place": re.compile(r"\b(aus|in|im|nach|auf)\s+[A-ZÄÖÜ][\w-]+|https?://"),
     "example": re.compile(r"\b(beispiel\w*|z\.\s?B\.|etwa|unter anderem|u\.\s?a\.|for example|such as|e\.g\.|including)(?!\w)", re.I),
 }
@@ -108,7 +117,12 @@ def question_types(text: str) -> list[str]:
     narrow = [name for name, pat in _NARROW.items() if pat.search(text)]
     if narrow:
         return narrow
-    return [name for name, pat in QTYPES.items() if pat.search(text)]
+    kinds = [name for name, pat in QTYPES.items() if pat.search(text)]
+    if "org" in kinds:
+        # a company is named by a word such as "Marketingagentur"; the loose person pattern (two
+        # capitalised words) holds in nearly every German sentence and would type them all
+        kinds = [k for k in kinds if k != "person"]
+    return kinds
 
 
 def header_context(text: str, sentences: Sequence[tuple[int, int]], i: int, lines: int = 2) -> list[int]:
@@ -491,6 +505,8 @@ class Answerer:
         qtypes = question_types(question)
         narrow = bool(qtypes) and all(q in _NARROW for q in qtypes)
         kind_words = {stem(w) for w in words(question) if any(_NARROW[q].search(w) for q in qtypes)} if narrow else set()
+        # the words naming the organisation asked for ("Firma", "Agentur"), as question terms
+        org_words = {stem(m.group(3).lower()) for m in QTYPES["org"].finditer(question)} & set(terms) if "org" in qtypes else set()
 
         if lang == "en":
             # BM25 of English words over German text is noise that pushes the answer's passage
@@ -540,6 +556,11 @@ class Answerer:
                 win = cover(around)
                 has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False
                 own = sent_terms[i]
+                if org_words and _HAS["org"].search(text[a:b]):
+                    # "Firma" in "Welche Firma hat …?" names the kind asked for, and a sentence
+                    # naming a "Marketingagentur" holds it. Only the sentence's own coverage: in its
+                    # window too, the seed's agency question outscored its runner-up and abstained
+                    own = own | org_words
                 if has and narrow and _CONTACT.search(text[a:b]):
                     # a contact entry is about whatever its headings name, and it is the number or
                     # address the question's "Nummer"/"anrufen"/"E-Mail" asks for

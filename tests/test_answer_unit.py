@@ -317,3 +317,37 @@ def test_a_typo_that_changes_the_stem_is_found_through_the_typed_word():
     index = BM25Index.build(["Sie wollen helfen.", "Ein anderer Text."])
     assert index.correct_word("rolle") == stem("wolle")
     assert index.correct_word("rolle", is_word={stem("rolle")}.__contains__) is None
+
+
+
+def test_which_company_question_wants_a_sentence_naming_one():
+    # "Welche Firma …?" asks for an organisation: of two sentences sharing the question's words, the
+    # one naming an agency answers it, though the other stands in the better-ranked passage and has
+    # two capitalised words ("Landes Sachsen"), which is all the person kind asks of a sentence
+    assert question_types("Von welcher Firma stammen die Videos?") == ["org"]
+    assert question_types("Which agency produced the videos?") == ["org"]
+    assert question_types("Wer hat die Agentur beauftragt?") == ["person"]  # whoever commissioned it
+    assert question_types("Wie viele Unternehmen sind Partner?") == ["amount"]
+    passages = make_passages(
+        [
+            ("alltag", "Die Videos stammen aus dem Alltag von Beschäftigten des Landes Sachsen."),
+            ("agentur", "Die Videos stammen von der Filmagentur Lichtwerk aus Köln."),
+        ]
+    )
+    ans = answer("Von welcher Firma stammen die Videos?", passages)
+    assert not ans.abstained
+    assert "Lichtwerk" in ans.citations[0].quote
+
+
+def test_the_company_word_of_the_question_is_covered_by_a_sentence_naming_one():
+    # "Firma" names the kind asked for: the agency sentence covers it though it shares only
+    # "Kampagne" with the question, and is quoted next to the sentence sharing more words
+    passages = make_passages(
+        [
+            ("videos", "Die Kampagne zeigt fünf Videos über Beschäftigte des Landes Sachsen."),
+            ("agentur", "Für die Kampagne wurde die Marketingagentur Lichtwerk aus Köln beauftragt."),
+        ]
+    )
+    ans = answer("Welche Firma hat die Videos der Kampagne produziert?", passages)
+    assert not ans.abstained
+    assert any("Lichtwerk" in c.quote for c in ans.citations)

@@ -21,6 +21,9 @@ CASES = [
     ("Wie viel Geld hat das Sozialministerium für die Videokampagne bereitgestellt?", "95.000 Euro", NDS),
     ("Wie viele Videos umfasst die Kampagne?", "fünf Videos", NDS),
     ("Welche Agentur hat die Videos produziert?", "Boheifilm", NDS),
+    # "Unternehmen" / "company" name the kind asked for; the sentence says "Marketingagentur"
+    ("Welches Unternehmen hat die Kampagnenvideos gedreht?", "Boheifilm", NDS),
+    ("Which company made the videos?", "Boheifilm", NDS),
     ("Wann hat Niedersachsen die Charta der Vielfalt unterzeichnet?", "27.05.2008", NDS),
     ("Wer ist der Landesbeauftragte für Migration und Teilhabe?", "Deniz Kurku", NDS),
     ("Wo kann ich die Videos der Kampagne ansehen?", "karriere.niedersachsen.de", NDS),
