@@ -505,8 +505,11 @@ class Answerer:
         qtypes = question_types(question)
         narrow = bool(qtypes) and all(q in _NARROW for q in qtypes)
         kind_words = {stem(w) for w in words(question) if any(_NARROW[q].search(w) for q in qtypes)} if narrow else set()
-        # the words naming the organisation asked for ("Firma", "Agentur"), as question terms
-        org_words = {stem(m.group(3).lower()) for m in QTYPES["org"].finditer(question)} & set(terms) if "org" in qtypes else set()
+        # the words naming the organisation asked for ("Firma", "Agentur"), as question terms; an
+        # English one ("agency") is translated already and meets "Marketingagentur" as a relative
+        org_words = set()
+        if "org" in qtypes and lang != "en":
+            org_words = {stem(m.group(3).lower()) for m in QTYPES["org"].finditer(question)} & set(terms)
 
         if lang == "en":
             # BM25 of English words over German text is noise that pushes the answer's passage
