@@ -91,7 +91,9 @@ _HAS: dict[str, re.Pattern] = {
     "person": re.compile(r"\b(Dr\.|Prof\.|Minister\w*|Staatssekretär\w*|Landrat|Landrätin|Beauftragte\w*|\w*[Aa]gentur\w*|\w*[Mm]inisterium|[A-ZÄÖÜ][a-zäöüß]+ [A-ZÄÖÜ][a-zäöüß]+(?=[,.:;\s]))"),
     # Only a word that names an organisation as such: two capitalised words ("person") are any
     # German noun phrase, so every sentence would hold the kind "Welche Firma …?" asks for.
-    "org": re.compile(r"\w*(agentur|firma|gmbh|unternehmen|konzern|verlag|studio)\w*|\b(GmbH|AG|Inc|Ltd)\b", re.I),
+    # The word must end in the organisation ("Marketingagentur", "Unternehmens"), not merely hold
+    # it: "Unternehmensführung" is no company, "Verlagerung" no publisher.
+    "org": re.compile(r"\w*(agentur|firma|firmen|gmbh|unternehmen|konzern|verlag|studio)(en|es|e|s|n)?\b|\b(GmbH|AG|Inc|Ltd)\b", re.I),
     "place": re.compile(r"\b(aus|in|im|nach|auf)\s+[A-ZÄÖÜ][\w-]+|https?://"),
     "example": re.compile(r"\b(beispiel\w*|z\.\s?B\.|etwa|unter anderem|u\.\s?a\.|for example|such as|e\.g\.|including)(?!\w)", re.I),
 }

@@ -351,3 +351,19 @@ def test_the_company_word_of_the_question_is_covered_by_a_sentence_naming_one():
     ans = answer("Welche Firma hat die Videos der Kampagne produziert?", passages)
     assert not ans.abstained
     assert any("Lichtwerk" in c.quote for c in ans.citations)
+
+
+@pytest.mark.parametrize(
+    "sentence,names_one",
+    [
+        ("Beauftragt wurde die Marketingagentur Boheifilm.", True),
+        ("Viele Unternehmen machen mit.", True),
+        ("Die Lichtwerk GmbH drehte die Filme.", True),
+        ("Die Unternehmensführung stimmte zu.", False),  # the word ends in "Führung"
+        ("Die Verlagerung der Stellen dauert.", False),
+    ],
+)
+def test_a_sentence_names_an_organisation_only_by_a_word_ending_in_one(sentence, names_one):
+    from assistant.answer import _HAS
+
+    assert bool(_HAS["org"].search(sentence)) is names_one
