@@ -35,7 +35,14 @@ from .bilingual import Dictionary, load_dictionary
 from .docinfo import asks_about_document, find_line, statement
 from .guard import is_instruction
 from .language import detect_language
-from .premise import EMAIL_ADDRESS, PHONE_NUMBER, missing_kind, unsupported_detail
+from .premise import (
+    EMAIL_ADDRESS,
+    PHONE_NUMBER,
+    absent_name,
+    missing_kind,
+    question_names,
+    unsupported_detail,
+)
 from .records import Answer, Chunk, Citation, Passage, Turn
 from .text import (
     MONTHS_RE,
@@ -715,6 +722,22 @@ class Answerer:
             order.setdefault(c.passage.chunk.id, len(order))
         return sorted(chosen, key=lambda c: (order[c.passage.chunk.id], c.idx))
 
+    def _absent_name(
+        self, question: str, chosen: Sequence[Candidate], bm25, doc_chunks: Callable[[str], Sequence[Chunk]] | None
+    ) -> str | None:
+        """A name of the question that the documents the answer quotes from never mention
+        (premise.py); their whole text is read only when the question gives a name."""
+        indexed = (lambda t: bm25.doc_freq(t) > 0) if bm25 is not None else (lambda t: True)
+        names = question_names(question, self.thesaurus.__contains__, indexed)
+        if not names:
+            return None
+        texts = [c.passage.chunk.doc.title for c in chosen]
+        if doc_chunks is not None:
+            texts += [ch.text for doc_id in dict.fromkeys(c.passage.chunk.doc.doc_id for c in chosen) for ch in doc_chunks(doc_id)]
+        else:
+            texts += [c.passage.chunk.text for c in chosen]
+        return absent_name(names, texts)
+
     def compose(
         self,
         question: str,
@@ -764,6 +787,9 @@ class Answerer:
         kind = missing_kind(question, " ".join(c.text for c in chosen), lang)
         if kind:
             return abstain("kind", kind)
+        name = self._absent_name(question, chosen, bm25, doc_chunks)
+        if name:
+            return abstain("name", name)
         citations = self._citations(chosen)
         # a quote spanning a paragraph break reads as one line in the chat; the card shows the original
         text = " ".join(f"{' '.join(c.quote.split())} [{c.n}]" for c in citations)
@@ -865,6 +891,8 @@ class Answerer:
 _REASONS = {
     ("de", "detail"): "„{detail}“ kommt in den gefundenen Quellen nicht vor.",
     ("en", "detail"): "“{detail}” does not occur in the sources found.",
+    ("de", "name"): "„{detail}“ kommt in den Dokumenten, aus denen die Antwort stammen würde, nicht vor.",
+    ("en", "name"): "“{detail}” does not occur in the documents the answer would come from.",
     ("de", "amount"): "Die gefundenen Textstellen nennen dazu keine Zahl.",
     ("en", "amount"): "The passages found give no number for this.",
     ("de", "date"): "Die gefundenen Textstellen nennen dazu keinen Zeitpunkt.",

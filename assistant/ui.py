@@ -405,6 +405,7 @@ def _basis_text(answer: Answer) -> str:
         "smalltalk": f"{_SMALLTALK_TEXT.get(detail, detail)}: feste Antwort, nicht gesucht",
         "language": f"Frage weder auf Deutsch noch auf Englisch (erkannt: {'unbekannte Schrift' if detail == 'und' else detail}): nicht gesucht, Bitte um eine deutsche oder englische Frage",
         "detail": f"„{detail}“ steht in keiner abgerufenen Quelle (Zahl oder Ort der Frage)",
+        "name": f"„{detail}“ (Name in der Frage) steht in keinem der Dokumente, aus denen zitiert würde",
         "kind": _KIND_TEXT.get(detail, detail),
         "document": f"Frage nach dem Dokument selbst: {_DOC_FIELD.get(detail, detail)} aus den Dokumentangaben",
     }.get(answer.basis, answer.basis or "–")

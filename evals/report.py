@@ -276,6 +276,7 @@ _BASES = {
     "refused": "Frage nach dem Assistenten selbst",
     "low confidence": "zu geringe Übereinstimmung",
     "detail": "Angabe in keiner Quelle",
+    "name": "Name nicht im zitierten Dokument",
     "kind": "gesuchte Angabe fehlt im Zitat",
 }
 

@@ -1,8 +1,17 @@
 """The answer checks of assistant/premise.py, alone and inside the answerer (no model, no store)."""
 import pytest
 
-from assistant.premise import has_amount, missing_kind, places, question_numbers, text_numbers, unsupported_detail
-from tests.test_answer_unit import DOC, answer, make_passages
+from assistant.premise import (
+    absent_name,
+    has_amount,
+    missing_kind,
+    places,
+    question_names,
+    question_numbers,
+    text_numbers,
+    unsupported_detail,
+)
+from tests.test_answer_unit import DOC, OTHER, answer, make_passages
 
 
 def test_numbers_are_normalised_on_both_sides():
@@ -106,3 +115,35 @@ def test_answer_without_the_kind_asked_for_abstains():
     assert "nennen dazu keine Zahl" in ans.answer
     ok = answer("Wie viel Geld steht für das Programm bereit?")
     assert not ok.abstained and ok.basis == "coverage" and "40.000 Euro" in ok.answer
+
+
+def test_names_of_a_question():
+    indexed = {"daniela", "behr", "virgin", "media", "lady", "gaga", "videos", "kampagn"}.__contains__
+    is_word = {"video", "kampagn", "stadtpark"}.__contains__  # a thesaurus knows common nouns
+
+    def names(question):
+        return question_names(question, is_word, indexed)
+
+    assert names("Why did Daniela Behrens sign the agreement?") == ["Daniela Behrens"]
+    assert names("Warum hat Frau Behrens unterschrieben?") == ["Behrens"]  # a title, then a name
+    assert names("Welches Unternehmen klagte gegen Virgin Media?") == ["Virgin Media"]
+    assert names("Daniela Behrens sagt was?") == []  # the first word is capitalised anyway
+    assert names("Wie viele Videos hat die Kampagne?") == []  # nouns the thesaurus knows
+    assert names("Wie alt ist Lady Gagga?") == []  # a misspelt name the index lacks is never checked
+    assert absent_name(["Daniela Behrens"], ["Landrat Ali Doğan unterzeichnete."]) == "Daniela Behrens"
+    assert absent_name(["Daniela Behrens"], ["Ministerin Behrens sagt dazu"]) is None
+    assert absent_name(["Dschingis Khan"], ["das Reich des Khans"]) is None  # a relative of the stem
+    assert absent_name([], ["x"]) is None
+
+
+def test_a_name_the_quoted_document_never_mentions_abstains():
+    # the park sentence matches the question's other words; Lena Korkmaz is in the other document
+    passages = make_passages([("park", OTHER), ("prog", DOC)])
+    ans = answer("Warum lässt Lena Korkmaz den Stadtpark im Sommer neu bepflanzen?", passages)
+    assert ans.abstained and not ans.citations
+    assert ans.basis == "name" and ans.basis_detail == "Lena Korkmaz"
+    assert "„Lena Korkmaz“ kommt in den Dokumenten, aus denen die Antwort stammen würde, nicht vor" in ans.answer
+    # without the name the same question is answered; with a name the quoted document holds, too
+    assert not answer("Warum wird der Stadtpark im Sommer neu bepflanzt?", passages).abstained
+    held = answer("Welche Sprachkurse fördert Lena Korkmaz?", passages)
+    assert not held.abstained and "Korkmaz" in held.answer
