@@ -570,8 +570,9 @@ class Answerer:
                 own = sent_terms[i]
                 if org_words and _HAS["org"].search(text[a:b]):
                     # "Firma" in "Welche Firma hat …?" names the kind asked for, and a sentence
-                    # naming a "Marketingagentur" holds it. Only the sentence's own coverage: in its
-                    # window too, the seed's agency question outscored its runner-up and abstained
+                    # naming a "Marketingagentur" holds it. Not in the window: counted there too, the
+                    # agency sentence became the best one with less coverage than the sentence it
+                    # displaced, and the seed's agency question abstained
                     own = own | org_words
                 if has and narrow and _CONTACT.search(text[a:b]):
                     # a contact entry is about whatever its headings name, and it is the number or

@@ -299,11 +299,14 @@ def question_names(question: str, is_word: Callable[[str], bool], indexed: Calla
 
 def absent_name(names: Iterable[str], documents: Iterable[str]) -> str | None:
     """The first of ``names`` whose last word none of ``documents`` (the texts the answer quotes
-    from) holds, as a stem or a stem's relative ("Khan" in "Khans"). Such a question is about somebody or
-    something else: "Why did Daniela Behrens sign the agreement with Minden-Lübbecke?" would be
-    answered from the NRW release, which never mentions the Lower Saxony minister (a false
-    premise). Measured (README, session 12): seed abstention recall +1 question, xquad-de and its
-    typing-error questions one held-out question more abstained each, no answer lost."""
+    from) holds, as a stem or a stem's relative ("Khan" in "Khans").
+
+    Such a question is about somebody or something else: "Why did Daniela Behrens sign the
+    agreement with Minden-Lübbecke?" would be answered from the NRW release, which never mentions
+    Lower Saxony's minister (a false premise). Whole documents, not the quoted chunk: a chunk that
+    says "Dschingis" for "Dschingis Khan" would cost answers. Measured (README, session 12): seed
+    abstention recall +1 question; xquad-de and its typing-error questions one held-out question
+    more abstained each; no answer lost."""
     names = list(names)
     if not names:
         return None
