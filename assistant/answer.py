@@ -52,6 +52,7 @@ from .text import (
     WEEKDAYS_RE,
     content_terms,
     near_stopword,
+    related,
     stem,
     stopword_stems,
     words,
@@ -371,28 +372,21 @@ class Answerer:
         return terms
 
     @staticmethod
-    def _related(term: str, s: str) -> bool:
-        # German compounds share a head or a stem: "agentur" ~ "marketingagentur",
-        # "telefonnummer" ~ "telefon"
-        short, long_ = (term, s) if len(term) < len(s) else (s, term)
-        return len(short) >= 5 and (long_.startswith(short) or long_.endswith(short))
+    def _match(term: str, sent_terms: set[str], relatives: frozenset[str] | None = None) -> float:
+        """1.0 for the term itself, 0.7 for a compound/stem relative (``text.related``), else 0.
 
-    @classmethod
-    def _match(cls, term: str, sent_terms: set[str], related: frozenset[str] | None = None) -> float:
-        """1.0 for the term itself, 0.7 for a compound/stem relative, else 0.
-
-        ``related`` (the relatives of ``term`` among all candidate terms, see ``_relatives``) turns
-        the pairwise scan into a set intersection; the result is the same.
+        ``relatives`` (the relatives of ``term`` among all candidate terms, see ``_relatives``)
+        turns the pairwise scan into a set intersection; the result is the same.
         """
         if term in sent_terms:
             return 1.0
-        if related is not None:
-            return 0.7 if not related.isdisjoint(sent_terms) else 0.0
-        return 0.7 if any(cls._related(term, s) for s in sent_terms) else 0.0
+        if relatives is not None:
+            return 0.7 if not relatives.isdisjoint(sent_terms) else 0.0
+        return 0.7 if any(related(term, s) for s in sent_terms) else 0.0
 
     @classmethod
     def _relatives(cls, terms: dict[str, float], vocab: set[str]) -> dict[str, frozenset[str]]:
-        """For each question term, the terms of ``vocab`` it matches as a relative (``_related``,
+        """For each question term, the terms of ``vocab`` it matches as a relative (``text.related``,
         and the term itself) — computed once per question instead of once per sentence and window
         (the answerer's hot loop).
 
@@ -508,8 +502,10 @@ class Answerer:
         history: Sequence[Turn] = (),
         qvec: np.ndarray | None = None,
         lang: str = "de",
+        reach: int | None = None,
     ) -> list[Candidate]:
-        """Every sentence of the top passages with its score, best first."""
+        """Every sentence of the top passages (``reach``, default ``Weights.passages``) with its
+        score, best first."""
         terms = self._question_terms(question, history, bm25)
         qtypes = question_types(question)
         narrow = bool(qtypes) and all(q in _NARROW for q in qtypes)
@@ -523,9 +519,9 @@ class Answerer:
         if lang == "en":
             # BM25 of English words over German text is noise that pushes the answer's passage
             # down the fused list (seed set: fused rank 5-7 at dense rank 1-4); rank by meaning alone
-            top = _by_meaning(passages)[: self.w.passages]
+            top = _by_meaning(passages)[: reach or self.w.passages]
         else:
-            top = list(passages[: self.w.passages])
+            top = list(passages[: reach or self.w.passages])
         # a sentence of a quotation counts with the words naming its speaker (_attributions)
         per_passage = [
             tuple(
@@ -786,6 +782,18 @@ class Answerer:
             return abstain("low confidence")
         chosen = self.select(cands)
         kind = missing_kind(question, " ".join(c.text for c in chosen), lang)
+        if kind and lang == "en" and len(passages) > self.w.passages:
+            # An English question reads only the passages closest in meaning (``candidates``), and
+            # the sentence with the amount or date it asks for can stand just below them ("How much
+            # money did the social ministry contribute …?": the 95,000-euro quote is sixth). So it
+            # reads all retrieved passages before abstaining. Not for German questions: they read
+            # the fused list, and widening it answered three unanswerable seed questions
+            wider = self.candidates(question, passages, bm25, history, qvec, lang, reach=len(passages))
+            wider_conf = self.confidence(wider[0], passages, lang) if wider else 0.0
+            if wider_conf >= threshold:
+                wider_chosen = self.select(wider)
+                if not missing_kind(question, " ".join(c.text for c in wider_chosen), lang):
+                    conf, chosen, kind = wider_conf, wider_chosen, ""
         if kind:
             return abstain("kind", kind)
         name = self._absent_name(question, chosen, bm25, doc_chunks)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .records import Passage
-from .text import MONTHS, MONTHS_EN, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, STOPWORDS, WEEKDAYS_RE, stem, words
+from .text import MONTHS, MONTHS_EN, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, STOPWORDS, WEEKDAYS_RE, related, stem, words
 
 # --- numbers ----------------------------------------------------------------------------------
 
@@ -299,7 +299,8 @@ def question_names(question: str, is_word: Callable[[str], bool], indexed: Calla
 
 def absent_name(names: Iterable[str], documents: Iterable[str]) -> str | None:
     """The first of ``names`` whose last word none of ``documents`` (the texts the answer quotes
-    from) holds, as a stem or a stem's relative ("Khan" in "Khans").
+    from) holds, as a stem or a compound/stem relative (``text.related``, as the answerer matches
+    words: "Kurku" in "Kurkus", "Öffnung" in "Öffnungsprozess").
 
     Such a question is about somebody or something else: "Why did Daniela Behrens sign the
     agreement with Minden-Lübbecke?" would be answered from the NRW release, which never mentions
@@ -313,7 +314,7 @@ def absent_name(names: Iterable[str], documents: Iterable[str]) -> str | None:
     have = {stem(w) for text in documents for w in words(text)}
     for name in names:
         s = stem(name.split()[-1].lower())
-        if s not in have and not any(h.startswith(s) or (s.startswith(h) and len(h) >= 5) for h in have):
+        if s not in have and not any(related(s, h) for h in have):
             return name
     return None
 

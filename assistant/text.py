@@ -73,6 +73,14 @@ def analyze(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
+def related(a: str, b: str) -> bool:
+    """Two stems one of which is a compound head or stem of the other: "agentur" ~
+    "marketingagentur", "telefonnummer" ~ "telefon". The shorter needs five letters: "burg" would
+    meet "hamburg", "info" "informationen"."""
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(short) >= 5 and (long_.startswith(short) or long_.endswith(short))
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed tokens without stopwords: the words that carry a question's meaning."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]

@@ -5,6 +5,7 @@ from assistant.lexical import BM25Index
 from assistant.records import Chunk, DocMeta, Passage
 from assistant.retrieve import rrf
 from assistant.settings import Settings
+from assistant.text import related
 from ingest.sentences import split_sentences
 
 DOC = (
@@ -154,6 +155,28 @@ def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_to
     assert ans.citations[0].doc_id == "agentur" and "Berlin" in ans.answer
 
 
+def test_english_question_reads_further_passages_before_saying_no_amount_is_given():
+    from dataclasses import replace
+
+    from assistant.embeddings import HashEmbedder
+
+    texts = [(f"f{i}", f"Das Land stellt die Kampagne Vielfalt im Teil {i} vor.") for i in "abcd"]
+    texts.append(("geld", "Das Land gab für die Kampagne Vielfalt 95.000 Euro."))
+    # all on topic; the sum is fifth by meaning, beyond the four passages an English question reads
+    passages = [replace(p, dense_rank=d, dense_score=0.9) for p, d in zip(make_passages(texts), (1, 2, 3, 4, 5))]
+    bm25 = BM25Index.build([p.chunk.text for p in passages])
+    embedder = HashEmbedder()
+    embedder.dense_anchor = 0.8  # the cosine of an on-topic passage for this fake
+    answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None), embedder)
+    question = "How much money did the Land give to the Kampagne Vielfalt?"
+    ans = answerer.compose(question, passages, bm25)
+    assert not ans.abstained and "95.000 Euro" in ans.answer
+    assert any(c.doc_id == "geld" for c in ans.citations)
+    # without the fifth passage there is no amount to quote, and the answer says so
+    ans = answerer.compose(question, passages[:4], bm25)
+    assert ans.abstained and ans.basis == "kind"
+
+
 QUOTES = (
     "Der Kreis ist neues Mitglied der Initiative „Vielfalt wirkt“. "
     "„Wir haben viel vor. Uns ist es ein großes Anliegen, für Teilhabe zu werben“, sagt Landrätin Anna Berg."
@@ -246,7 +269,7 @@ def test_a_sentence_repeated_in_a_teaser_is_quoted_once():
 
 def test_relatives_found_by_sorted_runs_are_the_pairwise_relatives():
     # _relatives finds compound/stem relatives by bisecting sorted (and reversed) vocabularies; it
-    # must agree with the pairwise definition (_related, or the term itself) on any input
+    # must agree with the pairwise definition (text.related, or the term itself) on any input
     import random
 
     rng = random.Random(7)
@@ -259,7 +282,7 @@ def test_relatives_found_by_sorted_runs_are_the_pairwise_relatives():
         terms = {word(): 1.0 for _ in range(4)} | ({rng.choice(sorted(vocab)): 1.0} if vocab else {})
         found = Answerer._relatives(terms, vocab)
         for t in terms:
-            expected = {s for s in vocab if Answerer._related(t, s) or (s == t and len(t) >= 5)}
+            expected = {s for s in vocab if related(t, s) or (s == t and len(t) >= 5)}
             assert found[t] == expected, (t, vocab)
 
 
