@@ -38,6 +38,7 @@ from .language import detect_language
 from .premise import (
     EMAIL_ADDRESS,
     PHONE_NUMBER,
+    WEB_LINK,
     absent_name,
     missing_kind,
     question_names,
@@ -91,7 +92,7 @@ QTYPES: dict[str, re.Pattern] = {
 _HAS: dict[str, re.Pattern] = {
     "phone": re.compile(PHONE_NUMBER),
     "email": re.compile(EMAIL_ADDRESS),
-    "link": re.compile(r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account", re.I),
+    "link": re.compile(WEB_LINK, re.I),
     "amount": re.compile(rf"\d|\b({NUMBER_WORDS_RE})\b", re.I),
     "date": re.compile(
         rf"\b(1\d|20)\d\d\b|\b\d{{1,2}}\.\s*({MONTHS_RE})\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}\b|({WEEKDAYS_RE})|\b({SEASONS_RE})\b", re.I
@@ -916,6 +917,8 @@ _REASONS = {
     ("en", "phone"): "The passages found give no phone number for this.",
     ("de", "email"): "Die gefundenen Textstellen nennen dazu keine E-Mail-Adresse.",
     ("en", "email"): "The passages found give no e-mail address for this.",
+    ("de", "link"): "Die gefundenen Textstellen nennen dazu keine Internetadresse.",
+    ("en", "link"): "The passages found give no web address for this.",
     ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
     ("en", "weekday"): "The passages found give no day of the week for this.",
 }

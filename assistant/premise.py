@@ -210,6 +210,8 @@ _UNIT = (
 # "name[at]land.de") look like; answer.py builds its contact patterns from these too.
 PHONE_NUMBER = r"\+?\d[\d /-]{5,}\d"
 EMAIL_ADDRESS = r"@|\[at\]"
+# A web address, or the channel or portal it names ("auf dem YouTube-Kanal …")
+WEB_LINK = r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account"
 
 # Further kinds, each (what asks for it, what holds it); no cost on xquad-de's 1,190 questions.
 _OTHER_KINDS = {
@@ -233,6 +235,18 @@ _OTHER_KINDS = {
         re.compile(r"\b(e-?mail(-?adresse)?|mailadresse|email\s+address)\b", re.I),
         re.compile(EMAIL_ADDRESS, re.I),
     ),
+    # "Where can I watch the videos online?" wants the web address or channel; a sentence about
+    # the five videos answers a different question. Only where the link is what is asked: "Wie
+    # viele Menschen unterzeichneten eine Online-Petition auf der Website …?" asks a number (xquad-de).
+    "link": (
+        re.compile(
+            r"^\W*(und\s+)?(wo|where)\b.*\b(online|internet|link|url|website|webseite|internetseite|homepage)\b|"
+            r"\b(welche[mnrs]?|which|what('s|\s+is)?(\s+the)?)\s+(link|url|webseite|website|internetseite|internetadresse|"
+            r"webadresse|homepage|web\s+address)\b|\bunter\s+welche[rm]?\s+(link|url|adresse|internetadresse|webadresse)\b",
+            re.I,
+        ),
+        re.compile(WEB_LINK, re.I),
+    ),
     "party": (
         re.compile(r"\b(welche\w*\s+partei|partei\w*\s+gehört|which\s+party|what\s+party)", re.I),
         re.compile(
@@ -246,7 +260,7 @@ _OTHER_KINDS = {
 
 def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
     """The kind of answer the question asks for ("amount", "money", "date", "duration", "weekday",
-    "phone", "email", "party") when ``quotes`` (the quoted sentences) hold none of it; else None."""
+    "phone", "email", "link", "party") when ``quotes`` (the quoted sentences) hold none of it; else None."""
     ordinal = bool(_ASKS_ORDINAL.search(question))
     money = not _ASKS_COUNT.search(question) or bool(_MONEY_WORDS.search(question))
     # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"
@@ -322,6 +336,7 @@ def absent_name(names: Iterable[str], documents: Iterable[str]) -> str | None:
 __all__ = [
     "EMAIL_ADDRESS",
     "PHONE_NUMBER",
+    "WEB_LINK",
     "absent_name",
     "has_amount",
     "missing_kind",

@@ -386,6 +386,7 @@ _KIND_TEXT = {
     "weekday": "gefragt ist ein Wochentag; die Zitate nennen keinen",
     "phone": "gefragt ist eine Telefonnummer; die Zitate nennen keine",
     "email": "gefragt ist eine E-Mail-Adresse; die Zitate nennen keine",
+    "link": "gefragt ist eine Internetadresse; die Zitate nennen keine",
 }
 
 

@@ -84,6 +84,12 @@ def test_unsupported_detail_names_what_no_passage_mentions():
         ("An welche E-Mail-Adresse kann ich schreiben?", "Pressestelle des Ministeriums", "de", "email"),
         ("An welche E-Mail-Adresse kann ich schreiben?", "E-Mail: presse[at]mi.nrw.de", "de", None),
         ("Welche Nummer trägt das Gesetz?", "Das Gesetz Nr. 12 gilt seit Mai.", "de", None),
+        ("Where can I watch the videos online?", "Im Mittelpunkt stehen fünf Videos.", "en", "link"),
+        ("Where can I watch the videos online?", "Zu sehen sind sie auf dem YouTube-Kanal des Landes.", "en", None),
+        ("Unter welcher Adresse finde ich die Kampagne?", "Mehr unter https://karriere.niedersachsen.de", "de", None),
+        ("Welche Website zeigt die Videos?", "Die Videos zeigen fünf Beschäftigte.", "de", "link"),
+        # the website is what was signed on, not what is asked
+        ("Wie viele Menschen unterzeichneten die Online-Petition auf der Website?", "Es waren 2.000 Menschen.", "de", None),
     ],
 )
 def test_missing_kind(question, quotes, lang, expected):

@@ -44,6 +44,9 @@ CASES = [
     # the sum's passage is sixth in meaning: read after the four closest hold no amount
     ("How much money did the social ministry put into the video campaign?", "95.000 Euro", NDS),
     ("How much did the social ministry contribute to the video campaign?", "95.000 Euro", NDS),
+    # "online" asks for the web address: a sentence about the five videos does not answer it
+    ("Where can the videos be watched online?", "karriere.niedersachsen.de", NDS),
+    ("Where can I find the videos online?", "karriere.niedersachsen.de", NDS),
     # a contact entry shares few words with the question, in English too (Weights.narrow_conf)
     ("Which phone number should citizens call if they have questions?", "0211 837-2000", NRW),
     # about a document itself: answered from its metadata, quoting the line that shows it (docinfo.py)
