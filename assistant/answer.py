@@ -919,6 +919,8 @@ _REASONS = {
     ("en", "email"): "The passages found give no e-mail address for this.",
     ("de", "link"): "Die gefundenen Textstellen nennen dazu keine Internetadresse.",
     ("en", "link"): "The passages found give no web address for this.",
+    ("de", "language"): "Die gefundenen Textstellen nennen dazu keine Sprache.",
+    ("en", "language"): "The passages found give no language for this.",
     ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
     ("en", "weekday"): "The passages found give no day of the week for this.",
 }

@@ -213,6 +213,21 @@ EMAIL_ADDRESS = r"@|\[at\]"
 # A web address, or the channel or portal it names ("auf dem YouTube-Kanal …")
 WEB_LINK = r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account"
 
+# Languages by name, German and English, as the start of a word ("Türkisch", "türkischen",
+# "Amerikanische Gebärdensprache" via "gebärdensprache"); a closed list like the places above.
+_LANGUAGES = (
+    "deutsch|englisch|französisch|spanisch|italienisch|portugiesisch|niederländisch|holländisch|polnisch|russisch|"
+    "ukrainisch|türkisch|arabisch|persisch|farsi|dari|paschtu|kurdisch|griechisch|latein|chinesisch|mandarin|"
+    "kantonesisch|japanisch|koreanisch|hindi|urdu|bengali|tamil|swahili|hebräisch|jiddisch|serbisch|kroatisch|"
+    "bosnisch|albanisch|rumänisch|bulgarisch|ungarisch|tschechisch|slowakisch|slowenisch|dänisch|schwedisch|"
+    "norwegisch|finnisch|estnisch|lettisch|litauisch|gebärdensprache|tigrinya|amharisch|somali|vietnamesisch|"
+    "thailändisch|indonesisch|malaiisch|sanskrit|gälisch|walisisch|irisch|katalanisch|baskisch|aramäisch|armenisch|"
+    "georgisch|german|english|french|spanish|italian|portuguese|dutch|polish|russian|ukrainian|turkish|arabic|"
+    "persian|kurdish|greek|latin|chinese|japanese|korean|hebrew|yiddish|serbian|croatian|romanian|hungarian|czech|"
+    "danish|swedish|norwegian|finnish|vietnamese|thai|sign\\s+language|gaelic|welsh|irish|catalan|basque|aramaic|"
+    "armenian|georgian|amharic"
+)
+
 # Further kinds, each (what asks for it, what holds it); no cost on xquad-de's 1,190 questions.
 _OTHER_KINDS = {
     "duration": (
@@ -247,6 +262,15 @@ _OTHER_KINDS = {
         ),
         re.compile(WEB_LINK, re.I),
     ),
+    # "Welche Sprachen sprechen die Mitarbeitenden …?" wants languages by name; a sentence on
+    # intercultural training answers a different question. Not "Welche Sprachkurse …?"
+    "language": (
+        re.compile(
+            r"\b(welche[mnrs]?|which|what)\s+(\w+\s+)?(sprachen?|languages?)\b|\bin\s+(welche[rn]?|what)\s+(sprachen?|languages?)\b",
+            re.I,
+        ),
+        re.compile(rf"\b({_LANGUAGES})", re.I),
+    ),
     "party": (
         re.compile(r"\b(welche\w*\s+partei|partei\w*\s+gehört|which\s+party|what\s+party)", re.I),
         re.compile(
@@ -260,7 +284,7 @@ _OTHER_KINDS = {
 
 def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
     """The kind of answer the question asks for ("amount", "money", "date", "duration", "weekday",
-    "phone", "email", "link", "party") when ``quotes`` (the quoted sentences) hold none of it; else None."""
+    "phone", "email", "link", "language", "party") when ``quotes`` (the quoted sentences) hold none of it; else None."""
     ordinal = bool(_ASKS_ORDINAL.search(question))
     money = not _ASKS_COUNT.search(question) or bool(_MONEY_WORDS.search(question))
     # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"

@@ -387,6 +387,7 @@ _KIND_TEXT = {
     "phone": "gefragt ist eine Telefonnummer; die Zitate nennen keine",
     "email": "gefragt ist eine E-Mail-Adresse; die Zitate nennen keine",
     "link": "gefragt ist eine Internetadresse; die Zitate nennen keine",
+    "language": "gefragt ist eine Sprache; die Zitate nennen keine",
 }
 
 

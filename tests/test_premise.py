@@ -88,6 +88,12 @@ def test_unsupported_detail_names_what_no_passage_mentions():
         ("Where can I watch the videos online?", "Zu sehen sind sie auf dem YouTube-Kanal des Landes.", "en", None),
         ("Unter welcher Adresse finde ich die Kampagne?", "Mehr unter https://karriere.niedersachsen.de", "de", None),
         ("Welche Website zeigt die Videos?", "Die Videos zeigen fünf Beschäftigte.", "de", "link"),
+        ("Welche Sprachen sprechen die Beschäftigten?", "Die Beschäftigten werden interkulturell fortgebildet.", "de", "language"),
+        ("Welche Sprachen sprechen die Beschäftigten?", "Viele sprechen Türkisch, Arabisch oder Polnisch.", "de", None),
+        ("In welcher Sprache war die Erklärung verfasst?", "Sie war überwiegend in Lateinisch verfasst.", "de", None),
+        ("In welche Sprache übersetzte sie die Hymne?", "Sie übersetzte sie in die Amerikanische Gebärdensprache.", "de", None),
+        ("Which languages do the staff speak?", "Die Beschäftigten werden fortgebildet.", "en", "language"),
+        ("Welche Sprachkurse fördert die Stadt?", "Die Stadt fördert Kurse für Beschäftigte.", "de", None),
         # the website is what was signed on, not what is asked
         ("Wie viele Menschen unterzeichneten die Online-Petition auf der Website?", "Es waren 2.000 Menschen.", "de", None),
     ],
