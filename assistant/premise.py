@@ -282,9 +282,32 @@ _OTHER_KINDS = {
 }
 
 
+# "Welche Migrantenorganisationen haben mitgearbeitet?" asks which ones; "… Vertretern verschiedener
+# Migrantenorganisationen aus Niedersachsen" names none. The question's noun after "welche"
+# stands in the quotes only after a vague quantifier, with no list following in its sentence.
+_WHICH = re.compile(r"\bwelche\s+(\w{4,})", re.I)
+_VAGUE = r"\b(?:verschiedene[nr]?|mehrere[nr]?|zahlreiche[nr]?|einige[nr]?|unterschiedliche[nr]?|diverse[nr]?|viele[nr]?)\s+(?:\w+\s+)?{noun}\b"
+_LIST_FOLLOWS = re.compile(r"\b(wie|darunter|etwa|beispielsweise|u\.\s?a\.|unter anderem|namentlich)\b|:", re.I)
+
+
+def _none_named(question: str, quotes: str) -> bool:
+    """Whether the quotes mention what "Welche …?" asks for only as "verschiedene …", "mehrere …"."""
+    m = _WHICH.search(question)
+    if not m:
+        return False
+    noun = re.escape(m.group(1).lower())
+    text = quotes.lower()
+    vague = re.compile(_VAGUE.format(noun=noun))
+    found = list(vague.finditer(text))
+    if not found or re.search(rf"\b{noun}\b", vague.sub(" ", text)):
+        return False
+    return not any(_LIST_FOLLOWS.search(re.match(r"[^.!?]*", text[v.end() :]).group(0)) for v in found)
+
+
 def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
     """The kind of answer the question asks for ("amount", "money", "date", "duration", "weekday",
-    "phone", "email", "link", "language", "party") when ``quotes`` (the quoted sentences) hold none of it; else None."""
+    "phone", "email", "link", "language", "party") when ``quotes`` (the quoted sentences) hold none of it,
+    "which" when they mention what "Welche …?" asks for without naming any; else None."""
     ordinal = bool(_ASKS_ORDINAL.search(question))
     money = not _ASKS_COUNT.search(question) or bool(_MONEY_WORDS.search(question))
     # English has no "wievielte": "How many members …" is answered by "als 37. Mitglied"
@@ -297,6 +320,8 @@ def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
     for kind, (asks, has) in _OTHER_KINDS.items():
         if asks.search(question) and not has.search(quotes):
             return kind
+    if lang == "de" and _none_named(question, quotes):
+        return "which"
     return None
 
 

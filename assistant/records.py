@@ -101,7 +101,7 @@ class Answer:
     # "detail" (a number or place of the question is in no source), "name" (a name of the question
     # is in none of the documents the answer would quote), "kind" (the amount, sum,
     # date, weekday, duration, phone number, e-mail or web address, language or party asked for
-    # is in no quoted sentence),
+    # is in no quoted sentence, or "Welche …?" finds them only as "verschiedene …"),
     # "refused" (a question about the assistant's own set-up, not searched); "document" when a
     # question about a document itself was answered from its metadata (docinfo.py).
     basis: str = ""

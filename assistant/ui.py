@@ -388,6 +388,7 @@ _KIND_TEXT = {
     "email": "gefragt ist eine E-Mail-Adresse; die Zitate nennen keine",
     "link": "gefragt ist eine Internetadresse; die Zitate nennen keine",
     "language": "gefragt ist eine Sprache; die Zitate nennen keine",
+    "which": "gefragt ist, welche genau; die Zitate nennen sie nicht einzeln",
 }
 
 

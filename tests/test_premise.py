@@ -94,6 +94,13 @@ def test_unsupported_detail_names_what_no_passage_mentions():
         ("In welche Sprache übersetzte sie die Hymne?", "Sie übersetzte sie in die Amerikanische Gebärdensprache.", "de", None),
         ("Which languages do the staff speak?", "Die Beschäftigten werden fortgebildet.", "en", "language"),
         ("Welche Sprachkurse fördert die Stadt?", "Die Stadt fördert Kurse für Beschäftigte.", "de", None),
+        # "Welche …?" asks which ones: "verschiedene …" names none, a list after it does
+        ("Welche Verbände haben mitgearbeitet?", "Es arbeiteten verschiedene Verbände aus der Region mit.", "de", "which"),
+        ("welche verbände haben mitgearbeitet", "Es arbeiteten mehrere Verbände mit.", "de", "which"),
+        ("Welche Verbände haben mitgearbeitet?", "Es arbeiteten verschiedene Verbände mit, darunter der VdK.", "de", None),
+        ("Welche Verbände haben mitgearbeitet?", "Es arbeiteten mehrere Verbände mit: VdK und AWO.", "de", None),
+        ("Welche Verbände haben mitgearbeitet?", "Mehrere Verbände arbeiteten mit. Die Verbände VdK und AWO leiteten.", "de", None),
+        ("Welches Team gewann?", "Er führte zwei verschiedene Teams zum Sieg.", "de", None),
         # the website is what was signed on, not what is asked
         ("Wie viele Menschen unterzeichneten die Online-Petition auf der Website?", "Es waren 2.000 Menschen.", "de", None),
     ],

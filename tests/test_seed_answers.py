@@ -96,6 +96,8 @@ def test_seed_question_answered_with_exact_citations(seed_index, doc_texts, ques
         "Warum unterzeichnete Daniela Behrens die Partnerschaftsvereinbarung mit dem Kreis Minden-Lübbecke?",
         # asks for languages by name; the documents name none (premise.py, kind "language")
         "Welche Sprachen spricht das Team im Kreis Minden-Lübbecke?",
+        # "verschiedener Migrantenorganisationen" names none of them (premise.py, kind "which")
+        "Welche Migrantenorganisationen waren an der Entwicklung der Kampagne beteiligt?",
     ],
 )
 def test_unanswerable_questions_abstain(seed_index, question):
