@@ -921,8 +921,8 @@ _REASONS = {
     ("en", "link"): "The passages found give no web address for this.",
     ("de", "language"): "Die gefundenen Textstellen nennen dazu keine Sprache.",
     ("en", "language"): "The passages found give no language for this.",
-    ("de", "which"): "Die gefundenen Textstellen nennen sie nicht einzeln.",
-    ("en", "which"): "The passages found do not name them one by one.",
+    ("de", "which"): "Die gefundenen Textstellen erwähnen sie nur allgemein, ohne sie einzeln zu nennen.",
+    ("en", "which"): "The passages found mention them only in general, without naming any.",
     ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
     ("en", "weekday"): "The passages found give no day of the week for this.",
 }
