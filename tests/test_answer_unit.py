@@ -177,6 +177,21 @@ def test_english_question_reads_further_passages_before_saying_no_amount_is_give
     assert ans.abstained and ans.basis == "kind"
 
 
+def test_a_question_word_that_heads_a_compound_matches_more_than_one_that_modifies_it():
+    # German compounds name their kind last: an "Öffnungsprozess" is a process, "Prozesskosten" are costs
+    passages = make_passages(
+        [
+            ("kosten", "Die Prozesskosten der Landesverwaltung trägt das Land."),
+            ("prozess", "Das ist Teil vom Öffnungsprozess der Landesverwaltung."),
+        ]
+    )
+    ans = answer("Welcher Prozess der Landesverwaltung ist das?", passages)
+    assert not ans.abstained and ans.citations[0].doc_id == "prozess"  # the best sentence comes first
+    assert Answerer._match("prozess", {"offnungsprozess"}) == 0.85
+    assert Answerer._match("prozess", {"prozesskost"}) == 0.7
+    assert Answerer._match("prozess", {"offnungsprozess"}, frozenset({"offnungsprozess", "prozesskost"})) == 0.85
+
+
 QUOTES = (
     "Der Kreis ist neues Mitglied der Initiative „Vielfalt wirkt“. "
     "„Wir haben viel vor. Uns ist es ein großes Anliegen, für Teilhabe zu werben“, sagt Landrätin Anna Berg."
