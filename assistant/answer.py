@@ -376,8 +376,8 @@ class Answerer:
     def _match(term: str, sent_terms: set[str], relatives: frozenset[str] | None = None) -> float:
         """1.0 for the term itself, 0.85 when it is the head of a compound of the sentence
         ("Prozess" in "Öffnungsprozess": German compounds name their kind last), 0.7 for another
-        compound/stem relative (``text.related``: "Partner" in "Partnerschaftsvereinbarung",
-        "Kampagnenvideos" for "Videos"), else 0.
+        compound/stem relative (``text.related``: "Partner" in "Partnerschaftsvereinbarung", the
+        sentence's "Videos" for the question's "Kampagnenvideos"), else 0.
 
         ``relatives`` (the relatives of ``term`` among all candidate terms, see ``_relatives``)
         turns the pairwise scan into a set intersection; the result is the same.

@@ -213,11 +213,13 @@ EMAIL_ADDRESS = r"@|\[at\]"
 # A web address, or the channel or portal it names ("auf dem YouTube-Kanal …")
 WEB_LINK = r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account"
 
-# Languages by name, German and English, as the start of a word ("Türkisch", "türkischen",
-# "Amerikanische Gebärdensprache" via "gebärdensprache"); a closed list like the places above.
+# Languages by name, German and English, with an adjective's ending or as the first part of
+# "…kenntnisse", "…kurs", "…sprachig" ("Türkisch", "türkischen", "Arabischkenntnisse",
+# "Amerikanische Gebärdensprache"); a closed list like the places above. Whole words: "Deutschland"
+# and "darin" name no language.
 _LANGUAGES = (
     "deutsch|englisch|französisch|spanisch|italienisch|portugiesisch|niederländisch|holländisch|polnisch|russisch|"
-    "ukrainisch|türkisch|arabisch|persisch|farsi|dari|paschtu|kurdisch|griechisch|latein|chinesisch|mandarin|"
+    "ukrainisch|türkisch|arabisch|persisch|farsi|dari|paschtu|kurdisch|griechisch|latein|lateinisch|chinesisch|mandarin|"
     "kantonesisch|japanisch|koreanisch|hindi|urdu|bengali|tamil|swahili|hebräisch|jiddisch|serbisch|kroatisch|"
     "bosnisch|albanisch|rumänisch|bulgarisch|ungarisch|tschechisch|slowakisch|slowenisch|dänisch|schwedisch|"
     "norwegisch|finnisch|estnisch|lettisch|litauisch|gebärdensprache|tigrinya|amharisch|somali|vietnamesisch|"
@@ -269,7 +271,7 @@ _OTHER_KINDS = {
             r"\b(welche[mnrs]?|which|what)\s+(\w+\s+)?(sprachen?|languages?)\b|\bin\s+(welche[rn]?|what)\s+(sprachen?|languages?)\b",
             re.I,
         ),
-        re.compile(rf"\b({_LANGUAGES})", re.I),
+        re.compile(rf"\b({_LANGUAGES})(e|en|er|es|em|s|kenntnisse?n?|kurs\w*|unterricht\w*|sprachig\w*)?\b", re.I),
     ),
     "party": (
         re.compile(r"\b(welche\w*\s+partei|partei\w*\s+gehört|which\s+party|what\s+party)", re.I),

@@ -93,6 +93,8 @@ def test_unsupported_detail_names_what_no_passage_mentions():
         ("In welcher Sprache war die Erklärung verfasst?", "Sie war überwiegend in Lateinisch verfasst.", "de", None),
         ("In welche Sprache übersetzte sie die Hymne?", "Sie übersetzte sie in die Amerikanische Gebärdensprache.", "de", None),
         ("Which languages do the staff speak?", "Die Beschäftigten werden fortgebildet.", "en", "language"),
+        ("Welche Sprachen spricht man dort?", "In Deutschland steht darin nichts dazu.", "de", "language"),
+        ("Welche Sprachen spricht man dort?", "Gefragt sind Arabischkenntnisse.", "de", None),
         ("Welche Sprachkurse fördert die Stadt?", "Die Stadt fördert Kurse für Beschäftigte.", "de", None),
         # "Welche …?" asks which ones: "verschiedene …" names none, a list after it does
         ("Welche Verbände haben mitgearbeitet?", "Es arbeiteten verschiedene Verbände aus der Region mit.", "de", "which"),
