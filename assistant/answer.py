@@ -37,6 +37,7 @@ from .guard import is_instruction
 from .language import detect_language
 from .premise import (
     EMAIL_ADDRESS,
+    LINK_WORDS,
     PHONE_NUMBER,
     WEB_LINK,
     absent_name,
@@ -75,7 +76,7 @@ _EN_STOPWORDS = frozenset(
 QTYPES: dict[str, re.Pattern] = {
     "phone": re.compile(r"\b(telefon\w*|rufnummer|nummer|anruf\w*|anzurufen|phone|call|hotline)\b", re.I),
     "email": re.compile(r"\b(e-?mail\w*|mailadresse|schreiben)\b", re.I),
-    "link": re.compile(r"\b(link|url|webseite|website|internetseite|internetadresse|webadresse|homepage|online|internet|sehen|ansehen|anschauen|finden|watch|see|instagram\w*|youtube\w*)\b", re.I),
+    "link": re.compile(rf"\b({LINK_WORDS}|online|internet|sehen|ansehen|anschauen|finden|watch|see|instagram\w*|youtube\w*)\b", re.I),
     "amount": re.compile(r"\b(wie\s*viel\w*|wieviel\w*|how\s+(much|many|old)|summe|betrag|höhe|wie\s+hoch|wie\s+alt|anzahl|kosten|euro|geld)\b", re.I),
     "date": re.compile(r"\b(wann|seit\s+wann|datum|jahr|tag|wochentag|when|date|year|day|weekday)\b", re.I),
     "person": re.compile(r"\b(wer|wem|wen|who|whom|person|minister\w*|staatssekretär\w*|landrat|beauftragte\w*)\b", re.I),
@@ -111,7 +112,7 @@ _HAS: dict[str, re.Pattern] = {
 _NARROW: dict[str, re.Pattern] = {
     "phone": re.compile(r"\b(telefon\w*|rufnummer|nummer|anruf\w*|anzurufen|phone\w*|hotline)\b", re.I),
     "email": re.compile(r"\b(e-?mail\w*|mailadresse)\b", re.I),
-    "link": re.compile(r"\b(link|url|webseite|website|internetseite|internetadresse|webadresse|homepage|instagram\w*|youtube\w*)\b", re.I),
+    "link": re.compile(rf"\b({LINK_WORDS}|instagram\w*|youtube\w*)\b", re.I),
 }
 # A contact entry: a line holding a phone number, an e-mail address or a link.
 _CONTACT = re.compile(rf"{PHONE_NUMBER}|{EMAIL_ADDRESS}|https?://|www\.", re.I)

@@ -212,6 +212,8 @@ PHONE_NUMBER = r"\+?\d[\d /-]{5,}\d"
 EMAIL_ADDRESS = r"@|\[at\]"
 # A web address, or the channel or portal it names ("auf dem YouTube-Kanal …")
 WEB_LINK = r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account"
+# The words a question names a web address by; answer.py builds its link question kinds from these too
+LINK_WORDS = r"link|url|webseite|website|internetseite|internetadresse|webadresse|homepage"
 
 # Languages by name, German and English, with an adjective's ending or as the first part of
 # "…kenntnisse", "…kurs", "…sprachig" ("Türkisch", "türkischen", "Arabischkenntnisse",
@@ -258,8 +260,8 @@ _OTHER_KINDS = {
     "link": (
         re.compile(
             r"^\W*(und\s+)?(wo|where)\b.*\b(online|internet|link|url|website|webseite|internetseite|homepage)\b|"
-            r"\b(welche[mnrs]?|which|what('s|\s+is)?(\s+the)?)\s+(link|url|webseite|website|internetseite|internetadresse|"
-            r"webadresse|homepage|web\s+address)\b|\bunter\s+welche[rm]?\s+(link|url|adresse|internetadresse|webadresse)\b",
+            rf"\b(welche[mnrs]?|which|what('s|\s+is)?(\s+the)?)\s+({LINK_WORDS}|web\s+address)\b|"
+            r"\bunter\s+welche[rm]?\s+(link|url|adresse|internetadresse|webadresse)\b",
             re.I,
         ),
         re.compile(WEB_LINK, re.I),
@@ -342,20 +344,19 @@ def question_names(question: str, is_word: Callable[[str], bool], indexed: Calla
     thesaurus and the index: "Die Videos" is no name, "Lady Gaga" one the documents know. A word
     the index lacks (a misspelt name, "Saxon Garden" in an English question) is never checked.
     """
+
+    def name_like(tok: str) -> bool:
+        low = tok.lower()
+        return tok[:1].isupper() and low not in STOPWORDS and not is_word(stem(low)) and indexed(stem(low))
+
     toks = _NAME_TOKEN.findall(question)
     out: list[str] = []
     for i in range(1, len(toks)):
         prev, w = toks[i - 1], toks[i]
-        if not w[:1].isupper() or w.lower() in STOPWORDS or is_word(stem(w.lower())) or not indexed(stem(w.lower())):
+        if not name_like(w):
             continue
         titled = prev.lower().rstrip(".") in _TITLES
-        paired = (
-            i > 1  # the question's first word is capitalised anyway
-            and prev[:1].isupper()
-            and prev.lower() not in STOPWORDS
-            and not is_word(stem(prev.lower()))
-            and indexed(stem(prev.lower()))
-        )
+        paired = i > 1 and name_like(prev)  # the question's first word is capitalised anyway
         name = w if titled else f"{prev} {w}"
         if (titled or paired) and name not in out:
             out.append(name)
@@ -386,6 +387,7 @@ def absent_name(names: Iterable[str], documents: Iterable[str]) -> str | None:
 
 __all__ = [
     "EMAIL_ADDRESS",
+    "LINK_WORDS",
     "PHONE_NUMBER",
     "WEB_LINK",
     "absent_name",
