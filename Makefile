@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-xquad eval-english eval-typos clean
+.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-xquad eval-english eval-typos clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -57,6 +57,11 @@ bench: setup
 
 bench-load: setup
 	$(BIN)/assistant bench load
+
+# the blind hold-out set over the seed documents (README, "Blind hold-out set"); compare with
+# evals/baseline_holdout.json, never tune on it
+eval-holdout: setup
+	$(BIN)/assistant eval --questions evals/holdout_questions.jsonl --baseline evals/baseline_holdout.json --out eval-out/holdout
 
 eval-xquad: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --out eval-out/xquad

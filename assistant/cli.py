@@ -132,7 +132,10 @@ def eval_(
     limit: Annotated[Optional[int], typer.Option(help="Nur die ersten N Fragen")] = None,
     use_index: Annotated[bool, typer.Option("--use-index", help="Den vorhandenen Index statt eines temporären nutzen")] = False,
     questions: Annotated[
-        Optional[Path], typer.Option(help="Mit --squad: nur diese Fragen, anders formuliert (Zeilen „ID<Tab>Frage“)")
+        Optional[Path], typer.Option(
+            help="Ohne --squad: dieser Fragensatz (JSONL wie evals/seed_questions.jsonl) über die Seed-Dokumente; "
+            "mit --squad: nur diese Fragen, anders formuliert (Zeilen „ID<Tab>Frage“)"
+        )
     ] = None,
 ) -> None:
     """Die Offline-Evaluation ausführen (Antworten, Zitate, Enthaltungen, Latenz)."""

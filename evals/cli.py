@@ -50,10 +50,11 @@ def eval_command(
 ) -> int:
     """Run the evaluation, write report.json/.md/.html to ``out`` and print report.md.
 
-    Without ``squad``: the seed questions, on a temporary index of the seeds (``use_index``: on the
-    configured index). With ``squad``: that SQuAD-format file on a temporary index, ``holdout``
-    of its paragraphs left out as unanswerable; ``use_index`` then starts from a copy of the
-    configured data dir (development speed only; the original is not written).
+    Without ``squad``: the seed questions (or the JSONL set ``questions``), on a temporary index of
+    the seeds (``use_index``: on the configured index). With ``squad``: that SQuAD-format file on a
+    temporary index, ``holdout`` of its paragraphs left out as unanswerable, ``questions`` its
+    questions reworded; ``use_index`` then starts from a copy of the configured data dir
+    (development speed only; the original is not written).
 
     Returns 1 when ``baseline`` is given and a metric dropped by more than ``tolerance``,
     2 when an input is unusable, else 0.
@@ -62,7 +63,7 @@ def eval_command(
     from assistant.settings import get_settings
 
     from .report import write_report
-    from .run import EvalError, baseline_warnings, compare, load_baseline, run_seed_eval, run_squad_eval
+    from .run import SEED_ITEMS, EvalError, baseline_warnings, compare, load_baseline, run_seed_eval, run_squad_eval
 
     settings = settings or get_settings()
     try:
@@ -83,9 +84,10 @@ def eval_command(
         else:
             if holdout:
                 print("Hinweis: --holdout gilt nur mit --squad und wird ignoriert.", file=sys.stderr)
-            if questions is not None:
-                print("Hinweis: --questions gilt nur mit --squad und wird ignoriert.", file=sys.stderr)
-            report = run_seed_eval(settings, limit=limit, use_index=use_index, progress=progress)
+            # --questions without --squad: another question set over the seed documents (the
+            # blind hold-out set, evals/holdout_questions.jsonl, that no tuning has seen)
+            items_path = Path(questions) if questions is not None else SEED_ITEMS
+            report = run_seed_eval(settings, items_path=items_path, limit=limit, use_index=use_index, progress=progress)
         regressions = compare(report, base, tolerance) if base is not None else None
     except EvalError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)

@@ -51,7 +51,11 @@ def _md_cell(text: str) -> str:
 
 def _title(report: Report) -> str:
     m = report.meta
-    what = "Seed-Fragen" if m.get("dataset") == "seed" else f"SQuAD {Path(str(m.get('source', ''))).name}"
+    source = Path(str(m.get("source", ""))).name
+    if m.get("dataset") != "seed":
+        what = f"SQuAD {source}"
+    else:
+        what = "Seed-Fragen" if source in ("", "seed_questions.jsonl") else f"{source} (Seed-Dokumente)"
     hold = f", Hold-out {m['holdout']}" if m.get("holdout") else ""
     return f"Evaluation: {what}{hold}"
 

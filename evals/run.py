@@ -388,6 +388,10 @@ def baseline_warnings(report: Report, baseline_json: Path | str | dict) -> list[
     for key in ("dataset", "holdout", "items", "questions"):
         if key in meta and meta.get(key) != report.meta.get(key):
             warnings.append(f"Baseline {key}={meta.get(key)!r}, dieser Lauf {key}={report.meta.get(key)!r}.")
+    # the question file by name: its folder differs between clones
+    before_src, now_src = (Path(str(m.get("source", ""))).name for m in (meta, report.meta))
+    if before_src and now_src and before_src != now_src:
+        warnings.append(f"Baseline-Fragen aus {before_src}, dieser Lauf aus {now_src}.")
     before, now = meta.get("settings", {}), report.meta.get("settings", {})
     for key in before:
         if key in now and before[key] != now[key]:

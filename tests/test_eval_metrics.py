@@ -305,6 +305,20 @@ def test_baseline_warnings_name_a_different_setting_and_the_report_shows_them(tm
     assert "dieser Lauf thesaurus=&#x27;aus&#x27;" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
+def test_baseline_warnings_name_another_question_file_but_not_another_folder():
+    """The blind hold-out set compared with the seed baseline is not a regression check; the same
+    file in another clone is."""
+    report = _report()
+    report.meta["source"] = "/clone-a/evals/holdout_questions.jsonl"
+    base = json.loads(json.dumps(report.to_json()))
+    base["meta"]["source"] = "/clone-b/evals/seed_questions.jsonl"
+    assert baseline_warnings(report, base) == [
+        "Baseline-Fragen aus seed_questions.jsonl, dieser Lauf aus holdout_questions.jsonl."
+    ]
+    base["meta"]["source"] = "/clone-b/evals/holdout_questions.jsonl"
+    assert baseline_warnings(report, base) == []
+
+
 # -- reports ------------------------------------------------------------------------------------------
 
 
@@ -413,4 +427,12 @@ def test_eval_command_fails_fast_on_unusable_input(tmp_path, capsys):
     assert "nope.json" in capsys.readouterr().err
     assert eval_command(tmp_path / "missing.json", 0.2, tmp_path / "out", None, 0.02, None, False, settings=settings) == EXIT_USAGE
     assert "missing.json" in capsys.readouterr().err
+    # a question set over the seeds that is not there, or not JSONL
+    missing = tmp_path / "missing.jsonl"
+    assert eval_command(None, 0, tmp_path / "out", None, 0.02, None, False, settings=settings, questions=missing) == EXIT_USAGE
+    assert "missing.jsonl nicht gefunden" in capsys.readouterr().err
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x1", "question": "Wer?"}\n', encoding="utf-8")
+    assert eval_command(None, 0, tmp_path / "out", None, 0.02, None, False, settings=settings, questions=broken) == EXIT_USAGE
+    assert "broken.jsonl:1" in capsys.readouterr().err
     assert not (tmp_path / "out").exists() and not (tmp_path / "data").exists()

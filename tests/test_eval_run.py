@@ -143,6 +143,48 @@ def test_seed_eval_end_to_end(user_settings, embedder, tmp_path):
     assert compare(report, baseline, tolerance=0.02) == []
 
 
+def test_holdout_eval_does_not_fall_below_its_baseline(user_settings, embedder):
+    """The blind hold-out set (evals/holdout_questions.jsonl, written without seeing the seed set
+    or the code) guards against tuning to the seed questions: a change may not cost it more than
+    the tolerance either. Its baseline is updated on purpose, like the seed set's; the set itself
+    is not tuned on (README, "Blind hold-out set")."""
+    from evals.run import compare
+
+    report = run_seed_eval(user_settings, items_path=ROOT / "evals" / "holdout_questions.jsonl", progress=False, embedder=embedder)
+    assert report.meta["missing_gold_docs"] == []
+    assert len(report.rows) == 60
+    assert compare(report, ROOT / "evals" / "baseline_holdout.json", tolerance=0.02) == []
+
+
+def test_eval_command_runs_another_question_set_over_the_seeds(user_settings, tmp_path):
+    """``--questions FILE`` without ``--squad``: that JSONL set (the blind hold-out set) over the
+    seed documents, named in the report, and a comparison with the seed baseline warns that the
+    question sets differ."""
+    items = [json.loads(line) for line in SEED_ITEMS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    chosen = [next(i for i in items if i["answerable"]), next(i for i in items if not i["answerable"])]
+    questions = tmp_path / "other_questions.jsonl"
+    questions.write_text(
+        "".join(json.dumps({**i, "id": f"x{n}"}, ensure_ascii=False) + "\n" for n, i in enumerate(chosen)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    before = _snapshot(user_settings.data_dir)
+
+    code = eval_command(
+        None, 0.0, out, ROOT / "evals" / "baseline_seed.json", 0.02, None, False,
+        settings=user_settings, progress=False, questions=questions,
+    )
+
+    assert code in (0, EXIT_REGRESSION)
+    assert _snapshot(user_settings.data_dir) == before
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in data["rows"]] == ["x0", "x1"]
+    assert [r["question"] for r in data["rows"]] == [i["question"] for i in chosen]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert md.splitlines()[0] == "# Evaluation: other_questions.jsonl (Seed-Dokumente)"
+    assert "Baseline-Fragen aus seed_questions.jsonl, dieser Lauf aus other_questions.jsonl." in data["baseline_warnings"]
+
+
 def test_squad_eval_holds_out_paragraphs_and_leaves_the_user_index_alone(user_settings, tmp_path):
     squad = tmp_path / "small.json"
     squad.write_text(json.dumps(_with_offsets(SMALL_SQUAD), ensure_ascii=False), encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Sanity checks for the offline evaluation question set (evals/seed_questions.jsonl).
+"""Sanity checks for the offline evaluation question sets: evals/seed_questions.jsonl and the blind
+hold-out set evals/holdout_questions.jsonl (written without seeing the seed set or the code).
 
 This tests the data, not the product: it only uses the standard library and the
 seed files in seeds/.
@@ -13,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALSET = ROOT / "evals" / "seed_questions.jsonl"
+HOLDOUT = ROOT / "evals" / "holdout_questions.jsonl"
 SEEDS = ROOT / "seeds"
 
 DOC_IDS = ["000_8ef9517ef47463c3", "002_a130e56f7e492ca9"]
@@ -70,18 +72,24 @@ def _is_clutter(doc_id, paragraph):
     return any(paragraph.startswith(prefix) for prefix in CLUTTER_PREFIXES[doc_id])
 
 
-def _load():
+def _load(path=EVALSET):
     items = []
-    with EVALSET.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             assert line.strip(), f"empty line {lineno}"
             items.append(json.loads(line))
     return items
 
 
+@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT], ids=["seed", "holdout"])
+def items(request):
+    """Both sets pass the same data checks; counts and coverage are the seed set's (below)."""
+    return _load(request.param)
+
+
 @pytest.fixture(scope="module")
-def items():
-    return _load()
+def seed_items():
+    return _load(EVALSET)
 
 
 def test_lines_parse_and_ids_unique(items):
@@ -108,7 +116,8 @@ def test_fields_and_types(items):
             assert isinstance(turn["answer"], str) and turn["answer"].strip(), it["id"]
 
 
-def test_counts(items):
+def test_counts(seed_items):
+    items = seed_items
     answerable = [it for it in items if it["answerable"]]
     unanswerable = [it for it in items if not it["answerable"]]
     assert len(answerable) >= 80
@@ -176,8 +185,8 @@ def test_clutter_list_matches_seed():
 
 
 @pytest.mark.parametrize("doc_id", DOC_IDS)
-def test_every_content_paragraph_is_covered(items, doc_id):
-    evidences = [it["gold_evidence"] for it in items
+def test_every_content_paragraph_is_covered(seed_items, doc_id):
+    evidences = [it["gold_evidence"] for it in seed_items
                  if it["answerable"] and it["gold_doc"] == doc_id]
     uncovered = []
     for paragraph in _paragraphs(doc_id):
@@ -186,3 +195,20 @@ def test_every_content_paragraph_is_covered(items, doc_id):
         if not any(ev in paragraph for ev in evidences):
             uncovered.append(paragraph[:80])
     assert not uncovered, f"paragraphs without a question: {uncovered}"
+
+
+def test_holdout_set_asks_what_the_seed_set_does_not_in_its_words():
+    """A hold-out question that repeats a seed question measures the tuning, not the assistant: no
+    hold-out question may come closer than 0.75 (difflib ratio, lowercase) to a seed question."""
+    from difflib import SequenceMatcher
+
+    seed = [it["question"].lower() for it in _load(EVALSET)]
+    holdout = _load(HOLDOUT)
+    assert len(holdout) >= 60 and sum(not it["answerable"] for it in holdout) >= 15
+    close = []
+    for it in holdout:
+        q = it["question"].lower()
+        best = max(seed, key=lambda s: SequenceMatcher(None, s, q).ratio())
+        if SequenceMatcher(None, best, q).ratio() > 0.75:
+            close.append((it["id"], it["question"], best))
+    assert not close, close
