@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-xquad eval-english eval-typos clean
+.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-xquad eval-english eval-typos eval-paraphrase clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -72,6 +72,10 @@ eval-english: setup
 
 eval-typos: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --questions evals/xquad_typo_questions.tsv --out eval-out/xquad-typos
+
+# the first question of each paragraph worded unlike the text (240): README, "Questions worded unlike the text"
+eval-paraphrase: setup
+	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --questions evals/xquad_paraphrase_questions.tsv --out eval-out/xquad-paraphrase
 
 clean:
 	rm -rf $(VENV) data
