@@ -144,10 +144,10 @@ def test_seed_eval_end_to_end(user_settings, embedder, tmp_path):
 
 
 def test_holdout_eval_does_not_fall_below_its_baseline(user_settings, embedder):
-    """The blind hold-out set (evals/holdout_questions.jsonl, written without seeing the seed set
-    or the code) guards against tuning to the seed questions: a change may not cost it more than
-    the tolerance either. Its baseline is updated on purpose, like the seed set's; the set itself
-    is not tuned on (README, "Blind hold-out set")."""
+    """The blind hold-out set (evals/holdout_questions.jsonl, written from the documents alone,
+    without the code or the seed set's failures) guards against tuning to the seed questions: a
+    change may not cost it more than the tolerance either. Its baseline is updated on purpose, like
+    the seed set's; the set itself is not tuned on (README, "Blind hold-out set")."""
     from evals.run import compare
 
     report = run_seed_eval(user_settings, items_path=ROOT / "evals" / "holdout_questions.jsonl", progress=False, embedder=embedder)

@@ -1,5 +1,6 @@
 """Sanity checks for the offline evaluation question sets: evals/seed_questions.jsonl and the blind
-hold-out set evals/holdout_questions.jsonl (written without seeing the seed set or the code).
+hold-out set evals/holdout_questions.jsonl (written from the documents alone, without the code; near
+copies of seed questions were reworded afterwards).
 
 This tests the data, not the product: it only uses the standard library and the
 seed files in seeds/.
