@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .metrics import EvalRow, metric_at
-from .run import Regression, Report
+from .run import SEED_ITEMS, Regression, Report
 
 # Labels shown to people (German, as the rest of the product); the keys stay English and stable.
 MAIN_METRICS: list[tuple[str, str]] = [
@@ -55,7 +55,7 @@ def _title(report: Report) -> str:
     if m.get("dataset") != "seed":
         what = f"SQuAD {source}"
     else:
-        what = "Seed-Fragen" if source in ("", "seed_questions.jsonl") else f"{source} (Seed-Dokumente)"
+        what = "Seed-Fragen" if source in ("", SEED_ITEMS.name) else f"{source} (Seed-Dokumente)"
     hold = f", Hold-out {m['holdout']}" if m.get("holdout") else ""
     return f"Evaluation: {what}{hold}"
 

@@ -270,11 +270,9 @@ def test_questions_worded_unlike_the_text(user_settings, embedder):
     (evals/xquad_paraphrase_questions.tsv), every fifth paragraph held out. Measured (README,
     "Questions worded unlike the text"): 0.776 correct, 0.109 false abstentions, 0.646 held-out
     abstained; the same 240 questions as written 0.917 / 0.016 / 0.542."""
-    from evals.run import run_squad_eval
+    from evals.run import _question_file, run_squad_eval
 
-    reworded = dict(
-        line.split("\t") for line in PARAPHRASE_QUESTIONS.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
-    )
+    reworded = _question_file(PARAPHRASE_QUESTIONS)
     squad = json.loads(XQUAD.read_text(encoding="utf-8"))
     first = {p["qas"][0]["id"]: p["qas"][0]["question"] for a in squad["data"] for p in a["paragraphs"]}
     assert reworded.keys() == first.keys()  # one per paragraph, the first
