@@ -153,13 +153,31 @@ def serve(
     host: Annotated[str, typer.Option(help="Adresse")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 7860,
 ) -> None:
-    """Den Web-Chat (Gradio) starten."""
-    from .ui import serve as serve_ui
+    """Den Web-Chat (Gradio) starten: Bürger-Chat unter /, Prüfansicht (mit Anmeldung) unter /staff."""
+    from .web import serve as serve_web
 
     try:
-        serve_ui(get_settings(), host=host, port=port)
+        serve_web(get_settings(), host=host, port=port)
     except AssistantError as exc:
         _fail(exc)
+
+
+@app.command("staff-password")
+def staff_password() -> None:
+    """Ein Passwort für die Prüfansicht festlegen: gibt den Wert für ASSISTANT_STAFF_PASSWORD_HASH aus.
+
+    Das Passwort wird von der Standardeingabe gelesen (oder zweimal abgefragt); gespeichert wird
+    nur sein scrypt-Hash."""
+    from .security import hash_password
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Passwort für die Prüfansicht", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        typer.echo("Fehler: Das Passwort muss mindestens 12 Zeichen lang sein.", err=True)
+        raise typer.Exit(2)
+    typer.echo(hash_password(password))
 
 
 bench_app = typer.Typer(
@@ -199,6 +217,18 @@ def bench_perf(
     raise typer.Exit(
         run_perf(get_settings(), out, size_list, queries, tuple(skip or ()), cache, squad, ingest_docs, langchain_max)
     )
+
+
+@bench_app.command("abuse")
+def bench_abuse(
+    out: Annotated[Path, typer.Option(help="Ordner für abuse.json")] = Path("bench-out/abuse"),
+    minutes: Annotated[float, typer.Option(help="Danach alle Angriffe so viele Minuten im Wechsel (Dauerlauf, Spitzen-RSS)")] = 0.0,
+    lift_limits: Annotated[bool, typer.Option("--lift-limits", help="Ohne Grenzen je Client: misst die Schranke jeder einzelnen Anfrage")] = False,
+) -> None:
+    """Angriffe auf den laufenden Web-Chat: was jeder kostet (CPU s je Anfrage, RSS) und was der Angreifer bekommt."""
+    from evals.bench_abuse import run_abuse
+
+    raise typer.Exit(run_abuse(get_settings(), out, minutes, lift_limits))
 
 
 @bench_app.command("load")

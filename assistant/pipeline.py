@@ -25,6 +25,27 @@ _EMPTY_DE = "Bitte geben Sie eine Frage ein."
 _EMPTY_EN = "Please enter a question."
 
 
+# Only a follow-up's previous *question* is read (retrieval and the answerer's terms); its answer
+# is kept for the feedback log. Ours are at most three quoted sentences: longer text is forged.
+MAX_TURN_ANSWER_CHARS = 4000
+
+
+def bounded_history(history: Sequence, turns: int, max_question_chars: int) -> list[Turn]:
+    """The last ``turns`` turns of ``history`` (``Turn`` records, (question, answer) pairs or
+    {"question", "answer"} dicts), each cut to a bounded length: a client's history is never
+    trusted to be small. Raises TypeError/KeyError/ValueError for a malformed turn."""
+    if not isinstance(history, Sequence) or isinstance(history, (str, bytes)):
+        raise TypeError("history must be a list of turns")
+    out = []
+    for h in history[-turns:] if turns else []:
+        if isinstance(h, dict):
+            h = Turn(str(h["question"]), str(h.get("answer", "")))
+        elif not isinstance(h, Turn):
+            h = Turn(*h)
+        out.append(Turn(str(h.question)[:max_question_chars], str(h.answer)[:MAX_TURN_ANSWER_CHARS]))
+    return out
+
+
 def clean_question(question: object, max_chars: int) -> tuple[str, bool]:
     """Validate and normalise a question. Returns (question, truncated).
 
@@ -87,7 +108,7 @@ class Assistant:
         in another language is not searched: it gets a note to ask in German or English."""
         t0 = time.perf_counter()
         question, truncated = clean_question(question, self.settings.max_question_chars)
-        history = [h if isinstance(h, Turn) else Turn(*h) for h in history][-3:]
+        history = bounded_history(history, self.settings.history_turns, self.settings.max_question_chars)
         if asks_for_internals(question):
             # Instructions to the assistant or questions about its set-up are not searched: nothing
             # retrieved, nothing quoted, no configuration or path in the answer.

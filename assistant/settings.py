@@ -70,6 +70,26 @@ class Settings(BaseSettings):
 
     # Web app: how many requests Gradio's queue runs at once (the rest wait in the queue).
     ui_concurrency: int = Field(default=32, ge=1, description="Concurrent requests of the web app (measured with `assistant bench load`).")
+    # Staff view (/staff): off unless a password hash is set (`assistant staff-password` makes one).
+    staff_user: str = Field(default="pruefung", description="User name of the staff login.")
+    staff_password_hash: str = Field(
+        default="",
+        description="scrypt hash of the staff password, as printed by `assistant staff-password`; empty: staff view off.",
+    )
+    # Bounds per client (by IP address; behind a proxy, see README "Betrieb hinter einem Proxy").
+    questions_per_minute: int = Field(default=20, ge=1, description="Questions one client may ask per minute.")
+    feedback_per_minute: int = Field(default=6, ge=1, description="Ratings one client may send per minute.")
+    logins_per_minute: int = Field(default=5, ge=1, description="Staff login attempts one client may make per minute.")
+    max_comment_chars: int = Field(default=2000, ge=1, description="Longest feedback comment accepted.")
+    history_turns: int = Field(default=3, ge=0, description="Earlier turns of a conversation that a follow-up reads.")
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Addresses of reverse proxies whose X-Forwarded-For is trusted (e.g. 127.0.0.1); empty: none.",
+    )
+    max_connections: int = Field(default=256, ge=8, description="Open connections the server accepts at once (then 503).")
+    max_request_kb: int = Field(
+        default=1024, ge=16, description="Largest request body the web app reads (KiB); larger ones get 413 unread."
+    )
 
     # Ingest
     max_file_mb: float = Field(

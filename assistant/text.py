@@ -38,9 +38,23 @@ def _stemmer():
     return st
 
 
+# Longer "words" are pasted junk or an attack (a 1,990-letter word): stemmed, but never cached and
+# never spelling-corrected (lexical.py), so neither costs more than reading them. The longest
+# German compounds in use (Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz: 63)
+# stay below it.
+MAX_CACHED_WORD = 64
+
+
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
+def _stem_cached(word: str) -> str:
     return _stemmer().stemWord(word)
+
+
+def stem(word: str) -> str:
+    return _stem_cached(word) if len(word) <= MAX_CACHED_WORD else _stemmer().stemWord(word)
+
+
+stem.cache_info = _stem_cached.cache_info  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,9 @@
-"""The web UI: a thin Gradio adapter around ``Assistant.ask()``.
+"""The citizens' web UI: a thin Gradio adapter around ``Assistant.ask()``.
 
-Two tabs. "Fragen" is for citizens: a chat whose answers stream in and carry their
-sources (title, publisher, date, link, and the passage with the cited sentence marked).
-"Prüfansicht" is for staff: every retrieved passage with its dense, BM25 and fused rank, the
-timings, the documents in the index and the feedback log with CSV / JSONL export.
+A chat whose answers stream in and carry their sources (title, publisher, date, link, and the
+passage with the cited sentence marked), a feedback form, and the list of documents searched.
+Staff data (retrieval internals, the feedback log, exports) is in the staff app (``staff.py``,
+behind a login) and never shipped to this page. ``web.py`` serves both and bounds each client.
 
 The UI holds no retrieval logic. All HTML is built here by the ``render_*`` functions from typed
 records, and every piece of document or user text goes through ``html.escape`` first: the chat
@@ -12,21 +12,15 @@ covers both.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
-import os
 import re
-import shutil
-import signal
-import sys
-import tempfile
 import threading
 import time
-import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -34,7 +28,8 @@ from assistant.answer import detect_language
 from assistant.errors import AssistantError, InputError
 from assistant.feedback import FeedbackEntry, FeedbackStore
 from assistant.records import Answer, Citation, Turn
-from assistant.settings import Settings, get_settings, offline_env
+from assistant.security import RateLimiter, client_id, too_many_message
+from assistant.settings import Settings, offline_env
 from assistant.text import format_date
 
 if TYPE_CHECKING:
@@ -129,6 +124,12 @@ class ChatSession:
         """Answered turns before ``upto`` as ``Turn`` records for ``ask(history=...)``."""
         turns = self.turns if upto is None else self.turns[:upto]
         return [Turn(t.question, t.answer.answer) for t in turns if t.answer is not None]
+
+
+def citizen_copy(answer: Answer) -> Answer:
+    """What a chat session keeps of an answer: its text and citations, not the retrieved passages
+    (staff data, and most of an answer's memory)."""
+    return dataclasses.replace(answer, passages=[])
 
 
 # --------------------------------------------------------------------------------------------
@@ -685,13 +686,15 @@ def make_theme() -> gr.themes.Base:
 
 
 def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
-    """The Gradio app around one loaded ``assistant``; launch it with ``launch()``."""
+    """The citizens' Gradio app around one loaded ``assistant``; ``web.py`` serves it."""
     offline_env(settings.allow_downloads)
     import gradio as gr
 
-    from assistant.pipeline import clean_question
+    from assistant.pipeline import bounded_history, clean_question
 
     store = FeedbackStore.from_settings(settings)
+    question_limit = RateLimiter(settings.questions_per_minute)
+    feedback_limit = RateLimiter(settings.feedback_per_minute)
 
     def load_documents() -> tuple[list[dict[str, Any]], str]:
         """(documents, German error message) — the page must render even if the store is down."""
@@ -705,31 +708,26 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
 
     def refresh_page():
         documents, error = load_documents()
-        return (
-            render_banner(documents, error),
-            render_document_list(documents),
-            render_documents_table(documents),
-            render_feedback_table(store.list(limit=FEEDBACK_ROWS_SHOWN)),
-        )
+        return render_banner(documents, error), render_document_list(documents)
 
     def ask_update(session: ChatSession, **changes: Any) -> tuple[Any, ...]:
         """One update of ``ask_outputs``; components not named in ``changes`` stay as they are."""
-        names = ("chat", "box", "notice", "target", "staff", "comment", "wrong", "status")
+        names = ("chat", "box", "notice", "target", "comment", "wrong", "status")
         return (session, *(changes.get(name, gr.skip()) for name in names))
 
     busy = {"n": 0}
     busy_lock = threading.Lock()
 
-    def respond(question: str, session: ChatSession) -> Iterator[tuple[Any, ...]]:
+    def respond(question: str, session: ChatSession, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         with busy_lock:
             busy["n"] += 1
         try:
-            yield from _respond(question, session)
+            yield from _respond(question, session, request)
         finally:
             with busy_lock:
                 busy["n"] -= 1
 
-    def _respond(question: str, session: ChatSession) -> Iterator[tuple[Any, ...]]:
+    def _respond(question: str, session: ChatSession, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         """Ask, then stream the answer in a few growing pieces; errors become messages in the user's language."""
         raw = question or ""
         try:
@@ -740,6 +738,11 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
             yield ask_update(session, notice=exc.message("de"))
             return
         lang = detect_language(question)
+        wait = question_limit.hit(client_id(request))
+        if wait:
+            # the question stays in the box, to be sent again later
+            yield ask_update(session, notice=too_many_message("question", wait, lang))
+            return
         turn = ChatTurn(question)
         history = session.history()
         session.turns.append(turn)
@@ -767,32 +770,34 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
         # While it streams, every output but the question box (the user may type the next
         # question) gets a value, the same each time: Gradio rebuilds the component of every
         # gr.skip() on every update, which under load cost more CPU than ask() itself.
-        form = dict(
-            notice="", target=_feedback_target_text(session), staff=render_staff_answer(answer),
-            comment="", wrong=False, status="",
-        )  # fmt: skip
+        form = dict(notice="", target=_feedback_target_text(session), comment="", wrong=False, status="")
         for piece in pieces_to_stream(answer.answer, busy["n"]):
             yield ask_update(session, chat=chat_messages(session, partial=piece), **form)
             time.sleep(STREAM_DELAY_S)
-        turn.answer = answer
+        turn.answer = citizen_copy(answer)
         session.feedback_turn = len(session.turns) - 1
         # The feedback form now refers to this answer, so it starts empty.
         yield ask_update(
             session, chat=chat_messages(session), box="", **{**form, "target": _feedback_target_text(session)}
         )
 
-    def answer_json(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
+    def answer_json(question: str, history: list[dict[str, str]], request: gr.Request) -> dict[str, Any]:
         """One answer as JSON, not streamed (the shape of ``assistant ask --json``).
 
         ``history``: the earlier turns, oldest first, as ``{"question": ..., "answer": ...}``;
-        the caller keeps the conversation, so this endpoint holds no session state.
+        the caller keeps the conversation, so this endpoint holds no session state. Only the last
+        ``settings.history_turns`` turns are read, each cut to a bounded length: a client's
+        history is never trusted to be small.
         """
+        lang = detect_language(question[: settings.max_question_chars]) if isinstance(question, str) else "de"
+        wait = question_limit.hit(client_id(request))
+        if wait:
+            return {"question": question, "error": too_many_message("question", wait, lang), "retry_after": wait}
         try:
-            turns = [Turn(str(t["question"]), str(t.get("answer", ""))) for t in history or []]
-        except (TypeError, KeyError, AttributeError):
+            turns = bounded_history(history or [], settings.history_turns, settings.max_question_chars)
+        except (TypeError, KeyError, AttributeError, ValueError):
             return {"question": question, "error": "Der Verlauf muss eine Liste von Objekten mit "
                     "„question“ und „answer“ sein."}  # fmt: skip
-        lang = detect_language(question) if isinstance(question, str) else "de"
         try:
             return assistant.ask(question, history=turns).to_json()
         except AssistantError as exc:
@@ -801,23 +806,28 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
             log.exception("answering failed for a question of %d characters", len(question or ""))
             return {"question": question, "error": GENERIC_ERROR_EN if lang == "en" else GENERIC_ERROR}
 
-    # gr.api derives the endpoint's schema from the type hints; this module's annotations are
-    # strings (``from __future__ import annotations``), so hand it the real types.
-    answer_json.__annotations__ = {
-        "question": str, "history": list[dict[str, str]], "return": dict[str, Any]
-    }  # fmt: skip
-
     def new_chat():
         session = ChatSession()
         return ask_update(
             session, chat=[], box="", notice="", target=_feedback_target_text(session),
-            staff=render_staff_answer(None), comment="", wrong=False, status="",
+            comment="", wrong=False, status="",
         )  # fmt: skip
 
-    def save_feedback(rating: str, comment: str, wrong_source: bool, session: ChatSession):
+    def save_feedback(rating: str, comment: str, wrong_source: bool, session: ChatSession, request: gr.Request):
+        """Store (or correct) the rating of the session's current answer; returns (session, status)."""
         index = session.feedback_turn
         if index is None or index >= len(session.turns) or session.turns[index].answer is None:
-            return session, "Es gibt noch keine Antwort, die Sie bewerten können.", gr.skip()
+            return session, "Es gibt noch keine Antwort, die Sie bewerten können."
+        comment = comment or ""
+        if len(comment) > settings.max_comment_chars:
+            # nothing stored, and the comment stays in its box to be shortened
+            return session, (
+                f"Ihr Kommentar ist zu lang ({len(comment):,} Zeichen; höchstens {settings.max_comment_chars:,}). "
+                "Bitte kürzen Sie ihn und senden Sie die Bewertung noch einmal."
+            ).replace(",", ".")
+        wait = feedback_limit.hit(client_id(request))
+        if wait:
+            return session, too_many_message("feedback", wait)
         turn = session.turns[index]
         answer = turn.answer
         try:
@@ -827,162 +837,117 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
                     question=turn.question,
                     answer=answer.answer,
                     citations=answer.citations,
-                    comment=comment or "",
+                    comment=comment,
                     wrong_source=bool(wrong_source),
-                    history=session.history(upto=index),
+                    history=session.history(upto=index)[-settings.history_turns :] if settings.history_turns else [],
                     abstained=answer.abstained,
                     language=answer.language,
                 )
             else:  # one row per rated answer: a second click corrects the first
-                store.update(
-                    turn.feedback_id, rating=rating, comment=comment or "",
-                    wrong_source=bool(wrong_source),
-                )  # fmt: skip
+                store.update(turn.feedback_id, rating=rating, comment=comment, wrong_source=bool(wrong_source))
         except Exception:
             log.exception("storing feedback failed")
-            return session, GENERIC_ERROR, gr.skip()
+            return session, GENERIC_ERROR
         thanks = "Danke! Ihre Rückmeldung wurde gespeichert."
-        if rating == "down" and not (comment or "").strip():
+        if rating == "down" and not comment.strip():
             thanks += (
                 " Wenn Sie mögen, schreiben Sie kurz, was gefehlt hat, und klicken Sie dann "
                 "noch einmal auf „👎 Nicht hilfreich“."
             )
-        return session, thanks, render_feedback_table(store.list(limit=FEEDBACK_ROWS_SHOWN))
+        return session, thanks
 
-    def on_like(comment: str, wrong_source: bool, session: ChatSession, data: gr.LikeData):
+    def on_like(comment: str, wrong_source: bool, session: ChatSession, data: gr.LikeData, request: gr.Request):
         """👍/👎 under a chat message: rate that answer (message i belongs to turn i // 2)."""
         if not isinstance(data.index, int) or not isinstance(data.liked, bool):
-            return session, gr.skip(), gr.skip(), gr.skip()
+            return session, gr.skip(), gr.skip()
         session.feedback_turn = data.index // 2
-        session, status, table = save_feedback(
-            "up" if data.liked else "down", comment, wrong_source, session
-        )
-        return session, _feedback_target_text(session), status, table
+        session, status = save_feedback("up" if data.liked else "down", comment, wrong_source, session, request)
+        return session, _feedback_target_text(session), status
 
-    # Gradio finds the LikeData parameter by its type hint; this module's annotations are strings
-    # naming a ``gr`` that is imported late, so give Gradio the class itself.
-    on_like.__annotations__ = {"data": gr.LikeData}
+    def rate(rating: str):
+        def handler(comment: str, wrong_source: bool, session: ChatSession, request: gr.Request):
+            return save_feedback(rating, comment, wrong_source, session, request)
 
-    # Exports go to one private temp dir per app, overwritten on each export, so copies of the
-    # log (citizens' questions) do not pile up; Gradio serves them from its own cache, which
-    # delete_cache empties after an hour. The dir goes with the app (or the process): before, a
-    # copy of the log stayed in /tmp after the server stopped, and every app a test built left
-    # a dir behind (600 in two days on the development machine).
-    export_dir = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+        handler.__annotations__ = {"request": gr.Request}
+        return handler
 
-    def export_files():
-        """Write the CSV log and the 👎 entries as eval JSONL for download."""
-        # made again if gone: tmp cleaners (systemd-tmpfiles) remove folders unused for days
-        export_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        csv_path = export_dir / "rueckmeldungen.csv"
-        jsonl_path = export_dir / "eval-kandidaten.jsonl"
-        # BOM so that Excel opens the umlauts correctly.
-        csv_path.write_text(store.to_csv(), encoding="utf-8-sig")
-        jsonl_path.write_text(store.eval_jsonl(), encoding="utf-8")
-        return (
-            gr.File(value=str(csv_path), visible=True),
-            gr.File(value=str(jsonl_path), visible=True),
-            render_feedback_table(store.list(limit=FEEDBACK_ROWS_SHOWN)),
-        )
+    # Gradio finds the Request and LikeData parameters by their type hints; this module's
+    # annotations are strings naming a ``gr`` that is imported late, so hand it the classes.
+    for fn in (respond, _respond, save_feedback):
+        fn.__annotations__ = {"request": gr.Request}
+    on_like.__annotations__ = {"data": gr.LikeData, "request": gr.Request}
+    # gr.api derives the endpoint's schema from the type hints too
+    answer_json.__annotations__ = {
+        "question": str, "history": list[dict[str, str]], "request": gr.Request, "return": dict[str, Any]
+    }  # fmt: skip
 
     with gr.Blocks(title="Digitale Auskunft", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         session_state = gr.State(ChatSession())
         gr.HTML(HEADER_HTML, padding=False)
-        with gr.Tabs():
-            with gr.Tab("Fragen", id="chat-tab"):
-                banner = gr.HTML("", padding=False, elem_id="banner")
-                chatbot = gr.Chatbot(
-                    elem_id="chat",
-                    label="Unterhaltung",
-                    show_label=False,
-                    height=680,
-                    render_markdown=False,  # text is shown as typed; our HTML is sanitised again
-                    sanitize_html=True,
-                    buttons=["copy"],
-                    placeholder=(
-                        "**Willkommen!** Stellen Sie unten Ihre Frage oder wählen Sie "
-                        "eine Beispielfrage."
-                    ),
-                    layout="panel",
+        banner = gr.HTML("", padding=False, elem_id="banner")
+        chatbot = gr.Chatbot(
+            elem_id="chat",
+            label="Unterhaltung",
+            show_label=False,
+            height=680,
+            render_markdown=False,  # text is shown as typed; our HTML is sanitised again
+            sanitize_html=True,
+            buttons=["copy"],
+            placeholder=(
+                "**Willkommen!** Stellen Sie unten Ihre Frage oder wählen Sie "
+                "eine Beispielfrage."
+            ),
+            layout="panel",
+        )
+        notice_box = gr.Markdown("", elem_id="notice-box", elem_classes=["fb-status"])
+        with gr.Row(equal_height=True, elem_classes=["ask-row"]):
+            question = gr.Textbox(
+                label="Ihre Frage",
+                placeholder="z. B. Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?",
+                lines=1,
+                max_lines=4,
+                scale=5,
+                min_width=300,  # on phones the buttons wrap below the box
+                elem_id="question",
+                autofocus=True,
+                submit_btn=False,
+            )
+            with gr.Column(scale=1, min_width=150):
+                ask_btn = gr.Button("Fragen", variant="primary", elem_id="ask")
+                new_btn = gr.Button(
+                    "Neues Gespräch", variant="secondary", size="sm", elem_id="new-chat"
                 )
-                notice_box = gr.Markdown("", elem_id="notice-box", elem_classes=["fb-status"])
-                with gr.Row(equal_height=True, elem_classes=["ask-row"]):
-                    question = gr.Textbox(
-                        label="Ihre Frage",
-                        placeholder="z. B. Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?",
-                        lines=1,
-                        max_lines=4,
-                        scale=5,
-                        min_width=300,  # on phones the buttons wrap below the box
-                        elem_id="question",
-                        autofocus=True,
-                        submit_btn=False,
-                    )
-                    with gr.Column(scale=1, min_width=150):
-                        ask_btn = gr.Button("Fragen", variant="primary", elem_id="ask")
-                        new_btn = gr.Button(
-                            "Neues Gespräch", variant="secondary", size="sm", elem_id="new-chat"
-                        )
-                gr.Markdown("Beispielfragen:", elem_classes=["examples-label"])
-                with gr.Row(elem_classes=["example-row"]):
-                    example_btns = [
-                        gr.Button(text, size="sm", variant="secondary") for text in EXAMPLE_QUESTIONS
-                    ]
-                gr.HTML(NOTICE_HTML, padding=False)
-                with gr.Accordion("Rückmeldung zur Antwort", open=True, elem_classes=["feedback-box"]):
-                    fb_target = gr.Markdown(
-                        _feedback_target_text(ChatSession()), elem_classes=["fb-target"]
-                    )
-                    fb_comment = gr.Textbox(
-                        label="Kommentar (optional)",
-                        placeholder="Was hat gefehlt oder war falsch? Bitte keine persönlichen Daten.",
-                        lines=2,
-                        max_lines=6,
-                        elem_id="fb-comment",
-                    )
-                    fb_wrong = gr.Checkbox(label="Falsche Quelle angegeben", elem_id="fb-wrong")
-                    with gr.Row():
-                        fb_up = gr.Button("👍 Hilfreich", size="sm", elem_id="fb-up")
-                        fb_down = gr.Button("👎 Nicht hilfreich", size="sm", elem_id="fb-down")
-                    fb_status = gr.Markdown("", elem_id="fb-status", elem_classes=["fb-status"])
-                with gr.Accordion("Welche Dokumente durchsucht werden", open=False):
-                    doc_list = gr.HTML("", padding=False)
-            with gr.Tab("Prüfansicht", id="staff-tab") as staff_tab:
-                gr.Markdown(
-                    "Für Mitarbeitende: wie die letzte Antwort dieser Sitzung zustande kam, "
-                    "welche Dokumente im Index sind und was Nutzende zurückgemeldet haben."
-                )
-                with gr.Accordion("Letzte Antwort", open=True):
-                    staff_answer = gr.HTML(render_staff_answer(None), padding=False, elem_id="staff-answer")
-                with gr.Accordion("Dokumente im Index", open=True):
-                    staff_docs = gr.HTML("", padding=False, elem_id="staff-docs")
-                with gr.Accordion("Rückmeldungen", open=True):
-                    with gr.Row():
-                        refresh_btn = gr.Button("Aktualisieren", size="sm", elem_id="staff-refresh")
-                        export_btn = gr.Button("Exporte erstellen", size="sm", elem_id="staff-export")
-                    with gr.Row():
-                        # Hidden until "Exporte erstellen": empty file boxes only take up room.
-                        csv_file = gr.File(
-                            label="Protokoll (CSV)", interactive=False, visible=False, elem_id="export-csv"
-                        )
-                        jsonl_file = gr.File(
-                            label="👎 als Eval-Einträge (JSONL)",
-                            interactive=False,
-                            visible=False,
-                            elem_id="export-jsonl",
-                        )
-                    staff_feedback = gr.HTML("", padding=False, elem_id="staff-feedback")
+        gr.Markdown("Beispielfragen:", elem_classes=["examples-label"])
+        with gr.Row(elem_classes=["example-row"]):
+            example_btns = [
+                gr.Button(text, size="sm", variant="secondary") for text in EXAMPLE_QUESTIONS
+            ]
+        gr.HTML(NOTICE_HTML, padding=False)
+        with gr.Accordion("Rückmeldung zur Antwort", open=True, elem_classes=["feedback-box"]):
+            fb_target = gr.Markdown(
+                _feedback_target_text(ChatSession()), elem_classes=["fb-target"]
+            )
+            fb_comment = gr.Textbox(
+                label="Kommentar (optional)",
+                placeholder="Was hat gefehlt oder war falsch? Bitte keine persönlichen Daten.",
+                lines=2,
+                max_lines=6,
+                max_length=settings.max_comment_chars,
+                elem_id="fb-comment",
+            )
+            fb_wrong = gr.Checkbox(label="Falsche Quelle angegeben", elem_id="fb-wrong")
+            with gr.Row():
+                fb_up = gr.Button("👍 Hilfreich", size="sm", elem_id="fb-up")
+                fb_down = gr.Button("👎 Nicht hilfreich", size="sm", elem_id="fb-down")
+            fb_status = gr.Markdown("", elem_id="fb-status", elem_classes=["fb-status"])
+        with gr.Accordion("Welche Dokumente durchsucht werden", open=False):
+            doc_list = gr.HTML("", padding=False)
 
-        page_outputs = [banner, doc_list, staff_docs, staff_feedback]
-        app.load(refresh_page, None, page_outputs, api_visibility="private")
-        refresh_btn.click(refresh_page, None, page_outputs, api_name="refresh")
-        staff_tab.select(refresh_page, None, page_outputs, api_visibility="private")
+        # public: the banner and the list of documents are what every visitor sees anyway
+        app.load(refresh_page, None, [banner, doc_list], api_name="refresh")
 
         # In the order of ask_update(); the API returns them without the state.
-        ask_outputs = [
-            session_state, chatbot, question, notice_box, fb_target, staff_answer,
-            fb_comment, fb_wrong, fb_status,
-        ]  # fmt: skip
+        ask_outputs = [session_state, chatbot, question, notice_box, fb_target, fb_comment, fb_wrong, fb_status]
         question.submit(respond, [question, session_state], ask_outputs, api_visibility="private")
         ask_btn.click(respond, [question, session_state], ask_outputs, api_name="ask")
         for button, text in zip(example_btns, EXAMPLE_QUESTIONS, strict=True):
@@ -999,87 +964,8 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
         chatbot.clear(new_chat, None, ask_outputs, api_visibility="private")
 
         fb_inputs = [fb_comment, fb_wrong, session_state]
-        fb_outputs = [session_state, fb_status, staff_feedback]
-        fb_up.click(
-            lambda c, w, s: save_feedback("up", c, w, s), fb_inputs, fb_outputs, api_name="feedback_up"
-        )
-        fb_down.click(
-            lambda c, w, s: save_feedback("down", c, w, s), fb_inputs, fb_outputs, api_name="feedback_down"
-        )
-        chatbot.like(
-            on_like, fb_inputs, [session_state, fb_target, fb_status, staff_feedback],
-            api_visibility="private",
-        )  # fmt: skip
-        export_btn.click(export_files, None, [csv_file, jsonl_file, staff_feedback], api_name="export")
-    weakref.finalize(app, shutil.rmtree, export_dir, ignore_errors=True)
+        fb_outputs = [session_state, fb_status]
+        fb_up.click(rate("up"), fb_inputs, fb_outputs, api_name="feedback_up")
+        fb_down.click(rate("down"), fb_inputs, fb_outputs, api_name="feedback_down")
+        chatbot.like(on_like, fb_inputs, [session_state, fb_target, fb_status], api_visibility="private")
     return app
-
-
-def launch(
-    app: gr.Blocks,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    *,
-    prevent_thread_lock: bool = False,
-    quiet: bool = False,
-    concurrency: int = 32,
-) -> gr.Blocks:
-    """Start the server: local only by default, no share link, no files served beyond Gradio's own.
-
-    Theme, CSS and JS are launch() arguments since Gradio 6, hence this helper next to build_app.
-    """
-    # The Assistant is thread-safe, and a streamed answer spends much of its time in pauses
-    # between pieces, so more requests than cores run at once (see Settings.ui_concurrency).
-    # Gradio recomputes its monitoring summary (a pandas DataFrame over its last 10,000 events)
-    # after every event, even with monitoring off: 3–15 ms of CPU per event, growing with
-    # uptime. Monitoring stays off here, so recompute rarely. Read when the queue is created.
-    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100000")
-    app.queue(default_concurrency_limit=concurrency)
-    app.launch(
-        server_name=host,
-        server_port=port,
-        share=False,
-        allowed_paths=[],
-        prevent_thread_lock=prevent_thread_lock,
-        quiet=quiet,
-        show_error=False,  # German messages are shown by the handlers, never tracebacks
-        theme=make_theme(),
-        css=CSS,
-        js=JS,
-        footer_links=[],
-        run_history=False,  # no citizen questions kept in the browser's storage
-        ssr_mode=False,
-        mcp_server=False,
-        pwa=False,
-        enable_monitoring=False,
-    )
-    return app
-
-
-def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """``assistant serve``: load the Assistant once and serve the UI until interrupted."""
-    settings = settings or get_settings()
-    offline_env(settings.allow_downloads)
-    from assistant.pipeline import Assistant
-
-    assistant = Assistant.from_settings(settings)
-    # Load the corpus snapshot (chunks + BM25), the thesaurus and the dictionary while the server
-    # starts, not on the first question; a question arriving earlier waits for the same load (all
-    # hold a lock).
-    threading.Thread(target=_warm_up, args=(assistant,), name="warm-up", daemon=True).start()
-    # systemd and docker stop a service with SIGTERM, which ends Python without its exit handlers:
-    # as SystemExit it closes the server and removes the export dir (build_app) like Ctrl+C does.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    launch(build_app(assistant, settings), host=host, port=port, concurrency=settings.ui_concurrency)
-
-
-def _warm_up(assistant) -> None:
-    try:
-        assistant.is_empty()
-    except AssistantError:
-        pass  # the store is unreachable: the first question reports it in the user's language
-    _ = assistant.answerer.thesaurus  # parsed (or read from its cache) here, not on the first question
-    _ = assistant.answerer.dictionary  # 6-7 s to parse once per machine, 0.1 s from its cache
-    from assistant.language import warm_up
-
-    warm_up()  # the language identifier for questions in other languages (0.8 s)

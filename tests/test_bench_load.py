@@ -49,7 +49,7 @@ def test_bench_load_command_serves_ingests_and_reports(tmp_path):
     assert level["conversations"] == 2 and level["errors"] == 0
     assert level["answers"] >= 2 and level["answers"] == level["requests"]
     assert 0 < level["p50_s"] <= level["p95_s"] <= level["p99_s"] <= level["max_s"]
-    assert level["mean_server_ask_ms"] > 0  # read from the staff view of each streamed answer
+    assert level["mean_server_ask_ms"] is None  # the citizens' chat ships no timings (staff data)
     assert level["peak_rss_mb"] > 50 and report["server_vmhwm_mb"] >= level["peak_rss_mb"] * 0.5
     assert not (tmp_path / "unused").exists()  # the benchmark's server used its own data dir
 

@@ -174,3 +174,33 @@ def test_a_failing_batch_raises_in_every_caller_and_the_next_question_works():
     assert not any(t.is_alive() for t in threads)  # nobody hangs
     assert len(errors) + len(results) == 4 and errors
     assert e.embed_query("Wer?").shape == (e.dim,)
+
+
+def _eval_questions() -> list[str]:
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "evals"
+    questions = []
+    for path in sorted(root.glob("*questions*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            turns = [h.get("question", "") if isinstance(h, dict) else str(h) for h in row.get("history", [])]
+            questions.append(" ".join([row["question"], *turns[-1:]]))
+    for path in sorted(root.glob("*questions*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                questions.append(line.split("\t", 1)[1])
+    return questions
+
+
+def test_a_long_query_is_cut_to_the_token_budget_and_real_questions_are_not(real_embedder):
+    model, budget = real_embedder._model, real_embedder.max_query_tokens
+    word = "".join(chr(ord("a") + (i * 7) % 26) for i in range(1990))
+    cut = real_embedder._fit(word)
+    assert model.token_count(word, True) > budget >= model.token_count(cut, True)
+    assert word.startswith(cut) and len(cut) > 100
+    assert np.allclose(real_embedder.embed([word], "query"), real_embedder.embed([cut], "query"))
+    questions = _eval_questions()
+    assert len(questions) > 1000  # every eval set, with the previous turn where a follow-up has one
+    assert all(real_embedder._fit(q) == q for q in questions)

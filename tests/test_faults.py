@@ -51,14 +51,11 @@ def test_server_outage_gives_a_german_notice_and_recovers_without_restart(chroma
     from gradio_client import Client
 
     from assistant.errors import StoreUnavailable
-    from assistant.ui import build_app, launch
-    from chroma_server import free_port
+    from assistant.web import start
 
     settings, assistant = server_index
-    port = free_port()
-    app = build_app(assistant, settings)
-    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
+    running = start(assistant, settings)
+    url = running.url
     try:
         before = assistant.ask(MINDEN)
         assert before.citations and not before.abstained
@@ -80,7 +77,7 @@ def test_server_outage_gives_a_german_notice_and_recovers_without_restart(chroma
         shown = _text(chat[-1])
         assert "[1]" in shown and "Minden-Lübbecke" in shown and UNAVAILABLE not in shown
     finally:
-        app.close()
+        running.close()
 
 
 @pytest.mark.server
@@ -329,8 +326,8 @@ def test_read_only_and_full_data_dir_give_one_clear_line(tmp_path):
 
 def test_serve_stopped_with_sigterm_exits_cleanly_and_leaves_no_export_dir(tmp_path):
     """systemd and docker stop a service with SIGTERM. ``assistant serve`` must then exit with 0
-    and remove its export dir, which may hold a copy of the feedback log (citizens' questions):
-    before, Python's default SIGTERM ended the process without exit handlers and the dir stayed."""
+    and remove its private temp and export folders, which may hold copies of the feedback log
+    (citizens' questions); nothing of it goes to the shared temp folder."""
     import urllib.request
 
     from evals.procinfo import free_port
@@ -356,11 +353,12 @@ def test_serve_stopped_with_sigterm_exits_cleanly_and_leaves_no_export_dir(tmp_p
             assert proc.poll() is None, log.read_text(errors="replace")[-2000:]
             assert time.monotonic() < deadline, "the web chat did not start within 120 s"
             time.sleep(0.5)
-        assert len(list(tmp.glob("assistant-export-*"))) == 1  # the app's own, while it runs
+        assert (tmp_path / "data" / "gradio-tmp").is_dir()  # the app's own, in its data dir, while it runs
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text(errors="replace")[-2000:]
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert not list(tmp.glob("assistant-export-*"))
+    assert not (tmp_path / "data" / "gradio-tmp").exists() and not (tmp_path / "data" / "exports").exists()
+    assert not list(tmp.iterdir())  # nothing left in the shared temp folder

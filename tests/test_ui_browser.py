@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ui_fixtures import ARTIFACTS
+from ui_fixtures import ARTIFACTS, STAFF_PASSWORD, STAFF_USER
 
 pytest_plugins = ["ui_fixtures"]
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -80,6 +80,23 @@ def page(browser, ui_server):
     context.close()
 
 
+def open_staff_page(page, ui_server):
+    """Log in to the staff view in the page's browser context (Gradio's login form posts here)."""
+    response = page.context.request.post(
+        ui_server.url + "staff/login", form={"username": STAFF_USER, "password": STAFF_PASSWORD}
+    )
+    assert response.ok, response.status
+    page.goto(ui_server.url + "staff/", wait_until="domcontentloaded")
+    page.locator("#staff-question textarea").wait_for()
+
+
+def staff_check(page, question: str) -> None:
+    """Let the staff view answer ``question`` and wait for its table of retrieved passages."""
+    page.locator("#staff-question textarea").fill(question)
+    page.locator("#staff-check").click()
+    page.locator("#staff-answer .staff-summary").wait_for(timeout=ANSWER_TIMEOUT_MS)
+
+
 def ask(page, question: str, expect_answers: int) -> None:
     """Type a question, send it, wait until ``expect_answers`` answers are complete."""
     page.locator("#question textarea").fill(question)
@@ -113,7 +130,7 @@ def test_english_question_is_answered_with_english_sources(page):
     assert answer.locator("a.source-link").first.inner_text().startswith("Open the original")
 
 
-def test_arabic_question_gets_a_right_to_left_note_to_ask_in_german_or_english(page):
+def test_arabic_question_gets_a_right_to_left_note_to_ask_in_german_or_english(page, ui_server):
     ask(page, "كيف يمكنني التقدم لوظيفة في الإدارة؟", 1)
     paras = page.locator(DONE).last.locator(".answer-text")
     assert paras.count() == 3
@@ -122,7 +139,8 @@ def test_arabic_question_gets_a_right_to_left_note_to_ask_in_german_or_english(p
     assert paras.nth(1).evaluate(direction) == "ltr" and "Deutsch oder Englisch" in paras.nth(1).inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(DONE).last.screenshot(path=str(ARTIFACTS / "foreign-language.png"))
-    page.get_by_role("tab", name="Prüfansicht").click()
+    open_staff_page(page, ui_server)
+    staff_check(page, "كيف يمكنني التقدم لوظيفة في الإدارة؟")
     page.locator("#staff-answer").get_by_text("erkannt: ar").wait_for()
 
 
@@ -133,7 +151,7 @@ def test_a_greeting_is_answered_with_what_the_assistant_knows(page):
     assert "Minden-Lübbecke" in answer.inner_text()  # a document title
 
 
-def test_thumbs_down_with_comment_reaches_staff_tab(page):
+def test_thumbs_down_with_comment_reaches_the_staff_view(page, ui_server):
     ask(page, MINDEN, 1)
     comment = f"Browser-Test {uuid.uuid4().hex[:8]}: Datum fehlt"
     page.locator("#fb-comment textarea").fill(comment)
@@ -141,23 +159,26 @@ def test_thumbs_down_with_comment_reaches_staff_tab(page):
     page.locator("#fb-down").click()
     page.get_by_text("Ihre Rückmeldung wurde gespeichert").wait_for()
 
-    page.get_by_role("tab", name="Prüfansicht").click()
+    open_staff_page(page, ui_server)
     row = page.locator("#staff-feedback tr", has_text=comment)
     row.wait_for()
     assert "👎" in row.inner_text()
     assert MINDEN in row.inner_text()
-    # The last answer's passages with their ranks, the cited one marked.
+    # The question's passages with their ranks, the cited one marked.
+    staff_check(page, MINDEN)
     assert page.locator("#staff-answer tr.cited").count() >= 1
     assert page.locator("#staff-docs tbody tr").count() == 2
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "staff.png"), full_page=True)
 
 
-def test_staff_see_the_synonyms_an_answer_rests_on(page):
+def test_staff_see_the_synonyms_an_answer_rests_on(page, ui_server):
     # the citizen's "Pressearbeit" is the documents' "Öffentlichkeitsarbeit" (real thesaurus)
-    ask(page, "Was hat der Kreis bei seiner Pressearbeit im Blick?", 1)
+    question = "Was hat der Kreis bei seiner Pressearbeit im Blick?"
+    ask(page, question, 1)
     assert "Öffentlichkeitsarbeit" in page.locator(DONE).last.locator(".answer-text").inner_text()
-    page.get_by_role("tab", name="Prüfansicht").click()
+    open_staff_page(page, ui_server)
+    staff_check(page, question)
     summary = page.locator("#staff-answer .staff-summary")
     summary.get_by_text("Pressearbeit → Öffentlichkeitsarbeit").wait_for()
     assert "Synonyme" in summary.inner_text()
@@ -203,3 +224,37 @@ def test_new_chat_clears_the_conversation(page):
     page.locator("#new-chat").click()
     page.locator(DONE).first.wait_for(state="detached")
     assert page.locator("#chat .answer").count() == 0
+
+
+def test_the_citizen_page_ships_no_feedback_data(browser, ui_server):
+    """Every response the citizen page loads (HTML, config, queue data) is free of the feedback
+    log; the same log is on the staff page once logged in, so the marker would be seen there."""
+    from assistant.feedback import FeedbackStore
+
+    marker = f"Vertraulich-{uuid.uuid4().hex[:10]}"
+    FeedbackStore.from_settings(ui_server.settings).add(
+        rating="down", question=f"Frage {marker}", answer="–", comment=f"Name und Aktenzeichen {marker}"
+    )
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    bodies: list[bytes] = []
+
+    def keep(response):
+        try:
+            bodies.append(response.body())
+        except Exception:  # a streamed or aborted response has no body to read
+            pass
+
+    page.on("response", keep)
+    try:
+        page.goto(ui_server.url, wait_until="domcontentloaded")
+        page.locator("#question textarea").wait_for()
+        page.get_by_text("Welche Dokumente durchsucht werden").click()
+        page.locator(".doc-list li").first.wait_for()
+        ask(page, MINDEN, 1)
+        assert bodies and not any(marker.encode() in b for b in bodies)
+        bodies.clear()
+        open_staff_page(page, ui_server)
+        page.locator("#staff-feedback tr", has_text=marker).wait_for()
+    finally:
+        context.close()

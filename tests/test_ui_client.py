@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from assistant.feedback import FeedbackStore
 
-from ui_fixtures import message_content, strip_tags
+from ui_fixtures import STAFF_PASSWORD, STAFF_USER, message_content, strip_tags
 
 pytest_plugins = ["ui_fixtures"]
 pytestmark = pytest.mark.integration
@@ -25,17 +26,23 @@ def client(ui_server):
     return Client(ui_server.url, verbose=False, download_files=True)
 
 
-def _ask(client, question: str) -> tuple[list[dict], str, str, str]:
-    chat, question_box, notice, _target, staff, *_feedback_form = client.predict(
-        question, api_name="/ask"
-    )
-    return chat, notice, staff, question_box
+@pytest.fixture()
+def staff(ui_server):
+    """A logged-in staff member's client of the staff app."""
+    from gradio_client import Client
+
+    return Client(ui_server.url + "staff/", auth=(STAFF_USER, STAFF_PASSWORD), verbose=False, download_files=True)
+
+
+def _ask(client, question: str) -> tuple[list[dict], str, str]:
+    chat, question_box, notice, *_feedback_form = client.predict(question, api_name="/ask")
+    return chat, notice, question_box
 
 
 
 
 def test_seed_question_is_answered_with_a_citation(client):
-    chat, notice, staff, question_box = _ask(client, MINDEN)
+    chat, notice, question_box = _ask(client, MINDEN)
     assert notice == ""
     assert question_box == ""  # the box is cleared for the next question
     assert [m["role"] for m in chat] == ["user", "assistant"]
@@ -43,15 +50,19 @@ def test_seed_question_is_answered_with_a_citation(client):
     assert "[1]" in strip_tags(answer_html)
     assert 'class="source"' in answer_html and "<mark " in answer_html
     assert "Minden-Lübbecke" in answer_html
-    # The staff view lists the retrieved passages with their ranks.
-    assert "Rang BM25" in staff and 'class="cited"' in staff
+
+
+def test_staff_check_lists_every_retrieved_passage(staff):
+    citizen_view, staff_view = staff.predict(MINDEN, api_name="/check")
+    assert "Minden-Lübbecke" in citizen_view and "[1]" in strip_tags(citizen_view)
+    assert "Rang BM25" in staff_view and 'class="cited"' in staff_view
 
 
 def test_feedback_endpoint_stores_a_row(client, ui_server):
     store = FeedbackStore.from_settings(ui_server.settings)
     before = {e.id for e in store.list()}
     _ask(client, MINDEN)
-    status, _table = client.predict("Test: Quelle passt nicht", True, api_name="/feedback_down")
+    status = client.predict("Test: Quelle passt nicht", True, api_name="/feedback_down")
     assert "gespeichert" in status
     new = [e for e in store.list() if e.id not in before]
     assert len(new) == 1
@@ -70,24 +81,28 @@ def test_feedback_endpoint_stores_a_row(client, ui_server):
 
 
 def test_feedback_without_an_answer_is_refused_politely(client):
-    status, _table = client.predict("", False, api_name="/feedback_down")
+    status = client.predict("", False, api_name="/feedback_down")
     assert "noch keine Antwort" in status
 
 
 def test_empty_question_gives_a_german_message(client):
-    _chat, notice, _staff, _box = _ask(client, "   ")
+    _chat, notice, _box = _ask(client, "   ")
     assert notice == "Bitte geben Sie eine Frage ein."
 
 
-def test_follow_up_uses_the_previous_turn(client):
-    _ask(client, "Was macht Niedersachsen mit der Videokampagne?")
-    chat, notice, staff, _box = _ask(client, "Und wer hat die Videos gedreht?")
+def test_follow_up_uses_the_previous_turn(client, seeded_assistant):
+    from assistant.records import Turn
+
+    first, follow_up = "Wer ist in Niedersachsen Sozialminister?", "Was sagt er dazu, wie gut Menschen mit Migrationsgeschichte beim Land vertreten sind?"
+    chat, _notice, _box = _ask(client, first)
+    expected = seeded_assistant.ask(follow_up, [Turn(first, seeded_assistant.ask(first).answer)])
+    assert expected.answer != seeded_assistant.ask(follow_up).answer  # the history matters here
+    chat, notice, _box = _ask(client, follow_up)
     assert notice == ""
     assert len(chat) == 4
-    # The history reached ask(): the follow-up was searched together with the previous question.
-    assert "Videokampagne" in staff.split("Suchanfrage", 1)[1].split("</dd>", 1)[0]
-    answer_html = message_content(chat[-1])
-    assert "[1]" in strip_tags(answer_html)
+    # The history reached ask(): the chat shows the answer given with the previous turn.
+    shown = html.unescape(strip_tags(message_content(chat[-1])))
+    assert expected.citations and " ".join(expected.citations[0].quote.split()) in " ".join(shown.split())
 
 
 def test_new_chat_forgets_the_turns(client):
@@ -98,10 +113,10 @@ def test_new_chat_forgets_the_turns(client):
     assert len(chat) == 2
 
 
-def test_export_gives_csv_and_eval_jsonl(client, ui_server):
+def test_staff_export_gives_csv_and_eval_jsonl(client, staff):
     _ask(client, MINDEN)
     client.predict("Export-Test", False, api_name="/feedback_down")
-    csv_update, jsonl_update, _table = client.predict(api_name="/export")
+    csv_update, jsonl_update, _table = staff.predict(api_name="/export")
     # The file boxes are shown by the export, so the API hands back updates carrying the files.
     csv_path, jsonl_path = csv_update["value"], jsonl_update["value"]
     rows = list(csv.DictReader(Path(csv_path).read_text(encoding="utf-8-sig").splitlines()))
@@ -123,9 +138,9 @@ def test_empty_index_page_explains_how_to_ingest(empty_ui_server):
     from gradio_client import Client
 
     client = Client(empty_ui_server.url, verbose=False)
-    banner, doc_list, staff_docs, _feedback = client.predict(api_name="/refresh")
+    banner, doc_list = client.predict(api_name="/refresh")
     assert "assistant ingest" in banner
-    assert "noch keine Dokumente" in staff_docs
+    assert "noch keine Dokumente" in doc_list
 
 
 def test_store_down_gives_the_german_message(store_down_server):

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import pytest
 
 from assistant import ui
+
+pytest_plugins = ["ui_fixtures"]
 from assistant.errors import InputError, StoreUnavailable
 from assistant.feedback import FeedbackEntry
 from assistant.records import Answer, Chunk, Citation, DocMeta, Passage, Turn
@@ -317,44 +319,51 @@ def fake_app(tmp_path_factory):
     from gradio_client import Client
 
     from assistant.settings import Settings
-    from ui_fixtures import free_port
+    from assistant.web import start
+    from ui_fixtures import serving_settings
 
     fake = FakeAssistant()
-    settings = Settings(data_dir=tmp_path_factory.mktemp("fake-ui"))
-    app = ui.build_app(fake, settings)
-    port = free_port()
-    ui.launch(app, port=port, prevent_thread_lock=True, quiet=True)
-    fake.app = app  # for the test that looks at Gradio's queue
-    yield fake, lambda: Client(f"http://127.0.0.1:{port}/", verbose=False)
-    app.close()
+    running = start(fake, serving_settings(Settings(data_dir=tmp_path_factory.mktemp("fake-ui"))))
+    fake.app = running.app.state.blocks[0]  # the citizens' Blocks, for the test that looks at Gradio's queue
+    yield fake, lambda: Client(running.url, verbose=False)
+    running.close()
 
 
-def test_export_works_after_a_tmp_cleaner_removed_its_folder(tmp_path, monkeypatch):
-    """systemd-tmpfiles removes folders in /tmp unused for days; a web chat running longer must
-    still export (before, the export raised FileNotFoundError and staff got an error)."""
-    import shutil
-    import tempfile
+def test_staff_export_is_private_and_removed_after_use_and_at_shutdown(tmp_path, monkeypatch, staff_hash):
+    """Exports hold citizens' questions: written 0600 in a 0700 folder of the data dir (made again
+    if a cleaner removed it), our copy removed soon after, and everything at shutdown."""
+    import stat
+    import time
     from pathlib import Path
 
     pytest.importorskip("gradio_client", reason="pip install gradio_client")
     from gradio_client import Client
 
+    from assistant import staff
     from assistant.settings import Settings
-    from ui_fixtures import free_port
+    from assistant.web import start
+    from ui_fixtures import STAFF_PASSWORD, STAFF_USER, serving_settings
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    app = ui.build_app(FakeAssistant(), Settings(data_dir=tmp_path / "data"))
-    port = free_port()
-    ui.launch(app, port=port, prevent_thread_lock=True, quiet=True)
+    monkeypatch.setattr(staff, "EXPORT_KEEP_S", 0.5)
+    data = tmp_path / "data"
+    running = start(FakeAssistant(), serving_settings(Settings(data_dir=data), staff_hash))
     try:
-        (export_dir,) = tmp_path.glob("assistant-export-*")
-        shutil.rmtree(export_dir)
-        csv_update, jsonl_update, _table = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(api_name="/export")
-        header = Path(csv_update["value"]).read_text(encoding="utf-8-sig").splitlines()[0]
-        assert "rating" in header and "comment" in header
-        assert Path(jsonl_update["value"]).exists()
+        client = Client(running.url + "staff/", auth=(STAFF_USER, STAFF_PASSWORD), verbose=False)
+        for _ in range(2):  # the second time the folder is gone, as after a cleaner
+            csv_update, jsonl_update, _table = client.predict(api_name="/export")
+            header = Path(csv_update["value"]).read_text(encoding="utf-8-sig").splitlines()[0]
+            assert "rating" in header and "comment" in header
+            assert Path(jsonl_update["value"]).exists()
+            ours = sorted((data / "exports").iterdir())
+            assert [p.name for p in ours] == ["eval-kandidaten.jsonl", "rueckmeldungen.csv"]
+            assert stat.S_IMODE((data / "exports").stat().st_mode) == 0o700
+            assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in ours)
+            time.sleep(1.0)
+            assert not list((data / "exports").iterdir())  # our copies are gone after use
+            (data / "exports").rmdir()
     finally:
-        app.close()
+        running.close()
+    assert not (data / "exports").exists() and not (data / "gradio-tmp").exists()
 
 
 def _last_content(chat) -> str:

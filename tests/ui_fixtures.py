@@ -35,7 +35,7 @@ def strip_tags(html: str) -> str:
 
 @dataclass
 class RunningApp:
-    """A launched UI: its URL, settings (for the data dir) and the Blocks to close."""
+    """A launched UI: its URL, settings (for the data dir) and the server handle (``web.Running``)."""
 
     url: str
     settings: Settings
@@ -56,22 +56,39 @@ def seeded_assistant(seed_index):
     return assistant
 
 
-def _serve(assistant, settings: Settings) -> Iterator[RunningApp]:
-    from assistant.ui import build_app, launch
-
-    port = free_port()
-    app = build_app(assistant, settings)
-    launch(app, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield RunningApp(f"http://127.0.0.1:{port}/", settings, app)
-    finally:
-        app.close()
+# The staff login of the test servers (the hash is made once per test session: scrypt is slow on purpose).
+STAFF_USER = "pruefung"
+STAFF_PASSWORD = "richtig-und-lang-genug"
 
 
 @pytest.fixture(scope="session")
-def ui_server(seeded_assistant, seeded_settings: Settings) -> Iterator[RunningApp]:
-    """The real app over the ingested seeds, served once per session on a free port."""
-    yield from _serve(seeded_assistant, seeded_settings)
+def staff_hash() -> str:
+    from assistant.security import hash_password
+
+    return hash_password(STAFF_PASSWORD)
+
+
+def serving_settings(settings: Settings, staff_hash: str = "", **changes) -> Settings:
+    """``settings`` for a test server: every test client comes from 127.0.0.1, so the per-client
+    limits are lifted unless a test sets them (their own tests do)."""
+    lifted = {"questions_per_minute": 100_000, "feedback_per_minute": 100_000, "logins_per_minute": 100_000}
+    return settings.model_copy(update={**lifted, "staff_password_hash": staff_hash, **changes})
+
+
+def _serve(assistant, settings: Settings) -> Iterator[RunningApp]:
+    from assistant.web import start
+
+    running = start(assistant, settings)
+    try:
+        yield RunningApp(running.url, settings, running)
+    finally:
+        running.close()
+
+
+@pytest.fixture(scope="session")
+def ui_server(seeded_assistant, seeded_settings: Settings, staff_hash: str) -> Iterator[RunningApp]:
+    """The real app over the ingested seeds, served once per session on a free port, with a staff login."""
+    yield from _serve(seeded_assistant, serving_settings(seeded_settings, staff_hash))
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +98,7 @@ def empty_ui_server() -> Iterator[RunningApp]:
     from assistant.pipeline import Assistant
 
     with tempfile.TemporaryDirectory(prefix="ui-empty-") as data_dir:
-        settings = Settings(data_dir=Path(data_dir), seeds_dir=SEEDS)
+        settings = serving_settings(Settings(data_dir=Path(data_dir), seeds_dir=SEEDS))
         yield from _serve(Assistant.from_settings(settings), settings)
 
 
@@ -92,7 +109,7 @@ def store_down_server() -> Iterator[RunningApp]:
     from assistant.pipeline import Assistant
 
     with tempfile.TemporaryDirectory(prefix="ui-down-") as data_dir:
-        settings = Settings(
-            data_dir=Path(data_dir), seeds_dir=SEEDS, chroma_url=f"http://127.0.0.1:{free_port()}"
+        settings = serving_settings(
+            Settings(data_dir=Path(data_dir), seeds_dir=SEEDS, chroma_url=f"http://127.0.0.1:{free_port()}")
         )
         yield from _serve(Assistant.from_settings(settings), settings)
