@@ -192,7 +192,7 @@ class Guard:
                 await _send_refusal(send, _too_large(self.max_body))
 
     def _check(self, scope, path: str) -> None:
-        if path.rstrip("/").endswith("/gradio_api/upload") or path.rstrip("/").endswith("/upload"):
+        if path.rstrip("/").endswith("/upload"):  # /gradio_api/upload of either app, and older Gradio's /upload
             raise Refusal(403, "Hochladen ist hier nicht möglich. / Uploads are not accepted.")
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:

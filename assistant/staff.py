@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.settings import Settings
 from assistant.ui import (
@@ -62,12 +62,16 @@ def private_dir(path: Path) -> Path:
 
 def write_private(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` created with mode 0600 (never readable by other users, not even briefly)."""
-    if path.exists():
-        path.unlink()
+    path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding=encoding) as fh:
         fh.write(text)
     return path
+
+
+def exports_dir(settings: Settings) -> Path:
+    """Where the staff app writes exports: a folder of the data dir, removed at shutdown."""
+    return Path(settings.data_dir) / "exports"
 
 
 def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
@@ -75,7 +79,6 @@ def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Block
     import gradio as gr
 
     store = FeedbackStore.from_settings(settings)
-    export_dir = Path(settings.data_dir) / "exports"
 
     def documents_html() -> str:
         try:
@@ -89,9 +92,7 @@ def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Block
     def check(question: str):
         try:
             answer = assistant.ask(question or "")
-        except InputError as exc:
-            return f"<p>{exc.message('de')}</p>", ""
-        except AssistantError as exc:
+        except AssistantError as exc:  # InputError among them: the message says what to fix
             return f"<p>{exc.message('de')}</p>", ""
         except Exception:
             log.exception("staff check failed")
@@ -100,7 +101,7 @@ def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Block
 
     def export_files():
         """The CSV log and the 👎 entries as eval JSONL, for download by this staff member."""
-        folder = private_dir(export_dir)
+        folder = private_dir(exports_dir(settings))
         csv_path = write_private(folder / "rueckmeldungen.csv", store.to_csv(), encoding="utf-8-sig")  # BOM: Excel reads umlauts
         jsonl_path = write_private(folder / "eval-kandidaten.jsonl", store.eval_jsonl())
         timer = threading.Timer(EXPORT_KEEP_S, _remove, args=(csv_path, jsonl_path))
@@ -140,21 +141,17 @@ def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Block
         check_btn.click(check, question, [citizen_view, staff_answer], api_name="check")
         question.submit(check, question, [citizen_view, staff_answer], api_visibility="private")
         export_btn.click(export_files, None, [csv_file, jsonl_file, staff_feedback], api_name="export")
-    app.export_dir = export_dir  # web.py removes it at shutdown
     return app
 
 
 def _remove(*paths: Path) -> None:
     for p in paths:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
+        p.unlink(missing_ok=True)
 
 
 def remove_exports(settings: Settings) -> None:
     """Remove every export copy of this data dir (at shutdown)."""
-    shutil.rmtree(Path(settings.data_dir) / "exports", ignore_errors=True)
+    shutil.rmtree(exports_dir(settings), ignore_errors=True)
 
 
-__all__ = ["STAFF_OFF_HTML", "build_staff_app", "private_dir", "remove_exports", "write_private"]
+__all__ = ["STAFF_OFF_HTML", "build_staff_app", "exports_dir", "private_dir", "remove_exports", "write_private"]

@@ -873,8 +873,7 @@ def build_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
 
     # Gradio finds the Request and LikeData parameters by their type hints; this module's
     # annotations are strings naming a ``gr`` that is imported late, so hand it the classes.
-    for fn in (respond, _respond, save_feedback):
-        fn.__annotations__ = {"request": gr.Request}
+    respond.__annotations__ = {"request": gr.Request}
     on_like.__annotations__ = {"data": gr.LikeData, "request": gr.Request}
     # gr.api derives the endpoint's schema from the type hints too
     answer_json.__annotations__ = {

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .readerset import SET_DIR, load
+from .readerset import SET_DIR, load, normalized
 
 
 def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
@@ -42,13 +42,9 @@ def auc(pos: Sequence[float], neg: Sequence[float]) -> float:
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
 def holds(sentence: str, answer: str) -> bool:
     """The sentence holds the answer span (compared without case and whitespace differences)."""
-    return _norm(answer) in _norm(sentence)
+    return normalized(answer) in normalized(sentence)
 
 
 def _index(passages: Sequence[dict], settings, embedder, folder: Path):

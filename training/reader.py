@@ -150,10 +150,16 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
         log(f"resumed at step {step}/{total} ({spent / 60:.1f} min spent)")
     log(f"{len(data)} questions ({sum(e.positive is not None for e in data)} answerable), {total} steps of {QUESTIONS_PER_STEP}×{GROUP} pairs")
 
+    orders: dict[int, list[int]] = {}
+
     def order(epoch: int) -> list[int]:
-        idx = list(range(len(data)))
-        random.Random(cfg.seed * 1000 + epoch).shuffle(idx)
-        return idx
+        """The epoch's shuffle of the examples: the same on a resumed run, computed once per epoch."""
+        if epoch not in orders:
+            idx = list(range(len(data)))
+            random.Random(cfg.seed * 1000 + epoch).shuffle(idx)
+            orders.clear()
+            orders[epoch] = idx
+        return orders[epoch]
 
     model.train()
     t0, losses, first = time.time(), [], step

@@ -74,7 +74,8 @@ def eval_questions(files: Iterable[Path] | None = None) -> list[str]:
     return [q for q in out if q]
 
 
-def _norm(text: str) -> str:
+def normalized(text: str) -> str:
+    """Lower case, whitespace runs as one space: how questions and spans are compared."""
     return " ".join(text.lower().split())
 
 
@@ -82,8 +83,8 @@ def near_eval(questions: Sequence[str], evals: Sequence[str], cutoff: float = EV
     """index -> (closest eval question, similarity) for each question at or above ``cutoff``."""
     from rapidfuzz import fuzz, process
 
-    qs = [_norm(q) for q in questions]
-    es = [_norm(e) for e in evals]
+    qs = [normalized(q) for q in questions]
+    es = [normalized(e) for e in evals]
     hits: dict[int, tuple[str, float]] = {}
     matrix = process.cdist(qs, es, scorer=fuzz.ratio, score_cutoff=cutoff * 100, workers=-1)
     for i, row in enumerate(matrix):
@@ -250,7 +251,7 @@ def build(raw_dir: Path) -> dict:
             item = _item(raw, by_pid, batch, log)
             if item is None:
                 continue
-            key = (item["pid"], _norm(item["question"]))
+            key = (item["pid"], normalized(item["question"]))
             if key in seen:
                 log.drop("duplicate question on the same passage")
                 continue
