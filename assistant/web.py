@@ -39,6 +39,9 @@ def gradio_temp_dir(settings: Settings) -> Path:
 def create_app(assistant, settings: Settings):
     """The FastAPI app with both Gradio apps mounted and the guard in front."""
     offline_env(settings.allow_downloads)
+    # before gradio's first import: its modules read GRADIO_TEMP_DIR into constants then
+    # (gradio 6.31 creates its "vibe_edit_history" folder there when routes are built)
+    gradio_temp_dir(settings)
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
@@ -47,7 +50,6 @@ def create_app(assistant, settings: Settings):
     from assistant.staff import STAFF_OFF_HTML, build_staff_app
     from assistant.ui import CSS, JS, build_app, make_theme
 
-    gradio_temp_dir(settings)
     # Gradio recomputes its monitoring summary (a pandas DataFrame over its last 10,000 events)
     # after every event, even with monitoring off: 3–15 ms of CPU per event, growing with
     # uptime. Monitoring stays off here, so recompute rarely. Read when the queue is created.
