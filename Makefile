@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-xquad eval-english eval-typos eval-paraphrase clean
+.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-blind2 eval-xquad eval-english eval-typos eval-paraphrase clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -62,6 +62,9 @@ bench-load: setup
 # evals/baseline_holdout.json, never tune on it
 eval-holdout: setup
 	$(BIN)/assistant eval --questions evals/holdout_questions.jsonl --baseline evals/baseline_holdout.json --out eval-out/holdout
+
+eval-blind2: setup
+	$(BIN)/assistant eval --questions evals/blind2_questions.jsonl --baseline evals/baseline_blind2.json --out eval-out/blind2
 
 eval-xquad: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --out eval-out/xquad

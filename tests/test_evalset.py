@@ -16,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EVALSET = ROOT / "evals" / "seed_questions.jsonl"
 HOLDOUT = ROOT / "evals" / "holdout_questions.jsonl"
+BLIND2 = ROOT / "evals" / "blind2_questions.jsonl"
 SEEDS = ROOT / "seeds"
 
 DOC_IDS = ["000_8ef9517ef47463c3", "002_a130e56f7e492ca9"]
@@ -82,7 +83,7 @@ def _load(path=EVALSET):
     return items
 
 
-@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT], ids=["seed", "holdout"])
+@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT, BLIND2], ids=["seed", "holdout", "blind2"])
 def items(request):
     """Both sets pass the same data checks; counts and coverage are the seed set's (below)."""
     return _load(request.param)
@@ -198,13 +199,14 @@ def test_every_content_paragraph_is_covered(seed_items, doc_id):
     assert not uncovered, f"paragraphs without a question: {uncovered}"
 
 
-def test_holdout_set_asks_what_the_seed_set_does_not_in_its_words():
-    """A hold-out question that repeats a seed question measures the tuning, not the assistant: no
-    hold-out question may come closer than 0.75 (difflib ratio, lowercase) to a seed question."""
+@pytest.mark.parametrize("path,earlier", [(HOLDOUT, [EVALSET]), (BLIND2, [EVALSET, HOLDOUT])], ids=["holdout", "blind2"])
+def test_blind_sets_ask_what_earlier_sets_do_not_in_their_words(path, earlier):
+    """A blind question that repeats an earlier set's question measures the tuning, not the
+    assistant: none may come closer than 0.75 (difflib ratio, lowercase) to one of them."""
     from difflib import SequenceMatcher
 
-    seed = [it["question"].lower() for it in _load(EVALSET)]
-    holdout = _load(HOLDOUT)
+    seed = [it["question"].lower() for p in earlier for it in _load(p)]
+    holdout = _load(path)
     assert len(holdout) >= 60 and sum(not it["answerable"] for it in holdout) >= 15
     close = []
     for it in holdout:
