@@ -1,7 +1,11 @@
 """Extractive answering: choose the sentences of the retrieved passages that answer the question.
 
 No generative model ships offline, so an answer is composed from source sentences, each followed
-by its citation marker. A sentence is scored by
+by its citation marker. The trained reader (``read/``: a cross-encoder that reads question and
+sentence together) scores the candidate sentences, chooses the one to quote and decides, by its
+calibrated probability, when to abstain; the checks below (premise.py, docinfo.py) stay around it.
+When the reader cannot load, the lexical scorer of this module answers as before. It scores a
+sentence by
 - how much of the question's meaning it covers: IDF-weighted share of the question's content terms
   found in it (stemmed, compounds matched by their head, misspellings corrected against the index
   vocabulary; a sentence inside a quotation also holds the words naming its speaker), and in its
@@ -26,14 +30,13 @@ import re
 import threading
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 
 from .bilingual import Dictionary, load_dictionary
 from .docinfo import asks_about_document, find_line, statement
-from .guard import is_instruction
 from .language import detect_language
 from .premise import (
     EMAIL_ADDRESS,
@@ -45,6 +48,9 @@ from .premise import (
     question_names,
     unsupported_detail,
 )
+from .read.candidates import Candidate, _instructions, _sentence_terms, by_meaning, quotable, sentence_candidates
+from .read.model import WEIGHTS_DIR, ReaderMissing, load_reader
+from .read.stage import ReaderScorer, Scorer, read
 from .records import Answer, Chunk, Citation, Passage, Turn
 from .text import (
     MONTHS_RE,
@@ -63,6 +69,7 @@ from .thesaurus import Thesaurus, load_thesaurus
 
 _NO_THESAURUS = Thesaurus({})  # "looked, found none": not looked up again
 _NO_DICTIONARY = Dictionary({})
+_UNSET = object()  # the reader not looked for yet
 # English function words: no slot of an English question (see Answerer._slots)
 _EN_STOPWORDS = frozenset(
     "what who whom whose when where which how why is are was were does did do the a an of to for with and or "
@@ -160,12 +167,6 @@ def header_context(text: str, sentences: Sequence[tuple[int, int]], i: int, line
 # --- scoring -----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def _sentence_terms(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[frozenset[str], ...]:
-    """Content terms of each sentence of a chunk; cached, since top passages recur across questions."""
-    return tuple(frozenset(content_terms(text[a:b])) for a, b in sentences)
-
-
 # Quotation marks: German „…“ and »…«, English “…”. A straight " toggles.
 _OPEN = {"„": "“", "»": "«", '"': '"'}
 
@@ -211,19 +212,6 @@ def _attributions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[fr
     return tuple(out)
 
 
-def _by_meaning(passages: Sequence[Passage]) -> list[Passage]:
-    """Passages by dense rank (those the dense search did not find last): the order English
-    questions read, since BM25 of English words over German text is noise."""
-    return sorted(passages, key=lambda p: p.dense_rank or len(passages) + 1)
-
-
-@lru_cache(maxsize=4096)
-def _instructions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[bool, ...]:
-    """Which sentences of a chunk speak to an AI (``guard.is_instruction``); cached like the terms:
-    the check (16 patterns, ~140 µs a sentence) was a third of our time per question at 100k."""
-    return tuple(is_instruction(text[a:b]) for a, b in sentences)
-
-
 @dataclass(frozen=True)
 class Slot:
     """One content word of an English question: its German terms (translations and the word
@@ -244,34 +232,6 @@ def _translation_hits(slots: Sequence[Slot], sent_terms: frozenset[str]) -> list
         if found and stem(s.word) not in sent_terms:
             hits.append((s.word, min(found)))
     return hits
-
-
-@dataclass
-class Candidate:
-    passage: Passage
-    idx: int  # sentence index within the chunk
-    a: int  # offsets within the chunk text
-    b: int
-    coverage: float
-    score: float
-    typed: bool = False  # holds the kind of answer the question asks for
-    narrow: bool = False  # ... and that kind is a phone number, an e-mail address or a link
-    window: float = 0.0  # coverage of the sentence with its neighbours
-    # (question term, sentence term) pairs matched only as thesaurus synonyms, shown to staff
-    synonyms: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def text(self) -> str:
-        return self.passage.chunk.text[self.a : self.b]
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.passage.chunk.id, self.idx)
-
-    @property
-    def terms(self) -> frozenset[str]:
-        """The sentence's own content terms (from the per-chunk cache the scorer filled)."""
-        return _sentence_terms(self.passage.chunk.text, self.passage.chunk.sentences)[self.idx]
 
 
 @dataclass
@@ -314,6 +274,7 @@ class Answerer:
         weights: Weights | None = None,
         thesaurus: Thesaurus | None = None,
         dictionary: Dictionary | None = None,
+        scorer: Scorer | None = None,
     ):
         self.settings = settings
         self.embedder = embedder
@@ -322,6 +283,21 @@ class Answerer:
         self._dictionary = dictionary
         self._cache: dict[str, np.ndarray] = {}
         self._cache_lock = threading.Lock()
+        self._scorer: Scorer | None | object = _UNSET if scorer is None else scorer
+        self._scorer_note = ""
+
+    @property
+    def scorer(self) -> Scorer | None:
+        """The reader, loaded on first use; None (the lexical scorer answers) when
+        ``settings.reader`` is off or the weights cannot be used (``_scorer_note`` says why)."""
+        if self._scorer is _UNSET:
+            self._scorer = None
+            if getattr(self.settings, "reader", "auto") != "off":
+                try:
+                    self._scorer = ReaderScorer(load_reader(getattr(self.settings, "reader_dir", None) or WEIGHTS_DIR))
+                except ReaderMissing as exc:
+                    self._scorer_note = exc.de
+        return self._scorer  # type: ignore[return-value]
 
     @property
     def thesaurus(self) -> Thesaurus:
@@ -528,7 +504,7 @@ class Answerer:
         if lang == "en":
             # BM25 of English words over German text is noise that pushes the answer's passage
             # down the fused list (seed set: fused rank 5-7 at dense rank 1-4); rank by meaning alone
-            top = _by_meaning(passages)[: reach or self.w.passages]
+            top = by_meaning(passages)[: reach or self.w.passages]
         else:
             top = list(passages[: reach or self.w.passages])
         # a sentence of a quotation counts with the words naming its speaker (_attributions)
@@ -758,10 +734,15 @@ class Answerer:
         ``doc_chunks(doc_id)`` (all chunks of a document) lets questions about a document itself
         ("Wer hat die Meldung herausgegeben?") be answered from its metadata (docinfo.py)."""
         lang = detect_language(question)
-        cands = self.candidates(question, passages, bm25, history, qvec, lang)
+        scorer = self.scorer
+        role = getattr(self.settings, "reader_role", "decide")
+        if scorer is not None:
+            cands = sentence_candidates(passages, lang)  # the reader scores them below
+            conf, threshold = 0.0, scorer.threshold
+        else:
+            cands = self.candidates(question, passages, bm25, history, qvec, lang)
+            conf, threshold = self.confidence(cands[0] if cands else None, passages, lang), self.settings.abstain_threshold
         best = cands[0] if cands else None
-        conf = self.confidence(best, passages, lang)
-        threshold = self.settings.abstain_threshold
 
         def abstain(basis: str, detail: str = "") -> Answer:
             return Answer(
@@ -773,25 +754,46 @@ class Answerer:
                 confidence=conf,
                 basis=basis,
                 basis_detail=detail,
+                scorer=scorer.name if scorer is not None else "lexical",
+                scorer_note=self._scorer_note,
             )
 
         if best is None:
             return abstain("low confidence")
         # A number or place the sources never mention: whatever sentence comes closest answers a
         # different question (premise.py)
-        detail = unsupported_detail(question, passages)
+        checks = getattr(self.settings, "answer_checks", True)
+        detail = unsupported_detail(question, passages) if checks else ""
         if detail:
             return abstain("detail", detail)
-        about = asks_about_document(question) if doc_chunks is not None else None
+        about = asks_about_document(question) if doc_chunks is not None and checks else None
         if about:
             answered = self._about_document(question, about, passages, doc_chunks, lang, conf)
             if answered is not None:
                 return answered
-        if conf < threshold:
+        decided_by = scorer
+        if scorer is not None:
+            # the reader's calibrated probability decides, and chooses the sentences (read/stage.py)
+            reading = read(scorer, question, history[-1].question if history else "", cands, self.settings.max_answer_sentences)
+            conf = reading.confidence
+            if conf >= threshold:
+                chosen = [replace(cands[i], score=float(reading.probs[i])) for i in reading.chosen]
+            elif role == "decide_or_lexical":
+                # the reader is unsure: the lexical scorer decides, as without a reader
+                decided_by, cands = None, self.candidates(question, passages, bm25, history, qvec, lang)
+                conf, threshold = self.confidence(cands[0] if cands else None, passages, lang), self.settings.abstain_threshold
+                if conf < threshold or not cands:
+                    return abstain("low confidence")
+                chosen = self.select(cands)
+            else:
+                return abstain("low confidence")
+        elif conf < threshold:
             return abstain("low confidence")
-        chosen = self.select(cands)
-        kind = missing_kind(question, " ".join(c.text for c in chosen), lang)
-        if kind and lang == "en" and len(passages) > self.w.passages:
+        else:
+            chosen = self.select(cands)
+        scorer = decided_by
+        kind = missing_kind(question, " ".join(c.text for c in chosen), lang) if checks else ""
+        if kind and scorer is None and lang == "en" and len(passages) > self.w.passages:
             # An English question reads only the passages closest in meaning (``candidates``), and
             # the sentence with the amount or date it asks for can stand just below them ("How much
             # money did the social ministry contribute …?": the 95,000-euro quote is sixth). So it
@@ -805,7 +807,7 @@ class Answerer:
                     conf, chosen, kind = wider_conf, wider_chosen, ""
         if kind:
             return abstain("kind", kind)
-        name = self._absent_name(question, chosen, bm25, doc_chunks)
+        name = self._absent_name(question, chosen, bm25, doc_chunks) if checks else None
         if name:
             return abstain("name", name)
         citations = self._citations(chosen)
@@ -821,8 +823,10 @@ class Answerer:
             passages=list(passages),
             language=lang,
             confidence=conf,
-            basis="coverage" if lang == "de" else "translation" if self._bilingual(lang) else "meaning",
+            basis="reader" if scorer is not None else "coverage" if lang == "de" else "translation" if self._bilingual(lang) else "meaning",
             synonyms=_synonym_words(question, chosen),
+            scorer=scorer.name if scorer is not None else "lexical",
+            scorer_note=self._scorer_note,
         )
 
     def _about_document(
@@ -837,7 +841,7 @@ class Answerer:
         """The document's ``kind`` field, stated and quoted where the document shows it; the
         document is the one the question's other words found (the best passage's, by meaning for
         English). None when it has no such field."""
-        doc = (_by_meaning(passages) if lang == "en" else passages)[0].chunk.doc
+        doc = (by_meaning(passages) if lang == "en" else passages)[0].chunk.doc
         found = find_line(doc, kind, doc_chunks(doc.doc_id))
         if found is None:
             return None

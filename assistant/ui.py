@@ -401,6 +401,7 @@ def _basis_text(answer: Answer) -> str:
     """How the answerer decided (``Answer.basis``), in words for staff."""
     detail = answer.basis_detail
     return {
+        "reader": "Lesemodell: der Satz beantwortet die Frage (Wahrscheinlichkeit über der Schwelle)",
         "coverage": "Satz deckt die Begriffe der Frage ab",
         "meaning": "Satz liegt der (englischen) Frage inhaltlich am nächsten",
         "translation": "Satz enthält die übersetzten Begriffe der (englischen) Frage und liegt ihr inhaltlich nahe",
@@ -452,6 +453,10 @@ def render_staff_answer(answer: Answer | None) -> str:
         # staff see which words stood in for the question's
         label = "Übersetzungen (Wörterbuch)" if answer.language == "en" else "Synonyme"
         summary.append((label, esc(" · ".join(f"{q} → {s}" for q, s in answer.synonyms))))
+    if answer.scorer:
+        # which scorer chose the sentences: the reader, or the word-matching fallback and why
+        scorer = "Lesemodell" if answer.scorer == "reader" else "Wortabgleich" if answer.scorer == "lexical" else answer.scorer
+        summary.append(("Bewertet von", esc(scorer + (f" ({answer.scorer_note})" if answer.scorer_note else ""))))
     summary += [
         ("Konfidenz", _num(answer.confidence, 3)),
         ("Sprache", esc(answer.language)),

@@ -36,9 +36,10 @@ SECTIONS = ("ingest", "query", "langchain", "cold")
 TARGETS = {
     "ingest_ratio_min": 0.90,
     "reingest_1000_max_s": 5.0,
-    "answer_p50_max_x_embed": 1.3,
-    "answer_p95_max_ms": 150.0,
-    "ask_cold_max_s": 3.0,
+    # with the reader reading ~24 sentences a question (assistant/read/)
+    "answer_p50_max_ms": 150.0,
+    "answer_p95_max_ms": 300.0,
+    "ask_cold_max_s": 4.0,
     "serve_rss_max_mb": 1536.0,
 }
 
@@ -317,17 +318,15 @@ def _targets(result: dict) -> dict:
         r = ing["reingest"]["reingest_s"]
         t["re-ingest 1,000 docs < 5 s"] = {"value": r, "met": r < TARGETS["reingest_1000_max_s"]}
     q = result.get("query", {})
-    floor = result.get("embed_floor")
     largest = max(q, key=int) if q else None
-    if largest and floor:
+    if largest:
         p50 = q[largest]["total"]["p50"]
-        x = p50 / floor["p50"]
-        t[f"answer p50 ≤ 1.3× embed ({largest})"] = {"value": x, "met": x <= TARGETS["answer_p50_max_x_embed"]}
+        t[f"answer p50 ≤ 150 ms ({largest})"] = {"value": p50, "met": p50 <= TARGETS["answer_p50_max_ms"]}
         p95 = q[largest]["total"]["p95"]
-        t[f"answer p95 < 150 ms ({largest})"] = {"value": p95, "met": p95 < TARGETS["answer_p95_max_ms"]}
+        t[f"answer p95 ≤ 300 ms ({largest})"] = {"value": p95, "met": p95 <= TARGETS["answer_p95_max_ms"]}
     for size, c in result.get("cold", {}).items():
         if "ask" in c:
-            t[f"ask cold < 3 s ({size})"] = {"value": c["ask"]["wall_s"], "met": c["ask"]["wall_s"] < TARGETS["ask_cold_max_s"]}
+            t[f"ask cold < 4 s ({size})"] = {"value": c["ask"]["wall_s"], "met": c["ask"]["wall_s"] < TARGETS["ask_cold_max_s"]}
         if "serve" in c:
             rss = c["serve"]["peak_rss_mb"]
             t[f"serve RSS < 1.5 GB ({size})"] = {"value": rss, "met": rss < TARGETS["serve_rss_max_mb"]}

@@ -103,6 +103,8 @@ class EvalRow:
     groups: list[str] = field(default_factory=list)
     error: str = ""  # the message of an AssistantError that ask() raised for this question
     basis: str = ""  # how the answerer decided (Answer.basis), with its detail: "detail: 2015"
+    scorer: str = ""  # "reader" or "lexical" (Answer.scorer)
+    confidence: float = 0.0  # the answerer's confidence; the reader's calibrated probability
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -292,6 +294,8 @@ def score(item: EvalItem, answer: Answer, error: str = "") -> EvalRow:
         groups=item.groups,
         error=error,
         basis=f"{answer.basis}: {answer.basis_detail}" if answer.basis_detail else answer.basis,
+        scorer=answer.scorer,
+        confidence=round(float(answer.confidence), 4),
     )
 
 

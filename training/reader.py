@@ -15,6 +15,7 @@ first fraction of a fixed order of the train passages.
 
     python -m training.reader train --out runs/r1 [--fraction 0.125] [--epochs 1] [--max-len 128]
     python -m training.reader eval --out runs/r1 [--split dev|xquad]
+    python -m training.reader export --out runs/r1 [--split xquad]   # → assistant/read/weights/ (ONNX, calibrated)
 """
 from __future__ import annotations
 
@@ -234,8 +235,10 @@ def cosine_scorer():
     return score
 
 
-def evaluate(score, data: Sequence[Example]) -> dict:
-    """Sentence choice (answerable) and AUC of the best sentence's score, answerable vs not."""
+def evaluate(score, data: Sequence[Example], rows: list | None = None) -> dict:
+    """Sentence choice (answerable) and AUC of the best sentence's score, answerable vs not.
+    ``rows`` (if given) receives each question's best score, whether it is answerable and whether
+    the best sentence is the answer: what ``export`` fits the calibration on."""
     top1, pos, neg = [], [], []
     for ex in data:
         s = score(ex)
@@ -244,10 +247,107 @@ def evaluate(score, data: Sequence[Example]) -> dict:
             pos.append(float(s.max()))
         else:
             neg.append(float(s.max()))
+        if rows is not None:
+            rows.append({"qid": ex.qid, "best": round(float(s.max()), 4), "answerable": ex.positive is not None,
+                         "chosen_right": ex.positive is not None and int(s.argmax()) == ex.positive})  # fmt: skip
     return {
         "questions": len(data), "sentence_choice": round(float(np.mean(top1)), 3),
         "auc_answerable_vs_not": round(auc(pos, neg), 3) if neg else None,
     }  # fmt: skip
+
+
+def to_onnx(out: Path, path: Path) -> None:
+    """The trained cross-encoder in ``out`` as an ONNX graph over word embeddings
+    (``reader.on_embeddings``) into ``path``, its weights stored in 16 bits and cast to 32 at load.
+
+    Not 8-bit: onnxruntime's dynamic quantization moved this model's logits by up to 1.2 (-0.62
+    became -1.81 alone and -0.38 beside a longer pair, whose padding changes the activations'
+    scale), per channel or not. Stored in float16 and cast back, the logits are the float model's
+    within 0.01, and the file stays below 80 MB (43 MB; float32 would be 86)."""
+    import tempfile
+
+    import onnx
+    import torch
+    from onnx import helper, numpy_helper
+
+    from assistant.read.reader import Pair, encode, on_embeddings
+
+    model, tok = load_trained(out)
+    graph = on_embeddings(model).eval()
+    ids, mask = encode(tok, [Pair("Wer?", "Ein Satz."), Pair("Wie viel Geld gibt es dafür?", "Das Land gibt 95.000 Euro.")], 64)
+    embeds = model.bert.embeddings.word_embeddings(ids).detach()
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "reader-fp32.onnx"
+        torch.onnx.export(
+            graph, (embeds, mask.float()), str(plain), input_names=["embeds", "mask"], output_names=["logits"],
+            dynamic_axes={"embeds": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )  # fmt: skip
+        m = onnx.load(str(plain))
+    casts, keep = [], []
+    for init in m.graph.initializer:
+        arr = numpy_helper.to_array(init)
+        if arr.dtype == np.float32 and arr.size >= 1024:  # the matrices; small vectors stay as they are
+            keep.append(numpy_helper.from_array(arr.astype(np.float16), init.name + "_fp16"))
+            casts.append(helper.make_node("Cast", [init.name + "_fp16"], [init.name], to=onnx.TensorProto.FLOAT))
+        else:
+            keep.append(init)
+    del m.graph.initializer[:]
+    m.graph.initializer.extend(keep)
+    nodes = casts + list(m.graph.node)
+    del m.graph.node[:]
+    m.graph.node.extend(nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+
+
+def shipped_scorer(model):
+    """Example → the shipped reader's logit for each of its sentences."""
+
+    def score(ex: Example) -> np.ndarray:
+        return model.logits(_pairs(ex, range(len(ex.sentences))))
+
+    return score
+
+
+def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequence[Example] | None = None,
+           xquad: bool = False, log=print) -> dict:  # fmt: skip
+    """Ship the run in ``out`` into ``to``: the ONNX graph (``to_onnx``) and ``reader.json``
+    with its SHA-256 and the calibration fitted on the dev split's best scores *of the shipped
+    graph*, with its reliability table; with ``xquad``, the graph's xquad-de sentence choice too."""
+    from assistant.read import calibration
+    from assistant.read.model import CARD_FILE, WEIGHTS_FILE, ReaderModel, sha256
+
+    to.mkdir(parents=True, exist_ok=True)
+    to_onnx(out, to / WEIGHTS_FILE)
+    cfg = json.loads((out / "train.json").read_text())
+    info = {"sha256": sha256(to / WEIGHTS_FILE), "max_len": cfg["config"]["max_len"],
+            "calibration": calibration.Calibration().to_dict()}  # fmt: skip
+    (to / CARD_FILE).write_text(json.dumps(info) + "\n", encoding="utf-8")
+    model = ReaderModel(to)
+    log("graph written; scoring the dev split with it")
+    rows: list[dict] = []
+    t0 = time.time()
+    info["dev"] = evaluate(shipped_scorer(model), dev if dev is not None else examples("dev"), rows)
+    info["dev"]["seconds"] = round(time.time() - t0)
+    logits = [r["best"] for r in rows]
+    labels = [int(r["answerable"]) for r in rows]
+    cal = calibration.fit(logits, labels, target_false_abstention)
+    probs = cal.prob(logits)
+    info["calibration"] = cal.to_dict()
+    info["calibration_fit"] = {
+        "split": "dev", "questions": len(rows), "target_false_abstention": target_false_abstention,
+        "false_abstention": round(float(np.mean([p < cal.threshold for p, y in zip(probs, labels) if y])), 3),
+        "abstention_recall": round(float(np.mean([p < cal.threshold for p, y in zip(probs, labels) if not y])), 3),
+        "expected_calibration_error": calibration.expected_calibration_error(probs, labels),
+        "reliability": calibration.reliability(probs, labels),
+    }  # fmt: skip
+    info["trained"] = cfg
+    if xquad:
+        log("scoring xquad-de sentence choice")
+        info["xquad"] = evaluate(shipped_scorer(model), xquad_examples())
+    (to / CARD_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return info
 
 
 def xquad_examples(path: Path | None = None) -> list[Example]:
@@ -277,7 +377,8 @@ def load_trained(out: Path):
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m training.reader")
-    ap.add_argument("command", choices=("train", "eval"))
+    ap.add_argument("command", choices=("train", "eval", "export"))
+    ap.add_argument("--to", type=Path, default=None, help="export: the folder to write (default: assistant/read/weights); --split xquad also scores xquad-de")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--split", default="dev", help="dev, train, or xquad (xquad-de: sentence choice in the gold paragraph)")
     ap.add_argument("--budget-minutes", type=float, default=0.0, help="stop (with a checkpoint) after this long; 0: no limit")
@@ -287,6 +388,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     args = ap.parse_args(argv)
     cfg = Config(**{k: getattr(args, k) for k in asdict(Config())})
+    if args.command == "export":
+        from assistant.read.model import WEIGHTS_DIR
+
+        info = export(args.out, args.to or WEIGHTS_DIR, xquad=args.split == "xquad")
+        print(json.dumps({k: v for k, v in info.items() if k != "trained"}, indent=1, ensure_ascii=False))
+        return
     if args.command == "train":
         summary = train(args.out, cfg, budget_minutes=args.budget_minutes)
         print(json.dumps(summary, indent=1))

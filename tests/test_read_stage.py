@@ -1,0 +1,116 @@
+"""The read stage with a fake scorer: calibration, selection, abstention, the fallback when the
+reader's weights are missing or altered. The real reader is tested in test_reader_model.py."""
+import json
+
+import numpy as np
+import pytest
+from assistant.answer import Answerer
+from assistant.lexical import BM25Index
+from assistant.read import calibration
+from assistant.read.model import CARD_FILE, WEIGHTS_FILE, ReaderMissing, ReaderModel
+from assistant.read.stage import select
+from assistant.records import Turn
+from assistant.settings import Settings
+
+from fake_scorer import FakeScorer
+from test_answer_unit import DOC, OTHER, make_passages
+
+
+def compose(question, scorer, history=()):
+    passages = make_passages([("prog", DOC), ("park", OTHER)])
+    bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None), scorer=scorer)
+    return answerer.compose(question, passages, bm25, ["Titel prog", "Titel park"], history)
+
+
+def test_platt_scaling_recovers_a_known_curve():
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 2, 4000)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(1.5 * x - 0.5)))).astype(int)
+    a, b = calibration.fit_platt(x, y)
+    assert abs(a - 1.5) < 0.15 and abs(b + 0.5) < 0.15
+    cal = calibration.fit(x, y, target_false_abstention=0.05)
+    probs = cal.prob(x)
+    false_abstention = np.mean(probs[y == 1] < cal.threshold)
+    assert 0.03 <= false_abstention <= 0.05
+    assert calibration.expected_calibration_error(probs, y) < 0.03
+    rows = calibration.reliability(probs, y)
+    assert sum(r["n"] for r in rows) == 4000
+    assert all(abs(r["predicted"] - r["observed"]) < 0.1 for r in rows if r["n"] > 200)
+
+
+def test_a_constant_scorer_calibrates_to_the_base_rate():
+    cal = calibration.fit([0.0] * 30 + [0.0] * 10, [1] * 30 + [0] * 10)
+    assert cal.prob(0.0) == pytest.approx(0.75, abs=0.02)
+
+
+def test_answers_with_the_sentence_the_scorer_finds_and_exact_offsets():
+    scorer = FakeScorer({"40.000 Euro": 0.9})
+    ans = compose("Wie viel Geld steht für das Programm bereit?", scorer)
+    assert not ans.abstained and ans.scorer == "fake" and ans.basis == "reader"
+    assert [c.quote for c in ans.citations] == ["Für das Programm stehen 40.000 Euro bereit."]
+    (c,) = ans.citations
+    assert DOC[c.start : c.end] == c.quote
+    assert ans.confidence == pytest.approx(0.9)
+
+
+def test_abstains_below_the_threshold_even_when_words_match():
+    # every word of the question is in the document: the lexical scorer would answer
+    ans = compose("Wie viel Geld steht für das Programm bereit?", FakeScorer({}, threshold=0.5, default=0.2))
+    assert ans.abstained and ans.basis == "low confidence" and ans.scorer == "fake"
+    assert ans.answer.startswith("Dazu enthalten die vorliegenden Dokumente leider keine Angaben.")
+
+
+def test_a_neighbour_joins_only_where_the_scorer_says_it_answers():
+    both = compose("Wer ist die Ansprechpartnerin und wie erreiche ich sie?", FakeScorer({"Korkmaz": 0.8, "Telefon": 0.7}))
+    assert [c.quote for c in both.citations] == [
+        "Ansprechpartnerin ist Frau Dr. Lena Korkmaz. Sie ist unter Telefon 0301 555-123 erreichbar."
+    ]  # adjacent sentences: one quote, in document order
+    one = compose("Wer ist die Ansprechpartnerin?", FakeScorer({"Korkmaz": 0.8, "Telefon": 0.3}))
+    assert [c.quote for c in one.citations] == ["Ansprechpartnerin ist Frau Dr. Lena Korkmaz."]
+
+
+def test_select_keeps_the_best_and_at_most_max_sentences_of_its_neighbours():
+    passages = make_passages([("prog", DOC)])
+    from assistant.answer import Candidate
+
+    p = passages[0]
+    cands = [Candidate(p, i, a, b, 0.0, 0.0) for i, (a, b) in enumerate(p.chunk.sentences)]
+    probs = np.array([0.9, 0.95, 0.2, 0.3, 0.97])  # 4 is best, 3 its only neighbour (too low)
+    assert select(cands, probs, 0.5, 3) == [4]
+    probs = np.array([0.9, 0.95, 0.99, 0.6, 0.6])
+    assert select(cands, probs, 0.5, 3) == [1, 2, 3]  # 2 best, then both neighbours
+    assert select(cands, probs, 0.5, 2) == [1, 2]  # the better neighbour
+    assert select(cands, probs, 0.5, 1) == [2]
+
+
+def test_the_previous_turn_reaches_the_scorer():
+    scorer = FakeScorer({"Telefon": 0.9})
+    history = [Turn("Wer ist die Ansprechpartnerin?", "Frau Dr. Lena Korkmaz.")]
+    ans = compose("Und wie ist sie erreichbar?", scorer, history)
+    assert not ans.abstained
+    assert scorer.calls[-1][:2] == ("Und wie ist sie erreichbar?", "Wer ist die Ansprechpartnerin?")
+
+
+def test_without_weights_the_lexical_scorer_answers_and_staff_are_told(tmp_path):
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto", reader_dir=tmp_path)
+    passages = make_passages([("prog", DOC), ("park", OTHER)])
+    bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    ans = Answerer(settings).compose("Wie viel Geld steht für das Programm bereit?", passages, bm25, [])
+    assert not ans.abstained and "40.000 Euro" in ans.answer
+    assert ans.scorer == "lexical" and ans.basis == "coverage"
+    assert ans.scorer_note == "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich."
+
+
+def test_altered_weights_are_refused_by_their_checksum(tmp_path):
+    (tmp_path / WEIGHTS_FILE).write_bytes(b"not the trained weights")
+    card = {"sha256": "0" * 64, "max_len": 128, "calibration": {"a": 1.0, "b": 0.0, "threshold": 0.5}}
+    (tmp_path / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ReaderMissing) as err:
+        ReaderModel(tmp_path)
+    assert "beschädigt" in err.value.de and "SHA-256" in err.value.en
+
+
+def test_reader_off_is_the_lexical_scorer():
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
+    assert Answerer(settings).scorer is None
