@@ -237,8 +237,8 @@ def cosine_scorer():
 
 def evaluate(score, data: Sequence[Example], rows: list | None = None) -> dict:
     """Sentence choice (answerable) and AUC of the best sentence's score, answerable vs not.
-    ``rows`` (if given) receives each question's best score, whether it is answerable and whether
-    the best sentence is the answer: what ``export`` fits the calibration on."""
+    ``rows`` (if given) receives each question's best score and whether it is answerable: what
+    ``export`` fits the calibration on."""
     top1, pos, neg = [], [], []
     for ex in data:
         s = score(ex)
@@ -248,8 +248,7 @@ def evaluate(score, data: Sequence[Example], rows: list | None = None) -> dict:
         else:
             neg.append(float(s.max()))
         if rows is not None:
-            rows.append({"qid": ex.qid, "best": round(float(s.max()), 4), "answerable": ex.positive is not None,
-                         "chosen_right": ex.positive is not None and int(s.argmax()) == ex.positive})  # fmt: skip
+            rows.append({"best": round(float(s.max()), 4), "answerable": ex.positive is not None})
     return {
         "questions": len(data), "sentence_choice": round(float(np.mean(top1)), 3),
         "auc_answerable_vs_not": round(auc(pos, neg), 3) if neg else None,

@@ -228,16 +228,11 @@ def pad_numpy(seqs: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarra
 
 
 def pad(seqs: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(ids, attention mask), right-padded to the longest sequence."""
+    """(ids, attention mask) as torch integer tensors (training), right-padded as ``pad_numpy``."""
     import torch
 
-    width = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(s)
-        mask[i, : len(s)] = 1
-    return ids, mask
+    ids, mask = pad_numpy(seqs, pad_id)
+    return torch.from_numpy(ids), torch.from_numpy(mask).long()
 
 
 @cache

@@ -35,15 +35,15 @@ log = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_FILE = "reader.onnx"
 CARD_FILE = "reader.json"
-# Pairs per forward pass: a question's candidates are ~20 sentences; larger passes gain nothing
-# on 2 cores and hold the lock longer for the questions behind them.
+# Pairs per forward pass: a question's candidates are ~24 sentences; larger passes gain nothing
+# on 2 cores and pad more rows to the longest.
 PASS_ROWS = 32
 # Threads of one pass: the machine's two cores; a pass is the only heavy work of a question.
 THREADS = 2
 
 
 class ReaderMissing(AssistantError):
-    """The reader's weights cannot be used (missing, altered, or torch cannot load them)."""
+    """The reader's weights cannot be used (missing, altered, or onnxruntime cannot load them)."""
 
 
 @dataclass(frozen=True)

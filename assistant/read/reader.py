@@ -70,7 +70,10 @@ def cross_encoder(bert):
             nn.init.zeros_(self.head.bias)
 
         def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-            h = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+            return self.pool_head(self.bert(input_ids=ids, attention_mask=mask).last_hidden_state, mask)
+
+        def pool_head(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            """Mean over the unmasked tokens' states, then the linear head: one logit per row."""
             pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
             return self.head(pooled).squeeze(-1)
 
@@ -89,9 +92,7 @@ def on_embeddings(model):
             self.inner = model
 
         def forward(self, embeds, mask):
-            h = self.inner.bert(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
-            pooled = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-            return self.inner.head(pooled).squeeze(-1)
+            return self.inner.pool_head(self.inner.bert(inputs_embeds=embeds, attention_mask=mask).last_hidden_state, mask)
 
     return OnEmbeddings()
 

@@ -1,7 +1,7 @@
 """The read stage: score the candidate sentences, calibrate, select, abstain.
 
-Candidates are the sentences of the top passages with their offsets (``Answerer.candidates``
-enumerates them, leaving out text addressed to an AI and bare headings). A ``Scorer`` gives each
+Candidates are the sentences of the top passages with their offsets (``candidates.py`` leaves out
+text addressed to an AI and bare headings). A ``Scorer`` gives each
 the probability that it answers the question; the best one answers when that probability reaches
 the scorer's threshold, and a neighbour joins it only where the scorer says that it answers too.
 """
@@ -48,12 +48,12 @@ class Reading:
     """What the scorer made of one question's candidates."""
 
     probs: np.ndarray  # per candidate, in the candidates' order
-    best: int  # index of the best candidate; -1 when there is none
     chosen: list[int]  # the candidates to quote, in reading order
 
     @property
     def confidence(self) -> float:
-        return float(self.probs[self.best]) if self.best >= 0 else 0.0
+        """The best candidate's probability; 0 without candidates."""
+        return float(self.probs.max()) if len(self.probs) else 0.0
 
 
 def select(cands: Sequence[Candidate], probs: np.ndarray, threshold: float, max_sentences: int) -> list[int]:
@@ -75,7 +75,6 @@ def select(cands: Sequence[Candidate], probs: np.ndarray, threshold: float, max_
 
 def read(scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int) -> Reading:
     if not cands:
-        return Reading(np.zeros(0), -1, [])
+        return Reading(np.zeros(0), [])
     probs = np.asarray(scorer.probabilities(question, previous, cands), dtype=np.float64)
-    best = int(np.argmax(probs))
-    return Reading(probs, best, select(cands, probs, scorer.threshold, max_sentences))
+    return Reading(probs, select(cands, probs, scorer.threshold, max_sentences))
