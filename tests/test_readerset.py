@@ -140,3 +140,17 @@ def test_the_second_reading_judges_items_of_the_set(readerset):
     # both sources and both kinds are in the sample
     kinds = Counter((it["batch"].split("_")[0], it["answerable"]) for it in (by_id[v["id"]] for v in verdicts))
     assert min(kinds.values()) >= 30 and len(kinds) == 4
+
+
+def test_every_question_has_its_nearest_other_passages_of_its_own_split(readerset):
+    """The committed neighbours (training's hard negatives) cover the set as it is: a rebuilt set
+    without rebuilt neighbours would train on stale or missing ones."""
+    from training.neighbours import KEEP, neighbours
+
+    passages, items = readerset
+    near = neighbours()
+    assert set(near) == {it["id"] for it in items}
+    for it in items:
+        got = near[it["id"]]
+        assert len(got) == len(set(got)) == KEEP and it["pid"] not in got
+        assert all(passages[p]["split"] == it["split"] for p in got)

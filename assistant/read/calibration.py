@@ -15,6 +15,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 
+def sigmoid(z: np.ndarray | float) -> np.ndarray:
+    """σ(z) without overflow for confident logits (|z| beyond ~710 overflows ``exp``)."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+
+
 @dataclass(frozen=True)
 class Calibration:
     a: float = 1.0
@@ -22,7 +27,7 @@ class Calibration:
     threshold: float = 0.5  # answer at or above this probability
 
     def prob(self, logit: float | np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(logit, dtype=np.float64) + self.b)))
+        return sigmoid(self.a * np.asarray(logit, dtype=np.float64) + self.b)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -32,22 +37,32 @@ class Calibration:
         return cls(float(d["a"]), float(d["b"]), float(d["threshold"]))
 
 
-def fit_platt(logits: Sequence[float], labels: Sequence[int], iters: int = 50) -> tuple[float, float]:
+def fit_platt(logits: Sequence[float], labels: Sequence[int], iters: int = 100) -> tuple[float, float]:
     """(a, b) of p = σ(a·x + b) by Newton's method on the log-loss, with Platt's smoothed targets
-    (a perfectly separated set would otherwise drive ``a`` to infinity)."""
+    (a perfectly separated set would otherwise drive ``a`` to infinity) and a step halved until the
+    loss falls: a full Newton step from a = 1 overshoots when the logits are large (a reader trained
+    longer gives best logits of ±15) and diverges."""
     x = np.asarray(logits, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
     n_pos, n_neg = y.sum(), len(y) - y.sum()
     t = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+
+    def loss(a: float, b: float) -> float:
+        z = a * x + b
+        return float(np.sum(np.logaddexp(0.0, z) - t * z))
+
     a, b = 1.0, 0.0
     for _ in range(iters):
-        p = 1 / (1 + np.exp(-(a * x + b)))
+        p = sigmoid(a * x + b)
         g = np.array([np.sum((p - t) * x), np.sum(p - t)])
         w = p * (1 - p) + 1e-12
         h = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]])
         step = np.linalg.solve(h + 1e-9 * np.eye(2), g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-10:
+        now, scale = loss(a, b), 1.0
+        while scale > 1e-6 and loss(a - scale * step[0], b - scale * step[1]) > now:
+            scale /= 2
+        a, b = a - scale * step[0], b - scale * step[1]
+        if np.abs(scale * step).max() < 1e-10:
             break
     return float(a), float(b)
 
@@ -64,7 +79,7 @@ def threshold_for(probs: Sequence[float], labels: Sequence[int], target_false_ab
 
 def fit(logits: Sequence[float], labels: Sequence[int], target_false_abstention: float = 0.05) -> Calibration:
     a, b = fit_platt(logits, labels)
-    probs = 1 / (1 + np.exp(-(a * np.asarray(logits, dtype=np.float64) + b)))
+    probs = sigmoid(a * np.asarray(logits, dtype=np.float64) + b)
     return Calibration(a, b, threshold_for(probs, labels, target_false_abstention))
 
 

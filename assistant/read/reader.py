@@ -43,12 +43,15 @@ def sequences(tok: Tokenizer, pairs: Sequence[Pair], max_len: int) -> list[list[
     """The token ids the reader reads for each pair (special tokens included, at most ``max_len``)."""
     queries = tok.ids([query_text(p) for p in pairs])
     passages = tok.ids([passage_text(p) for p in pairs])
-    seqs = []
-    for q, s in zip(queries, passages):
-        q = q[:MAX_QUESTION_TOKENS]
-        s = s[: max(1, max_len - 3 - len(q))]
-        seqs.append([tok.bos, *q, tok.eos, *s, tok.eos])
-    return seqs
+    return [join(q, s, tok.bos, tok.eos, max_len) for q, s in zip(queries, passages)]
+
+
+def join(query: Sequence[int], passage: Sequence[int], bos: int, eos: int, max_len: int) -> list[int]:
+    """``<s> query </s> passage </s>`` from the two sides' content ids, cut to ``max_len`` (training
+    on pre-tokenized data builds its inputs with this too)."""
+    q = list(query[:MAX_QUESTION_TOKENS])
+    s = list(passage[: max(1, max_len - 3 - len(q))])
+    return [bos, *q, eos, *s, eos]
 
 
 def encode(tok: Tokenizer, pairs: Sequence[Pair], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,6 +69,9 @@ def cross_encoder(bert):
             super().__init__()
             self.bert = bert
             self.head = nn.Linear(bert.config.hidden_size, 1)
+            self.init_head()
+
+        def init_head(self) -> None:
             nn.init.normal_(self.head.weight, std=0.02)
             nn.init.zeros_(self.head.bias)
 
