@@ -123,3 +123,30 @@ def test_a_pack_trains_the_weights_the_set_itself_trains(tmp_path):
     assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
     with pytest.raises(SystemExit, match="neighbours"):
         train(tmp_path / "other", Config(**{**cfg.__dict__, "fraction": 1.0, "neighbours": 2}), log=quiet, pack=tmp_path / "pack")
+
+
+def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
+    """``training.accelerated --smoke``: every step of the lease's one prepared run (configuration,
+    variant, learning curve, weights in parts, results), on the CPU and a sliver of the data: what
+    must work before a lease is spent. The parts join into weights that the export loads."""
+    import json
+
+    import torch
+
+    from training.accelerated import main
+    from training.pack import write
+    from training.reader import load_trained
+
+    write(tmp_path / "pack", neighbours=3, fraction=0.02, xquad=True)
+    main(["--pack", str(tmp_path / "pack"), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"), "--smoke"])
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [r["name"] for r in results["runs"]] == ["main", "lr-x2", "curve-1-8", "curve-1-4", "curve-1-2"]
+    assert results["kept"] in ("main", "lr-x2") and all(0 <= r["dev"]["sentence_choice"] <= 1 for r in results["runs"])
+    run = tmp_path / "run"
+    run.mkdir()
+    parts = sorted((tmp_path / "out").glob("reader.pt.part*"))
+    assert len(parts) >= 2 and all(p.stat().st_size <= 15 * 2**20 for p in parts)
+    (run / "reader.pt").write_bytes(b"".join(p.read_bytes() for p in parts))
+    (run / "train.json").write_text((tmp_path / "out" / "train.json").read_text())
+    model, _ = load_trained(run)
+    assert not torch.equal(model.head.bias, torch.zeros_like(model.head.bias))
