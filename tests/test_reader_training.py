@@ -142,6 +142,8 @@ def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert [r["name"] for r in results["runs"]] == ["main", "lr-x2", "curve-1-8", "curve-1-4", "curve-1-2"]
     assert results["kept"] in ("main", "lr-x2") and all(0 <= r["dev"]["sentence_choice"] <= 1 for r in results["runs"])
+    logits = json.loads((tmp_path / "out" / "dev-logits.json").read_text())  # the kept run's, for a first calibration
+    assert len(logits) == results["runs"][0]["dev"]["questions"] > 0 and all(len(v) >= 1 for v in logits.values())
     run = tmp_path / "run"
     run.mkdir()
     parts = sorted((tmp_path / "out").glob("reader.pt.part*"))
