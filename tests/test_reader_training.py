@@ -82,23 +82,20 @@ def test_neighbour_sentences_are_read_but_never_one_that_holds_the_answer():
     assert any(len(ex.sentences) > ex.own for ex in data)  # neighbours' sentences are there
     from training.readerset import load
 
-    _, items = load("dev")
+    passages, items = load()
     answers = {it["id"]: it["answer"] for it in items if it["answerable"]}
     for ex in data:
-        assert ex.sentences[: ex.own] == examples_own(ex)
+        assert ex.sentences[: ex.own] == examples_own(passages[ex.pid]["text"])
         if ex.qid in answers and len(answers[ex.qid]) >= 3:
             assert not any(answers[ex.qid].casefold() in s.casefold() for s in ex.sentences[ex.own :])
         if ex.positive is not None:
             assert ex.positive < ex.own
 
 
-def examples_own(ex):
-    """The question's own passage's sentences, as the product's splitter cuts them."""
+def examples_own(text):
+    """A passage's sentences, as the product's splitter cuts them."""
     from ingest.sentences import split_sentences
-    from training.readerset import load
 
-    passages, _ = load()
-    text = passages[ex.pid]["text"]
     return [text[a:b] for a, b in split_sentences(text)]
 
 

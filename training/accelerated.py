@@ -34,6 +34,8 @@ PART_BYTES = 15 * 2**20
 def main(argv=None) -> None:
     import torch
 
+    from assistant.read.reader import trainable_state
+
     from .pack import read_pack
     from .reader import Config, _model, evaluate, token_scorer, train
 
@@ -89,7 +91,7 @@ def main(argv=None) -> None:
         return rec["dev"]["sentence_choice"] + rec["dev"]["auc_answerable_vs_not"]
 
     def keep(rec: dict, model) -> None:
-        state = {k: v.detach().half().cpu() for k, v in model.state_dict().items() if "word_embeddings" not in k}
+        state = {k: v.detach().half().cpu() for k, v in trainable_state(model).items()}
         raw = io.BytesIO()
         torch.save(state, raw)
         data = raw.getvalue()

@@ -108,18 +108,20 @@ def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Exa
     keep = kept_pids((it["pid"] for it in items), fraction)
     near = nearest() if neighbours else {}
     spans: dict[str, list[tuple[int, int]]] = {}
+    texts_of: dict[str, list[str]] = {}
 
     def sentences(pid: str) -> list[str]:
-        if pid not in spans:
+        if pid not in texts_of:
             spans[pid] = split_sentences(passages[pid]["text"])
-        return [passages[pid]["text"][a:b] for a, b in spans[pid]]
+            texts_of[pid] = [passages[pid]["text"][a:b] for a, b in spans[pid]]
+        return texts_of[pid]
 
     out = []
     for it in items:
         pid = it["pid"]
-        if pid not in keep or not sentences(pid):
+        own = sentences(pid) if pid in keep else []
+        if not own:
             continue
-        own = sentences(pid)
         texts, titles = list(own), [passages[pid]["title"]] * len(own)
         answer = (it["answer"] or "").casefold() if it["answerable"] else ""
         for other in near.get(it["id"], [])[:neighbours]:
@@ -203,11 +205,8 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
     """Train (or resume) into ``out``. ``stop_after_steps`` / ``budget_minutes`` end this run early
     with a checkpoint (0: no limit); running again resumes where it stopped. On a CUDA ``device``
     the forward pass runs in bfloat16 (weights and optimiser stay float32)."""
-    import contextlib
-
     import torch
 
-    from assistant.read.encoder import pad
     from assistant.read.reader import join, trainable_state
 
     out.mkdir(parents=True, exist_ok=True)
@@ -263,7 +262,6 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
         }, tmp)  # fmt: skip
         tmp.replace(ckpt)  # a kill mid-write leaves the previous checkpoint
 
-    cuda = device.startswith("cuda")
     model.train()
     t0, losses, first = time.time(), [], step
     while step < total:
@@ -275,9 +273,7 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
         groups = [_group(ex, rng, cfg) for ex in batch]
         seqs = [join(ex.query, ex.sentences[i], bos, eos, cfg.max_len) for ex, g in zip(batch, groups) for i in g]
         labels = torch.tensor([float(i == ex.positive) for ex, g in zip(batch, groups) for i in g], device=device)
-        ids, mask = (t.to(device) for t in pad(seqs, pad_id))
-        with torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext():
-            logits = model(ids, mask).float()
+        logits = _forward(model, seqs, pad_id, device)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
         at = 0
         for ex, g in zip(batch, groups):  # listwise: the positive above the others of its group
@@ -333,22 +329,30 @@ def cosine_scorer():
     return score
 
 
-def token_scorer(model, max_len: int, special: tuple[int, int, int], device: str = "cpu"):
-    """Tokenized → the reader's logit for each of its sentences (training's own inputs; on CUDA in
-    bfloat16 as trained)."""
+def _forward(model, seqs: list[list[int]], pad_id: int, device: str):
+    """Float logits of padded token sequences on ``device``; on CUDA in bfloat16, as trained."""
     import contextlib
 
     import torch
 
     from assistant.read.encoder import pad
+
+    ids, mask = (t.to(device) for t in pad(seqs, pad_id))
+    with torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext():
+        return model(ids, mask).float()
+
+
+def token_scorer(model, max_len: int, special: tuple[int, int, int], device: str = "cpu"):
+    """Tokenized → the reader's logit for each of its sentences (training's own inputs)."""
+    import torch
+
     from assistant.read.reader import join
 
     bos, eos, pad_id = special
 
     def score(ex: Tokenized) -> np.ndarray:
-        ids, mask = pad([join(ex.query, s, bos, eos, max_len) for s in ex.sentences], pad_id)
-        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext():
-            return model(ids.to(device), mask.to(device)).float().cpu().numpy()
+        with torch.inference_mode():
+            return _forward(model, [join(ex.query, s, bos, eos, max_len) for s in ex.sentences], pad_id, device).cpu().numpy()
 
     return score
 
