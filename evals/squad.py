@@ -34,21 +34,27 @@ def load_squad(path: Path) -> tuple[list[SquadParagraph], list[dict]]:
             doc_id = index[ctx]
             for qa in para["qas"]:
                 answers = [a["text"] for a in qa.get("answers", [])]
-                if not answers:  # SQuAD v2 "impossible" questions
+                item = {
+                    "id": str(qa["id"]),
+                    "question": qa["question"],
+                    # not SQuAD keys: a follow-up's previous turn and the question's language
+                    # (training/devset.py writes them)
+                    "history": qa.get("history", []),
+                    "lang": qa.get("lang", "de"),
+                }
+                if not answers:  # a SQuAD 2.0 "impossible" question: the paragraph does not answer it
+                    items.append({**item, "answerable": False, "gold_doc": doc_id, "category": "impossible"})
                     continue
                 start = qa["answers"][0]["answer_start"]
                 items.append(
                     {
-                        "id": str(qa["id"]),
-                        "question": qa["question"],
-                        "history": [],
+                        **item,
                         "answerable": True,
                         "gold_answers": sorted(set(answers)),
                         "gold_doc": doc_id,
                         "gold_docs": [doc_id],
                         "gold_evidence": _sentence_around(ctx, start, len(answers[0])),
                         "category": "squad",
-                        "lang": "de",
                     }
                 )
     return paragraphs, items

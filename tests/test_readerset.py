@@ -154,3 +154,29 @@ def test_every_question_has_its_nearest_other_passages_of_its_own_split(readerse
         got = near[it["id"]]
         assert len(got) == len(set(got)) == KEEP and it["pid"] not in got
         assert all(passages[p]["split"] == it["split"] for p in got)
+
+
+def test_dev_split_reads_back_as_a_squad_benchmark_with_its_unanswerable_and_follow_up_questions(readerset, tmp_path):
+    """training.devset writes the dev split for the product's eval; evals.squad reads it back with
+    the unanswerable questions as such, each follow-up with its previous turn, English as English."""
+    from evals.squad import load_squad
+    from training.devset import squad
+
+    passages, items = readerset
+    dev = [it for it in items if it["split"] == "dev"]
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(squad("dev"), ensure_ascii=False), encoding="utf-8")
+    paragraphs, read = load_squad(path)
+    assert len(paragraphs) == len({it["pid"] for it in dev})
+    assert [r["id"] for r in read] == [it["id"] for it in dev]
+    context = {p.doc_id: p.context for p in paragraphs}
+    for it, r in zip(dev, read):
+        assert r["answerable"] == it["answerable"]
+        assert context[r["gold_doc"]] == passages[it["pid"]]["text"]
+        if it["answerable"]:
+            assert it["answer"] in r["gold_evidence"] and r["gold_answers"] == [it["answer"]]
+        else:
+            assert r["category"] == "impossible" and "gold_answers" not in r
+        assert [h["question"] for h in r["history"]] == ([it["prev_q"]] if it.get("prev_q") else [])
+        assert r["lang"] == ("en" if it["style"] == "english" else "de")
+    assert sum(not r["answerable"] for r in read) > 100 and sum(bool(r["history"]) for r in read) > 30
