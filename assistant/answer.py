@@ -1,10 +1,12 @@
 """Extractive answering: choose the sentences of the retrieved passages that answer the question.
 
 No generative model ships offline, so an answer is composed from source sentences, each followed
-by its citation marker. The trained reader (``read/``: a cross-encoder that reads question and
-sentence together) scores the candidate sentences, chooses the one to quote and decides, by its
-calibrated probability, when to abstain; the checks below (premise.py, docinfo.py) stay around it.
-When the reader cannot load, the lexical scorer of this module answers as before. It scores a
+by its citation marker. Two scorers choose them. The lexical scorer of this module answers where
+it is confident; where it would abstain, the trained reader (``read/``: a cross-encoder that reads
+question and sentence together) scores the top passages' sentences and answers if its calibrated
+probability reaches its rescue threshold (``reader_role`` lexical_or_reader, the default; with
+``decide`` the reader alone chooses and decides). The checks below (premise.py, docinfo.py) stay
+around both. When the reader cannot load, the lexical scorer answers alone. It scores a
 sentence by
 - how much of the question's meaning it covers: IDF-weighted share of the question's content terms
   found in it (stemmed, compounds matched by their head, misspellings corrected against the index
@@ -734,9 +736,13 @@ class Answerer:
         ``doc_chunks(doc_id)`` (all chunks of a document) lets questions about a document itself
         ("Wer hat die Meldung herausgegeben?") be answered from its metadata (docinfo.py)."""
         lang = detect_language(question)
-        scorer = self.scorer
         role = getattr(self.settings, "reader_role", "decide")
-        if scorer is not None:
+        rescue = role == "lexical_or_reader"
+        # the reader is loaded when it first reads: with rescue, not for questions the lexical
+        # scorer answers (a process that never needs it stays at ~150 MB instead of ~700 MB)
+        scorer = None if rescue else self.scorer
+        reader_first = scorer is not None
+        if reader_first:
             cands = sentence_candidates(passages, lang)  # the reader scores them below
             conf, threshold = 0.0, scorer.threshold
         else:
@@ -771,8 +777,8 @@ class Answerer:
             answered = self._about_document(question, about, passages, doc_chunks, lang, conf)
             if answered is not None:
                 return answered
-        decided_by = scorer
-        if scorer is not None:
+        decided_by = scorer if reader_first else None
+        if reader_first:
             # the reader's calibrated probability decides, and chooses the sentences (read/stage.py)
             reading = read(scorer, question, history[-1].question if history else "", cands, self.settings.max_answer_sentences)
             conf = reading.confidence
@@ -787,10 +793,21 @@ class Answerer:
                 chosen = self.select(cands)
             else:
                 return abstain("low confidence")
-        elif conf < threshold:
-            return abstain("low confidence")
-        else:
+        elif conf >= threshold:
             chosen = self.select(cands)
+        elif rescue and (scorer := self.scorer) is not None:
+            # lexical_or_reader: the lexical scorer would abstain. The reader answers where it is
+            # sure: at its rescue threshold, where on the reader set's dev split at least half of
+            # such answers are right (evals/rescue.py), stricter than its own answering threshold
+            reader_cands = sentence_candidates(passages, lang)
+            reading = read(scorer, question, history[-1].question if history else "", reader_cands, self.settings.max_answer_sentences)
+            conf = reading.confidence
+            if conf < scorer.rescue_threshold:
+                return abstain("low confidence")
+            decided_by = scorer
+            chosen = [replace(reader_cands[i], score=float(reading.probs[i])) for i in reading.chosen]
+        else:
+            return abstain("low confidence")
         scorer = decided_by
         kind = missing_kind(question, " ".join(c.text for c in chosen), lang) if checks else ""
         if kind and scorer is None and lang == "en" and len(passages) > self.w.passages:

@@ -57,16 +57,17 @@ class Settings(BaseSettings):
     # Answering
     max_answer_sentences: int = Field(default=3, ge=1, le=3)
     abstain_threshold: float = Field(default=0.40, description="Minimum confidence to answer (calibrated on xquad-de).")
-    # Off by default: on the development sets the reader as trained so far answers fewer questions
-    # correctly than the lexical scorer (docs/measurements.md, 2026-12-04; MODEL_CARD.md)
+    # The lexical scorer decides and the reader answers only where it would abstain: on the
+    # development sets the reader deciding alone answers fewer questions correctly than the lexical
+    # scorer, the reader rescuing its abstentions more (docs/measurements.md, 2026-12-04)
     reader: Literal["auto", "off"] = Field(
-        default="off",
-        description="auto: the trained reader (assistant/read/weights) scores sentences, the lexical scorer when it cannot load; off: the lexical scorer.",
+        default="auto",
+        description="auto: the trained reader (assistant/read/weights) reads, in the role reader_role; off, or when it cannot load: the lexical scorer alone.",
     )
     reader_dir: Path | None = Field(default=None, description="Folder with reader.onnx and reader.json (default: the shipped ones).")
-    reader_role: Literal["decide", "decide_or_lexical"] = Field(
-        default="decide",
-        description="decide: the reader chooses the sentences and abstains below its calibrated threshold; decide_or_lexical: below it, the lexical scorer decides.",
+    reader_role: Literal["decide", "decide_or_lexical", "lexical_or_reader"] = Field(
+        default="lexical_or_reader",
+        description="lexical_or_reader: the lexical scorer decides, and where it would abstain the reader answers at or above its rescue threshold; decide: the reader chooses the sentences and abstains below its calibrated threshold; decide_or_lexical: below that threshold, the lexical scorer decides.",
     )
     answer_checks: bool = Field(
         default=True,

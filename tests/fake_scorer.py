@@ -12,9 +12,10 @@ class FakeScorer:
 
     name = "fake"
 
-    def __init__(self, probs: dict[str, float], threshold: float = 0.5, default: float = 0.05):
+    def __init__(self, probs: dict[str, float], threshold: float = 0.5, default: float = 0.05, rescue_threshold: float = 0.8):
         self.probs = probs
         self.threshold = threshold
+        self.rescue_threshold = rescue_threshold
         self.default = default
         self.calls: list[tuple[str, str, list[str]]] = []
 

@@ -150,7 +150,7 @@ def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_to
     # the agency passage is fused rank 5, beyond the four read, but first by meaning
     passages = [replace(p, dense_rank=d) for p, d in zip(make_passages(texts), (3, 4, 5, 2, 1))]
     bm25 = BM25Index.build([p.chunk.text for p in passages])
-    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None), HashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
+    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"), HashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
     assert not ans.abstained and ans.basis == "meaning"
     assert ans.citations[0].doc_id == "agentur" and "Berlin" in ans.answer
 
@@ -167,7 +167,7 @@ def test_english_question_reads_further_passages_before_saying_no_amount_is_give
     bm25 = BM25Index.build([p.chunk.text for p in passages])
     embedder = HashEmbedder()
     embedder.dense_anchor = 0.8  # the cosine of an on-topic passage for this fake
-    answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None), embedder)
+    answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"), embedder)
     question = "How much money did the Land give to the Kampagne Vielfalt?"
     ans = answerer.compose(question, passages, bm25)
     assert not ans.abstained and "95.000 Euro" in ans.answer
@@ -276,7 +276,7 @@ def test_a_sentence_repeated_in_a_teaser_is_quoted_once():
         return Candidate(p, i, a, b, 0.8, score)
 
     best = cand(body, 0, 1.0)
-    chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None)).select([best, cand(teaser, 1, 0.9), cand(body, 1, 0.9), cand(teaser, 0, 0.8)])
+    chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off")).select([best, cand(teaser, 1, 0.9), cand(body, 1, 0.9), cand(teaser, 0, 0.8)])
     texts = [c.text for c in chosen]
     assert texts.count("Damit ist der Kreis das 37. Mitglied der Initiative.") == 1
     assert "Der Kreis tritt bei." not in texts  # the repeat took its place; no weaker sentence comes in
@@ -316,7 +316,7 @@ def test_a_contact_entry_is_quoted_without_the_sentences_around_it():
     best = cand("Telefon: 0301 222-222", 1.0, True)
     about = cand("Das Amt berät Zugewanderte zu Ausbildung und Beruf.", 0.95, False)
     other = cand("Telefon: 0301 111-111", 0.9, True)
-    chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None)).select([best, about, other])
+    chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off")).select([best, about, other])
     assert [c.text for c in chosen] == ["Telefon: 0301 111-111", "Telefon: 0301 222-222"]
 
 
@@ -328,7 +328,7 @@ def test_a_contact_entry_is_quoted_without_the_sentences_around_it():
 def test_a_misspelt_function_word_is_not_a_word_the_documents_lack(question):
     # "vile" (viele) and "welhce" (welche) used to count as rare terms no sentence holds, the
     # heaviest kind: the amount question abstained
-    terms = Answerer(Settings(thesaurus_path=None, dictionary_path=None))._question_terms(
+    terms = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"))._question_terms(
         question, [], BM25Index.build([DOC, OTHER] + ["Ein ganz anderer Text über Verkehr."] * 5)
     )
     assert not {"vil", "welhc", "welch"} & set(terms)

@@ -94,7 +94,7 @@ OTHER = "Der Stadtpark wird im Sommer neu bepflanzt. Dort entstehen Blumenbeete.
 def _ask(question: str, dictionary: Dictionary | None, texts=None, best_only: bool = False):
     passages = [replace(p, dense_rank=p.fused_rank) for p in make_passages(texts or [("kampagne", TEXT), ("park", OTHER)])]
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
-    settings = Settings(thesaurus_path=None, dictionary_path=None)
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
     answerer = Answerer(settings, HashEmbedder(), dictionary=dictionary or Dictionary({}))
     if best_only:
         return answerer.candidates(question, passages, bm25, lang="en")[0]
@@ -140,7 +140,7 @@ def test_no_known_word_means_no_coverage_however_close_the_cosine():
     # make it confident (it once did: scored by the cosine, trusted as if by translated words).
     passages = [replace(p, dense_rank=p.fused_rank) for p in make_passages([("kampagne", TEXT), ("park", OTHER)])]
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
-    settings = Settings(thesaurus_path=None, dictionary_path=None)
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
     answerer = Answerer(settings, _AllAlike(), dictionary=Dictionary.from_lines(LINES))
     ans = answerer.compose("What's the weather like tomorrow?", passages, bm25)
     assert ans.abstained and ans.basis == "low confidence" and ans.confidence == 0.0

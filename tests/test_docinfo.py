@@ -81,7 +81,7 @@ def test_document_question_is_answered_from_the_metadata_with_the_line_quoted():
     passages = [Passage(chunk=cs[1], fused_rank=1, fused_score=0.2, dense_rank=1, dense_score=0.9)]
     bm25 = BM25Index.build([c.text for c in cs] + ["Ein ganz anderer Text über Verkehr."] * 5)
     by_doc = {DOC.doc_id: cs}
-    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None)).compose(
+    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off")).compose(
         "Welches Ministerium hat die Meldung herausgegeben?", passages, bm25, doc_chunks=by_doc.__getitem__
     )
     assert not ans.abstained and ans.basis == "document" and ans.basis_detail == "publisher"
@@ -92,5 +92,5 @@ def test_document_question_is_answered_from_the_metadata_with_the_line_quoted():
     assert full[c.start : c.end] == c.quote  # offsets into the document, as for every citation
     assert c.chunk_id in {p.chunk.id for p in ans.passages}  # the quoted chunk is shown to staff
     # without the document's chunks (or with a field it lacks) the normal path answers
-    plain = Answerer(Settings(thesaurus_path=None, dictionary_path=None)).compose("Welches Ministerium hat die Meldung herausgegeben?", passages, bm25)
+    plain = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off")).compose("Welches Ministerium hat die Meldung herausgegeben?", passages, bm25)
     assert plain.basis != "document"

@@ -267,9 +267,11 @@ def test_questions_with_typing_errors(user_settings, embedder):
 @pytest.mark.skipif(not XQUAD.exists(), reason="needs ../shared/bench/xquad-de beside the project (CI has it)")
 def test_questions_worded_unlike_the_text(user_settings, embedder):
     """The first question of each of the 240 xquad-de paragraphs reworded in everyday German
-    (evals/xquad_paraphrase_questions.tsv), every fifth paragraph held out. Measured (README,
-    "Questions worded unlike the text"): 0.776 correct, 0.109 false abstentions, 0.646 held-out
-    abstained; the same 240 questions as written 0.917 / 0.016 / 0.542."""
+    (evals/xquad_paraphrase_questions.tsv), every fifth paragraph held out. Measured at the
+    defaults (README, "Measurements"): 0.792 correct, 0.094 false abstentions, 0.625 held-out
+    abstained (the lexical scorer alone 0.776 / 0.109 / 0.646; the same 240 questions as written
+    0.917 / 0.016 / 0.542). The bounds allow 0.02 either way: about four of the 192 answerable
+    questions, one of the 48 held out."""
     from evals.run import _question_file, run_squad_eval
 
     reworded = _question_file(PARAPHRASE_QUESTIONS)
@@ -281,6 +283,6 @@ def test_questions_worded_unlike_the_text(user_settings, embedder):
     report = run_squad_eval(XQUAD, 0.2, user_settings, progress=False, embedder=embedder, questions=PARAPHRASE_QUESTIONS)
     m = report.metrics
     assert m["n"] == 240 and m["answerable"] == 192
-    assert m["answer_correctness"] >= 0.77
-    assert m["abstention"]["false_abstention_rate"] <= 0.11
-    assert m["abstention"]["recall"] >= 0.64
+    assert m["answer_correctness"] >= 0.792 - 0.02
+    assert m["abstention"]["false_abstention_rate"] <= 0.094 + 0.02
+    assert m["abstention"]["recall"] >= 0.625 - 0.02

@@ -16,10 +16,12 @@ from fake_scorer import FakeScorer
 from test_answer_unit import DOC, OTHER, make_passages
 
 
-def compose(question, scorer, history=()):
+def compose(question, scorer, history=(), role="decide"):
     passages = make_passages([("prog", DOC), ("park", OTHER)])
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
-    answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None), scorer=scorer)
+    # without a scorer: the lexical scorer alone, not the shipped reader
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto" if scorer else "off", reader_role=role)
+    answerer = Answerer(settings, scorer=scorer)
     return answerer.compose(question, passages, bm25, ["Titel prog", "Titel park"], history)
 
 
@@ -104,13 +106,20 @@ def test_the_previous_turn_reaches_the_scorer():
 
 
 def test_without_weights_the_lexical_scorer_answers_and_staff_are_told(tmp_path):
-    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto", reader_dir=tmp_path)
+    missing = "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich."
     passages = make_passages([("prog", DOC), ("park", OTHER)])
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto", reader_dir=tmp_path, reader_role="decide")
     ans = Answerer(settings).compose("Wie viel Geld steht für das Programm bereit?", passages, bm25, [])
     assert not ans.abstained and "40.000 Euro" in ans.answer
-    assert ans.scorer == "lexical" and ans.basis == "coverage"
-    assert ans.scorer_note == "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich."
+    assert ans.scorer == "lexical" and ans.basis == "coverage" and ans.scorer_note == missing
+    # with the reader as rescuer it is looked for only where the lexical scorer would abstain, and
+    # the abstention then says that it was missing
+    answerer = Answerer(settings.model_copy(update={"reader_role": "lexical_or_reader"}))
+    sure = answerer.compose("Wie viel Geld steht für das Programm bereit?", passages, bm25, [])
+    assert not sure.abstained and sure.scorer == "lexical"
+    unsure = answerer.compose("Was wird angepflanzt, wenn es warm ist?", passages, bm25, [])
+    assert unsure.abstained and unsure.scorer == "lexical" and unsure.scorer_note == missing
 
 
 def test_altered_weights_are_refused_by_their_checksum(tmp_path):
@@ -125,3 +134,26 @@ def test_altered_weights_are_refused_by_their_checksum(tmp_path):
 def test_reader_off_is_the_lexical_scorer():
     settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
     assert Answerer(settings).scorer is None
+
+
+def test_lexical_or_reader_asks_the_reader_only_where_the_lexical_scorer_would_abstain():
+    # the lexical scorer is sure (every word is in the text): it answers, the reader is not asked
+    scorer = FakeScorer({"Blumenbeete": 0.9})
+    sure = compose("Wie viel Geld steht für das Programm bereit?", scorer, role="lexical_or_reader")
+    assert not sure.abstained and sure.scorer == "lexical" and "40.000 Euro" in sure.answer and scorer.calls == []
+    # worded unlike the text, the lexical scorer would abstain: the reader answers where it is sure …
+    asked = "Was wird angepflanzt, wenn es warm ist?"
+    assert compose(asked, None).abstained
+    rescued = compose(asked, scorer, role="lexical_or_reader")
+    assert not rescued.abstained and rescued.scorer == "fake" and rescued.basis == "reader"
+    assert [c.quote for c in rescued.citations] == ["Dort entstehen Blumenbeete."]
+    # … and abstains where it is not: below its rescue threshold, even above its answering one
+    unsure = compose(asked, FakeScorer({"Blumenbeete": 0.7}, threshold=0.5, rescue_threshold=0.8), role="lexical_or_reader")
+    assert unsure.abstained and unsure.basis == "low confidence"
+
+
+def test_decide_or_lexical_lets_the_lexical_scorer_decide_where_the_reader_is_unsure():
+    unsure = FakeScorer({}, default=0.2)
+    ans = compose("Wie viel Geld steht für das Programm bereit?", unsure, role="decide_or_lexical")
+    assert not ans.abstained and ans.scorer == "lexical" and "40.000 Euro" in ans.answer and unsure.calls
+    assert compose("Wie viel Geld steht für das Programm bereit?", unsure).abstained  # role decide

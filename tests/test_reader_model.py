@@ -12,11 +12,11 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def reader_assistant(seed_index):
-    """The seed index answered with the reader on (ASSISTANT_READER=auto)."""
+    """The seed index answered with the reader deciding (ASSISTANT_READER_ROLE=decide)."""
     from assistant.pipeline import Assistant
 
     settings, plain = seed_index
-    return Assistant(settings.model_copy(update={"reader": "auto"}), plain.embedder, plain.store)
+    return Assistant(settings.model_copy(update={"reader": "auto", "reader_role": "decide"}), plain.embedder, plain.store)
 
 
 def test_the_reader_loads_with_the_network_off():
@@ -92,3 +92,26 @@ def test_questions_scored_together_get_the_scores_they_get_alone():
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(model.logits, groups))
     assert all(np.allclose(a, t, atol=1e-4) for a, t in zip(alone, together))
+
+
+def test_by_default_the_reader_answers_where_the_lexical_scorer_would_abstain(seed_index):
+    """lexical_or_reader, the default role: a question in a citizen's words that the lexical scorer
+    abstains on is answered by the reader, from the sentence that answers it, with exact offsets;
+    one the lexical scorer answers stays its answer."""
+    from assistant.pipeline import Assistant
+
+    settings, plain = seed_index
+    assert settings.reader == "auto" and settings.reader_role == "lexical_or_reader"
+    lexical = Assistant(settings.model_copy(update={"reader": "off"}), plain.embedder, plain.store)
+    both = Assistant(settings, plain.embedder, plain.store)
+    asked = "Wo kann ich mir die Videos anschauen?"
+    assert lexical.ask(asked).abstained
+    ans = both.ask(asked)
+    assert not ans.abstained and ans.scorer == "reader" and ans.basis == "reader"
+    assert "karriere.niedersachsen.de" in ans.answer
+    assert ans.confidence >= both.answerer.scorer.rescue_threshold
+    for c in ans.citations:
+        assert c.passage[c.start - c.passage_start : c.end - c.passage_start] == c.quote
+    sure = "Wer hat die Videos gedreht?"
+    alone = lexical.ask(sure)
+    assert not alone.abstained and both.ask(sure).answer == alone.answer

@@ -133,7 +133,7 @@ FILLER = [f"Viele Menschen besuchen den Park Nummer {i}." for i in range(6)] + [
 def ranked(thesaurus):
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT] + FILLER)
-    answerer = Answerer(Settings(thesaurus_path=None), thesaurus=thesaurus)
+    answerer = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=thesaurus)
     return answerer, answerer.candidates(QUESTION, passages, bm25), passages
 
 
@@ -160,21 +160,21 @@ def test_staff_see_which_words_stood_in_for_the_question_s():
 
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT] + FILLER)
-    ans = Answerer(Settings(thesaurus_path=None), thesaurus=Thesaurus.from_lines(LINES)).compose(QUESTION, passages, bm25)
+    ans = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus.from_lines(LINES)).compose(QUESTION, passages, bm25)
     assert not ans.abstained and "Fortbildungen" in ans.answer
     # the words as written in question and quote, not their stems ("schul", "fortbild")
     assert ans.synonyms == [("Schulungen", "Fortbildungen")]
     assert "<dt>Synonyme</dt><dd>Schulungen → Fortbildungen</dd>" in render_staff_answer(ans)
-    plain = Answerer(Settings(thesaurus_path=None), thesaurus=Thesaurus({})).compose(QUESTION, passages, bm25)
+    plain = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus({})).compose(QUESTION, passages, bm25)
     assert plain.synonyms == [] and "Synonyme" not in render_staff_answer(plain)
 
 
 def test_english_questions_are_not_matched_with_german_synonyms():
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT])
-    answerer = Answerer(Settings(thesaurus_path=None), thesaurus=Thesaurus.from_lines(LINES))
+    answerer = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus.from_lines(LINES))
     cands = answerer.candidates("Which training courses do the staff attend?", passages, bm25, lang="en")
-    plain = Answerer(Settings(thesaurus_path=None), thesaurus=Thesaurus({})).candidates(
+    plain = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus({})).candidates(
         "Which training courses do the staff attend?", passages, bm25, lang="en"
     )
     assert [(c.key, c.score) for c in cands] == [(c.key, c.score) for c in plain]

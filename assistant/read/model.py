@@ -54,6 +54,9 @@ class ReaderInfo:
     max_len: int
     calibration: Calibration
     trained: dict
+    # the probability at which the reader answers a question the lexical scorer would abstain on
+    # (reader_role lexical_or_reader), chosen with evals/rescue.py; None: it never does
+    rescue_threshold: float | None = None
 
 
 def read_info(directory: Path = WEIGHTS_DIR) -> ReaderInfo:
@@ -64,7 +67,14 @@ def read_info(directory: Path = WEIGHTS_DIR) -> ReaderInfo:
             f"reader not found: {path} is missing (train and export it: python -m training.reader export)",
         )
     data = json.loads(path.read_text(encoding="utf-8"))
-    return ReaderInfo(data["sha256"], int(data["max_len"]), Calibration.from_dict(data["calibration"]), data.get("trained", {}))
+    rescue = data.get("rescue", {}).get("threshold")
+    return ReaderInfo(
+        data["sha256"],
+        int(data["max_len"]),
+        Calibration.from_dict(data["calibration"]),
+        data.get("trained", {}),
+        None if rescue is None else float(rescue),
+    )
 
 
 def sha256(path: Path) -> str:

@@ -24,7 +24,8 @@ class Scorer(Protocol):
     """One method: the probability that each candidate answers the question."""
 
     name: str
-    threshold: float
+    threshold: float  # answer at or above this probability (reader_role decide)
+    rescue_threshold: float  # answer where the lexical scorer would abstain (lexical_or_reader)
 
     def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray: ...
 
@@ -37,6 +38,8 @@ class ReaderScorer:
     def __init__(self, model: ReaderModel):
         self.model = model
         self.threshold = model.calibration.threshold
+        rescue = model.info.rescue_threshold
+        self.rescue_threshold = float("inf") if rescue is None else rescue
 
     def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray:
         pairs = [Pair(question, c.text, c.passage.chunk.doc.title, previous) for c in cands]

@@ -1,0 +1,42 @@
+"""evals/rescue.py: replaying the lexical scorer's abstentions answered by the reader, and the
+threshold it chooses from the replay."""
+from evals.rescue import choose, replay
+
+
+def row(qid, answerable, abstained, correct=False, basis="", confidence=0.0):
+    return {"id": qid, "answerable": answerable, "abstained": abstained, "correct": correct, "basis": basis, "confidence": confidence}
+
+
+LEXICAL = {
+    "a": row("a", True, False, correct=True, basis="coverage", confidence=0.9),
+    "b": row("b", True, True, basis="low confidence"),  # the reader answers it right, sure
+    "c": row("c", False, True, basis="low confidence"),  # the reader answers it, less sure: invented
+    "d": row("d", True, True, basis="kind"),  # abstained by a check, not for low confidence
+    "e": row("e", False, True, basis="low confidence"),  # the reader abstains too
+}
+READER = {
+    "a": row("a", True, False, correct=False, basis="reader", confidence=0.95),
+    "b": row("b", True, False, correct=True, basis="reader", confidence=0.9),
+    "c": row("c", False, False, basis="reader", confidence=0.7),
+    "d": row("d", True, False, correct=True, basis="reader", confidence=0.99),
+    "e": row("e", False, True, basis="low confidence", confidence=0.2),
+}
+
+
+def test_only_low_confidence_abstentions_are_replayed_and_only_at_the_threshold():
+    low = replay(LEXICAL, READER, 0.6)
+    assert (low.rescued, low.right) == (2, 1)  # b right, c invented; a and d stay the lexical scorer's
+    assert low.correct == 2 / 3 and low.false_abstention == 1 / 3 and low.abstention_recall == 1 / 2
+    high = replay(LEXICAL, READER, 0.8)
+    assert (high.rescued, high.right) == (1, 1) and high.abstention_recall == 1.0
+    none = replay(LEXICAL, READER, 0.95)
+    assert none.rescued == 0 and none.correct == 1 / 3
+
+
+def test_the_lowest_threshold_whose_rescues_are_right_at_least_half_the_time_is_chosen():
+    replays = [replay(LEXICAL, READER, t) for t in (0.5, 0.6, 0.8, 0.95)]
+    assert choose(replays).threshold == 0.5  # 1 of 2 rescues right: half
+    worse = {**READER, "f": row("f", False, False, confidence=0.75)}
+    replays = [replay({**LEXICAL, "f": row("f", False, True, basis="low confidence")}, worse, t) for t in (0.5, 0.8)]
+    assert choose(replays).threshold == 0.8  # at 0.5: 1 of 3 right
+    assert choose([replay(LEXICAL, READER, 0.95)]) is None
