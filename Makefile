@@ -58,7 +58,7 @@ bench: setup
 bench-load: setup
 	$(BIN)/assistant bench load
 
-# the blind hold-out set over the seed documents (README, "Blind hold-out set"); compare with
+# the blind hold-out set over the seed documents (docs/measurements.md, "Blind hold-out set"); compare with
 # evals/baseline_holdout.json, never tune on it
 eval-holdout: setup
 	$(BIN)/assistant eval --questions evals/holdout_questions.jsonl --baseline evals/baseline_holdout.json --out eval-out/holdout
@@ -69,14 +69,14 @@ eval-blind2: setup
 eval-xquad: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --out eval-out/xquad
 
-# the same questions asked in English (120) and typed with errors (1,190): README, "Measurements"
+# the same questions asked in English (120) and typed with errors (1,190): docs/measurements.md
 eval-english: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --questions evals/xquad_en_questions.tsv --out eval-out/xquad-en
 
 eval-typos: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --questions evals/xquad_typo_questions.tsv --out eval-out/xquad-typos
 
-# the first question of each paragraph worded unlike the text (240): README, "Questions worded unlike the text"
+# the first question of each paragraph worded unlike the text (240): docs/measurements.md, "Questions worded unlike the text"
 eval-paraphrase: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --questions evals/xquad_paraphrase_questions.tsv --out eval-out/xquad-paraphrase
 

@@ -11,7 +11,7 @@ brackets and parentheses).
 Only single words are kept, on both sides, and the German side is stemmed like every other term
 (text.py): "agency" gives "agentur", "amt", …; "citizens" gives "burg" (Bürger). The answerer then
 scores an English question like a German one, by the share of its words whose translation a
-sentence holds (README, `assistant eval --squad … --questions evals/xquad_en_questions.tsv`:
+sentence holds (docs/measurements.md, `assistant eval --squad … --questions evals/xquad_en_questions.tsv`:
 66% → 79% correct, false abstentions 18% → 10%, held-out questions abstained 65% → 75%).
 """
 from __future__ import annotations

@@ -13,7 +13,7 @@ the wheel, 0.1 ms a question once loaded), restricted to German, English and the
 It is consulted only for a question of at least three words with at most one German or English
 function word (Romance questions have "a": "Qui a produit les vidéos?"), and it must give the other
 languages together >= 0.9. Letters of a non-Latin script are never German or English.
-Measured (README, "Fragen in anderen Sprachen"): none of 1,499 German or English questions and
+Measured (docs/operations.md, "Fragen in anderen Sprachen"): none of 1,499 German or English questions and
 search-word strings is taken for another language; 31 of 32 held-out questions in 19 other
 languages are recognised.
 """

@@ -17,7 +17,7 @@ the common cases in any corpus:
   word or a "wenn"-clause, "Wie lange …?" without a duration, "Welcher Partei …?" without a party,
   "Wie viel Geld/Honorar …?" without a sum of money, "An welchem Wochentag …?" without a weekday.
 
-Measured on the seed set and the xquad-de hold-out together (README, "Answer checks"): the seed
+Measured on the seed set and the xquad-de hold-out together (docs/measurements.md, "Answer checks"): the seed
 set's abstention recall rose from 0.51 to 0.83 with no correct seed answer lost; on xquad-de four
 of 973 answerable questions lost a correct answer (a year the passages do not repeat, say).
 """
@@ -371,7 +371,7 @@ def absent_name(names: Iterable[str], documents: Iterable[str]) -> str | None:
     Such a question is about somebody or something else: "Why did Daniela Behrens sign the
     agreement with Minden-Lübbecke?" would be answered from the NRW release, which never mentions
     Lower Saxony's minister (a false premise). Whole documents, not the quoted chunk: a chunk that
-    says "Dschingis" for "Dschingis Khan" would cost answers. Measured (README, session 12): seed
+    says "Dschingis" for "Dschingis Khan" would cost answers. Measured (docs/measurements.md, at 56c8a0d): seed
     abstention recall +1 question; xquad-de and its typing-error questions one held-out question
     more abstained each; no answer lost."""
     names = list(names)

@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         default="",
         description="scrypt hash of the staff password, as printed by `assistant staff-password`; empty: staff view off.",
     )
-    # Bounds per client (by IP address; behind a proxy, see README "Betrieb hinter einem Proxy").
+    # Bounds per client (by IP address; behind a proxy, see docs/operations.md, "Prüfansicht").
     questions_per_minute: int = Field(default=20, ge=1, description="Questions one client may ask per minute.")
     feedback_per_minute: int = Field(default=6, ge=1, description="Ratings one client may send per minute.")
     logins_per_minute: int = Field(default=5, ge=1, description="Staff login attempts one client may make per minute.")

@@ -180,7 +180,7 @@ class ChunkTable(Sequence[Chunk]):
                     raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        # earlier versions (and the pickle of session 2's format): readers that have them mapped
+        # earlier versions (and the pickle of the first format, a13dcb9): readers that have them mapped
         # keep working, since an unlinked file stays readable while it is open
         for old in root.iterdir():
             if old == final or old.name.startswith(".tmp-"):

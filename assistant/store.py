@@ -277,7 +277,7 @@ class Store:
         earlier (1 of 1,000 after an ingest of 1,000 small documents; 30 of 10,000 and 180 of
         100,000 in the benchmark indexes). Writing the same record again links it, but re-links
         its neighbours too: on the 10,000-chunk index 30 -> 2 -> 0 lost in two rounds, on the
-        100,000-chunk one 180 -> 212, no better (see README, "Faults"). A whole-collection pass
+        100,000-chunk one 180 -> 212, no better (see docs/operations.md, "Faults"). A whole-collection pass
         costs ~4 s per 10,000 chunks (one batched search per ``batch`` chunks).
         """
         coll = self.chunks()

@@ -459,7 +459,7 @@ def run_level(
             except Exception as exc:  # noqa: BLE001
                 with lock:
                     samples.append(Sample(0.0, False, f"new conversation: {type(exc).__name__}: {exc}"[:200]))
-                return  # this session is broken; retrying at once would only flood the error list
+                return  # this chat session is broken; retrying at once would only flood the error list
             for question in conv.questions:
                 if time.perf_counter() >= deadline:
                     break

@@ -1,7 +1,7 @@
 """``assistant bench perf``: ingest throughput, query latency at 1k/10k/100k chunks, cold start, and
 the same queries through a plain LangChain quickstart — printed as a table and written to bench.json.
 
-Numbers, not tests: nothing here asserts a time. The targets of issue 6 are reported as met or not.
+Numbers, not tests: nothing here asserts a time. The speed targets are reported as met or not.
 How the large corpora are built (without embedding 100,000 chunks): see ``evals/bench_corpus.py``.
 """
 from __future__ import annotations
@@ -380,7 +380,7 @@ def print_table(result: dict) -> None:
                 f"{s.get('ready_s') or float('nan'):.2f}", f"{s.get('rss_mb', float('nan')):.0f} ({s.get('peak_rss_mb', float('nan')):.0f})",
             )
         con.print(t)
-    t = Table(title="Targets (issue 6; provisional numbers on a shared 2-core machine)")
+    t = Table(title="Targets (provisional numbers on a shared 2-core machine)")
     t.add_column("target")
     t.add_column("value", justify="right")
     t.add_column("met")

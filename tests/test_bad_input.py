@@ -1,4 +1,4 @@
-"""Bad input, each case at the level the user meets it (issue 5, part 4).
+"""Bad input, each case at the level the user meets it.
 
 Questions: empty, blank, 100,000 characters, control characters, invalid UTF-8 — through
 ``Assistant.ask``, the CLI (``assistant ask`` and the ``ask --json -`` stdin loop, as a real

@@ -147,7 +147,7 @@ def test_holdout_eval_does_not_fall_below_its_baseline(user_settings, embedder):
     """The blind hold-out set (evals/holdout_questions.jsonl, written from the documents alone,
     without the code or the seed set's failures) guards against tuning to the seed questions: a
     change may not cost it more than the tolerance either. Its baseline is updated on purpose, like
-    the seed set's; the set itself is not tuned on (README, "Blind hold-out set")."""
+    the seed set's; the set itself is not tuned on (docs/measurements.md, "Blind hold-out set")."""
     from evals.run import compare
 
     report = run_seed_eval(user_settings, items_path=ROOT / "evals" / "holdout_questions.jsonl", progress=False, embedder=embedder)
@@ -221,7 +221,7 @@ PARAPHRASE_QUESTIONS = ROOT / "evals" / "xquad_paraphrase_questions.tsv"
 @pytest.mark.skipif(not XQUAD.exists(), reason="needs ../shared/bench/xquad-de beside the project (CI has it)")
 def test_english_questions_over_german_documents(user_settings, embedder):
     """120 xquad-de questions asked in English (evals/xquad_en_questions.tsv), with every fifth
-    paragraph held out. Measured with the German-English dictionary (README): 0.79 correct, 0.10
+    paragraph held out. Measured with the German-English dictionary (docs/measurements.md): 0.79 correct, 0.10
     false abstentions, 0.75 of the held-out questions abstained; without it 0.66 / 0.18 / 0.65."""
     from evals.run import run_squad_eval
 
@@ -251,9 +251,9 @@ def test_typo_questions_are_what_the_generator_makes():
 @pytest.mark.skipif(not XQUAD.exists(), reason="needs ../shared/bench/xquad-de beside the project (CI has it)")
 def test_questions_with_typing_errors(user_settings, embedder):
     """All 1,190 xquad-de questions with typing errors, half in lower case
-    (evals/xquad_typo_questions.tsv), every fifth paragraph held out. Measured (README): 0.859
+    (evals/xquad_typo_questions.tsv), every fifth paragraph held out. Measured (docs/measurements.md): 0.859
     correct, 0.057 false abstentions, 0.779 held-out abstained (without typos 0.881 / 0.033 / 0.733;
-    session 7's code 0.843 / 0.075 / 0.788)."""
+    the code of 900b8d0: 0.843 / 0.075 / 0.788)."""
     from evals.run import run_squad_eval
 
     report = run_squad_eval(XQUAD, 0.2, user_settings, progress=False, embedder=embedder, questions=TYPO_QUESTIONS)
@@ -268,7 +268,7 @@ def test_questions_with_typing_errors(user_settings, embedder):
 def test_questions_worded_unlike_the_text(user_settings, embedder):
     """The first question of each of the 240 xquad-de paragraphs reworded in everyday German
     (evals/xquad_paraphrase_questions.tsv), every fifth paragraph held out. Measured at the
-    defaults (README, "Measurements"): 0.792 correct, 0.094 false abstentions, 0.625 held-out
+    defaults (README, "Numbers"): 0.792 correct, 0.094 false abstentions, 0.625 held-out
     abstained (the lexical scorer alone 0.776 / 0.109 / 0.646; the same 240 questions as written
     0.917 / 0.016 / 0.542). The bounds allow 0.02 either way: about four of the 192 answerable
     questions, one of the 48 held out."""

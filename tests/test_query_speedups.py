@@ -1,4 +1,4 @@
-"""The query-path speed-ups of issue 6 change no result: the answerer's precomputed compound
+"""The query-path speed-ups change no result: the answerer's precomputed compound
 relatives give the same matches as the pairwise scan, the snapshot cache gives the same corpus as a
 fresh read from Chroma, and the cached collection handle follows a reconnect.
 

@@ -121,7 +121,7 @@ def test_a_name_the_matching_document_lacks_is_a_false_premise(seed_index):
 @pytest.mark.parametrize(
     "question,kind,says",
     [
-        # answered before with the sentence on the five videos (session 13)
+        # answered before with the sentence on the five videos (before bc41691)
         ("Which languages do the employees in the videos speak?", "language", "The passages found give no language for this."),
         # answered before with "… Vertretern verschiedener Migrantenorganisationen aus Niedersachsen"
         (
@@ -144,7 +144,7 @@ def test_the_kind_asked_for_that_the_documents_never_give_is_named_in_the_answer
     ["Unter welcher Telefonnummer erreiche ich das Ministerium?", "What is the ministry's phone number?"],
 )
 def test_a_phone_question_is_never_answered_without_a_number(seed_index, question):
-    # seen in session 9: the first question was answered with the sentence about the ministries'
+    # seen once: the first question was answered with the sentence about the ministries'
     # funding; the number (0211 837-2000) is in the NRW document, so quoting it or abstaining are fine
     _, assistant = seed_index
     ans = assistant.ask(question)
