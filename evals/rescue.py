@@ -7,7 +7,12 @@ so every threshold can be replayed without asking again. The threshold chosen is
 at least half of the rescued answers are right: below it a rescue invents more often than it helps.
 Run it on the reader set's development split (``training/devset.py``), never on a measuring set:
 
+    ASSISTANT_READER=off make eval-readerdev && mv eval-out/readerdev eval-out/readerdev-lexical
+    ASSISTANT_READER_ROLE=decide make eval-readerdev && mv eval-out/readerdev eval-out/readerdev-reader
     python -m evals.rescue eval-out/readerdev-lexical/report.json eval-out/readerdev-reader/report.json
+
+``--write DIR`` puts the chosen threshold into ``DIR/reader.json`` (``{"rescue": {"threshold": …}}``),
+where ``assistant/read/model.py`` reads it; without a chosen threshold the reader never rescues.
 """
 from __future__ import annotations
 
@@ -68,10 +73,27 @@ def choose(replays: Sequence[Replay]) -> Replay | None:
     return None
 
 
+def write(directory: Path, best: Replay | None, reports: tuple[Path, Path]) -> None:
+    """Record ``best`` (None: remove the rescue) in ``directory/reader.json``, saying how it was chosen."""
+    path = Path(directory) / "reader.json"
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card.pop("rescue", None)
+    if best is not None:
+        card["rescue"] = {
+            "threshold": best.threshold,
+            "chosen_by": (
+                f"python -m evals.rescue {reports[0]} {reports[1]}: the lowest threshold at which at least "
+                f"{MIN_RIGHT_SHARE:.0%} of the rescued answers are right ({best.right} of {best.rescued})"
+            ),
+        }
+    path.write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("lexical", type=Path, help="report.json of the run with ASSISTANT_READER=off")
     ap.add_argument("reader", type=Path, help="report.json of the run with the reader deciding")
+    ap.add_argument("--write", type=Path, metavar="DIR", help="record the choice in DIR/reader.json")
     args = ap.parse_args(argv)
     lexical, reader = _rows(args.lexical), _rows(args.reader)
     if set(lexical) != set(reader):
@@ -83,6 +105,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{r.threshold:9.2f}  {r.rescued:7d}  {r.right:5d}  {r.correct:7.3f}  {r.false_abstention:10.3f}  {rec:>11}")
     best = choose(replays)
     print("chosen:", "none (no threshold rescues well enough)" if best is None else f"{best.threshold:.2f}")
+    if args.write is not None:
+        write(args.write, best, (args.lexical, args.reader))
+        print(f"written to {args.write / 'reader.json'}")
 
 
 if __name__ == "__main__":

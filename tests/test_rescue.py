@@ -40,3 +40,20 @@ def test_the_lowest_threshold_whose_rescues_are_right_at_least_half_the_time_is_
     replays = [replay({**LEXICAL, "f": row("f", False, True, basis="low confidence")}, worse, t) for t in (0.5, 0.8)]
     assert choose(replays).threshold == 0.8  # at 0.5: 1 of 3 right
     assert choose([replay(LEXICAL, READER, 0.95)]) is None
+
+
+def test_the_choice_is_recorded_where_the_reader_reads_it(tmp_path):
+    import json
+
+    from assistant.read.model import read_info
+    from evals.rescue import write
+
+    card = {"sha256": "0" * 64, "max_len": 128, "calibration": {"a": 1.0, "b": 0.0, "threshold": 0.4}}
+    (tmp_path / "reader.json").write_text(json.dumps(card))
+    assert read_info(tmp_path).rescue_threshold is None  # no rescue until one is chosen
+    best = choose([replay(LEXICAL, READER, t) for t in (0.5, 0.8)])
+    write(tmp_path, best, (tmp_path / "lex.json", tmp_path / "reader-run.json"))
+    assert read_info(tmp_path).rescue_threshold == 0.5
+    assert "1 of 2" in json.loads((tmp_path / "reader.json").read_text())["rescue"]["chosen_by"]
+    write(tmp_path, None, (tmp_path / "lex.json", tmp_path / "reader-run.json"))
+    assert read_info(tmp_path).rescue_threshold is None
