@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-blind2 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev clean
+.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-blind2 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -85,6 +85,11 @@ eval-paraphrase: setup
 eval-readerdev: setup
 	$(BIN)/python -m training.devset --out eval-out/readerset-dev.json
 	$(BIN)/assistant eval --squad eval-out/readerset-dev.json --holdout 0.2 --out eval-out/readerdev
+
+# long press releases like the seed documents (training/pressdev.py), never trained on, hold-out 0.2
+eval-pressdev: setup
+	$(BIN)/python -m training.devset --set press --out eval-out/press-dev.json
+	$(BIN)/assistant eval --squad eval-out/press-dev.json --holdout 0.2 --out eval-out/pressdev
 
 clean:
 	rm -rf $(VENV) data

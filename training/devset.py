@@ -9,6 +9,8 @@ carry their previous turn and English questions their language (keys the SQuAD l
 
     python -m training.devset --out eval-out/readerset-dev.json
     assistant eval --squad eval-out/readerset-dev.json --holdout 0.2 --out eval-out/readerdev
+
+``--set press`` writes the press dev set (``training/pressdev.py``) the same way.
 """
 from __future__ import annotations
 
@@ -19,9 +21,15 @@ from pathlib import Path
 from .readerset import load
 
 
-def squad(split: str = "dev") -> dict:
-    """One SQuAD article per passage of ``split``, in the set's order."""
-    passages, items = load(split)
+def squad(split: str = "dev", which: str = "readerset") -> dict:
+    """One SQuAD article per passage of ``split`` of the reader set (or of the press dev set,
+    ``training/pressdev.py``), in the set's order."""
+    if which == "press":
+        from .pressdev import load as load_press
+
+        passages, items = load_press()
+    else:
+        passages, items = load(split)
     by_pid: dict[str, list[dict]] = {}
     for it in items:
         by_pid.setdefault(it["pid"], []).append(it)
@@ -39,15 +47,16 @@ def squad(split: str = "dev") -> dict:
                 qa["history"] = [{"question": it["prev_q"], "answer": it.get("prev_a") or ""}]
             qas.append(qa)
         articles.append({"title": p["title"], "paragraphs": [{"context": p["text"], "qas": qas}]})
-    return {"version": "readerset-" + split, "data": articles}
+    return {"version": f"{which}-{split}", "data": articles}
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--split", default="dev", choices=("dev", "train"))
+    ap.add_argument("--set", default="readerset", choices=("readerset", "press"), help="press: training/pressdev (dev only)")
     args = ap.parse_args(argv)
-    data = squad(args.split)
+    data = squad(args.split, args.set)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     n = sum(len(p["qas"]) for a in data["data"] for p in a["paragraphs"])

@@ -242,26 +242,7 @@ def build(raw_dir: Path) -> dict:
     if len(by_pid) != len(passages):
         raise SystemExit("duplicate passage ids")
     log = BuildLog()
-    items: list[dict] = []
-    seen: set[tuple[str, str]] = set()
-    for path in sorted(raw_dir.glob("q_*.jsonl")):
-        batch = path.stem[2:]
-        for raw in _read_jsonl(path, log):
-            log.read += 1
-            item = _item(raw, by_pid, batch, log)
-            if item is None:
-                continue
-            key = (item["pid"], normalized(item["question"]))
-            if key in seen:
-                log.drop("duplicate question on the same passage")
-                continue
-            seen.add(key)
-            items.append(item)
-    evals = eval_questions()
-    near = near_eval([it["question"] for it in items], evals)
-    items = [it for i, it in enumerate(items) if i not in near]
-    for _ in near:
-        log.drop(f"within {EVAL_SIMILARITY} of an eval question")
+    items = read_questions(sorted(raw_dir.glob("q_*.jsonl")), by_pid, log)
     used = {it["pid"] for it in items}
     passages = [p for p in passages if p["pid"] in used]
     dev = dev_pids(passages)
@@ -278,6 +259,30 @@ def build(raw_dir: Path) -> dict:
     stats["build"] = {"raw_questions": log.read, "kept": log.kept, "dropped": dict(sorted((log.dropped or {}).items()))}
     STATS.write_text(json.dumps(stats, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return stats
+
+
+def read_questions(paths: Iterable[Path], by_pid: dict[str, dict], log: BuildLog) -> list[dict]:
+    """The writers' questions of ``paths`` (``q_BATCH.jsonl``) as checked items: spans located in
+    their passage, duplicates and near-copies of any eval question dropped (counted in ``log``)."""
+    items: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for path in paths:
+        batch = path.stem[2:]
+        for raw in _read_jsonl(path, log):
+            log.read += 1
+            item = _item(raw, by_pid, batch, log)
+            if item is None:
+                continue
+            key = (item["pid"], normalized(item["question"]))
+            if key in seen:
+                log.drop("duplicate question on the same passage")
+                continue
+            seen.add(key)
+            items.append(item)
+    near = near_eval([it["question"] for it in items], eval_questions())
+    for _ in near:
+        log.drop(f"within {EVAL_SIMILARITY} of an eval question")
+    return [it for i, it in enumerate(items) if i not in near]
 
 
 def _item(raw: dict, by_pid: dict[str, dict], batch: str, log: BuildLog) -> dict | None:
