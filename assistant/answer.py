@@ -780,10 +780,9 @@ class Answerer:
         decided_by = scorer if reader_first else None
         if reader_first:
             # the reader's calibrated probability decides, and chooses the sentences (read/stage.py)
-            reading = read(scorer, question, history[-1].question if history else "", cands, self.settings.max_answer_sentences)
-            conf = reading.confidence
+            conf, read_chosen = self._read(scorer, question, history, cands)
             if conf >= threshold:
-                chosen = [replace(cands[i], score=float(reading.probs[i])) for i in reading.chosen]
+                chosen = read_chosen
             elif role == "decide_or_lexical":
                 # the reader is unsure: the lexical scorer decides, as without a reader
                 decided_by, cands = None, self.candidates(question, passages, bm25, history, qvec, lang)
@@ -799,13 +798,10 @@ class Answerer:
             # lexical_or_reader: the lexical scorer would abstain. The reader answers where it is
             # sure: at its rescue threshold, where on the reader set's dev split at least half of
             # such answers are right (evals/rescue.py), stricter than its own answering threshold
-            reader_cands = sentence_candidates(passages, lang)
-            reading = read(scorer, question, history[-1].question if history else "", reader_cands, self.settings.max_answer_sentences)
-            conf = reading.confidence
+            conf, chosen = self._read(scorer, question, history, sentence_candidates(passages, lang))
             if conf < scorer.rescue_threshold:
                 return abstain("low confidence")
             decided_by = scorer
-            chosen = [replace(reader_cands[i], score=float(reading.probs[i])) for i in reading.chosen]
         else:
             return abstain("low confidence")
         scorer = decided_by
@@ -845,6 +841,12 @@ class Answerer:
             scorer=scorer.name if scorer is not None else "lexical",
             scorer_note=self._scorer_note,
         )
+
+    def _read(self, scorer: Scorer, question: str, history: Sequence[Turn], cands: Sequence[Candidate]) -> tuple[float, list[Candidate]]:
+        """The reader's confidence (its best probability) and the sentences it would quote, each
+        with its probability as score (read/stage.py); the caller decides against which threshold."""
+        reading = read(scorer, question, history[-1].question if history else "", cands, self.settings.max_answer_sentences)
+        return reading.confidence, [replace(cands[i], score=float(reading.probs[i])) for i in reading.chosen]
 
     def _about_document(
         self,

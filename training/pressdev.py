@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from .readerset import BuildLog, _read_jsonl, _write_jsonl, read_questions, statistics
+from .readerset import BuildLog, _read_jsonl, _write_jsonl, read_questions, statistics, written_passages
 
 SET_DIR = Path(__file__).resolve().parent / "pressdev"
 PASSAGES = SET_DIR / "passages.jsonl"
@@ -28,17 +28,7 @@ ID_PREFIX = "pd"  # question ids, distinct from the reader set's "rs"
 
 
 def build(raw_dir: Path) -> dict:
-    passages = []
-    for path in sorted(Path(raw_dir).glob("written_p*.jsonl")):
-        for p in _read_jsonl(path):
-            body = (p.get("body") or "").strip()
-            if body and p.get("pid"):
-                passages.append({
-                    "pid": p["pid"], "title": (p.get("title") or "").strip(), "text": body, "source": "press",
-                    "genre": p.get("genre", ""), "date": p.get("date", ""), "split": "dev",
-                    "origin": f"written for this set ({path.stem.split('_')[-1]})",
-                    "licence": "CC0 1.0 (written by the project; fictional)",
-                })  # fmt: skip
+    passages = [{**p, "split": "dev"} for p in written_passages(raw_dir, "written_p*.jsonl", "press")]
     by_pid = {p["pid"]: p for p in passages}
     if len(by_pid) != len(passages):
         raise SystemExit("duplicate passage ids")

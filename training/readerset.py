@@ -213,9 +213,10 @@ def _read_jsonl(path: Path, log: BuildLog | None = None) -> list[dict]:
     return rows
 
 
-def written_passages(raw_dir: Path) -> list[dict]:
+def written_passages(raw_dir: Path, pattern: str = "written_w*.jsonl", source: str = "written") -> list[dict]:
+    """The passage writers' files ``pattern`` in ``raw_dir`` as passage records of ``source``."""
     out = []
-    for path in sorted(raw_dir.glob("written_w*.jsonl")):
+    for path in sorted(Path(raw_dir).glob(pattern)):
         for p in _read_jsonl(path):
             body = (p.get("body") or "").strip()
             if not body or not p.get("pid"):
@@ -224,7 +225,7 @@ def written_passages(raw_dir: Path) -> list[dict]:
                 "pid": p["pid"],
                 "title": (p.get("title") or "").strip(),
                 "text": body,
-                "source": "written",
+                "source": source,
                 "genre": p.get("genre", ""),
                 "date": p.get("date", ""),
                 "origin": f"written for this set ({path.stem.split('_')[-1]})",
