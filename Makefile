@@ -86,7 +86,7 @@ eval-readerdev: setup
 	$(BIN)/python -m training.devset --out eval-out/readerset-dev.json
 	$(BIN)/assistant eval --squad eval-out/readerset-dev.json --holdout 0.2 --out eval-out/readerdev
 
-# long press releases like the seed documents (training/pressdev.py), never trained on, hold-out 0.2
+# long press releases like the seed documents (training/press.py), never trained on, hold-out 0.2
 eval-pressdev: setup
 	$(BIN)/python -m training.devset --set press --out eval-out/press-dev.json
 	$(BIN)/assistant eval --squad eval-out/press-dev.json --holdout 0.2 --out eval-out/pressdev

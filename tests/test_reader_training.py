@@ -36,6 +36,31 @@ def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
     assert not torch.equal(a["head.bias"], torch.zeros_like(a["head.bias"]))
 
 
+def test_the_press_training_set_joins_the_reader_sets_and_a_run_continues_from_another(tmp_path):
+    """Training reads the reader set's train split (``reader_share`` of it) and the press training
+    set ``press_repeat`` times, never a dev set; ``init`` starts from a run's weights (with no
+    learning rate, the continued run ends where it began)."""
+    import torch
+
+    from training.reader import Config, _training_data, train
+
+    def questions(cfg):
+        return [ex.qid for ex in _training_data(cfg, None)[1]]
+
+    base = Config(fraction=0.01, **SMALL)
+    once, twice, alone = (questions(Config(**{**base.__dict__, "press_repeat": n})) for n in (1, 2, 0))
+    press = [q for q in once if q.startswith("pt")]
+    assert press and all(q.startswith("rs") for q in alone) and len(twice) == len(once) + len(press)
+    assert len(questions(Config(**{**base.__dict__, "reader_share": 0.5}))) < len(once)
+    assert not any(q.startswith("pd") for q in twice)  # the press dev set measures only
+    quiet = lambda *_: None  # noqa: E731
+    cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL)
+    train(tmp_path / "first", cfg, log=quiet)
+    train(tmp_path / "again", Config(**{**cfg.__dict__, "init": str(tmp_path / "first" / "reader.pt"), "lr": 0.0}), log=quiet)
+    a, b = _weights(tmp_path / "first"), _weights(tmp_path / "again")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_a_checkpoint_of_another_configuration_is_refused(tmp_path):
     from training.reader import Config, train
 
@@ -123,9 +148,10 @@ def test_a_pack_trains_the_weights_the_set_itself_trains(tmp_path):
 
 
 def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
-    """``training.accelerated --smoke``: every step of the lease's one prepared run (configuration,
-    variant, learning curve, weights in parts, results), on the CPU and a sliver of the data: what
-    must work before a lease is spent. The parts join into weights that the export loads."""
+    """``training.accelerated --smoke``: every step of the lease's one prepared run (the variants,
+    the choice by merit on both dev sets, the learning curve, weights in parts, results), on the CPU
+    and a sliver of the data: what must work before a lease is spent. The parts join into weights
+    that the export loads."""
     import json
 
     import torch
@@ -135,10 +161,13 @@ def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
     from training.reader import load_trained
 
     write(tmp_path / "pack", neighbours=3, fraction=0.02, xquad=True)
-    main(["--pack", str(tmp_path / "pack"), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"), "--smoke"])
+    main(["--pack", str(tmp_path / "pack"), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"), "--smoke",
+          "--variants", "press,reader-only", "--curve"])  # fmt: skip
     results = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert [r["name"] for r in results["runs"]] == ["main", "lr-x2", "curve-1-8", "curve-1-4", "curve-1-2"]
-    assert results["kept"] in ("main", "lr-x2") and all(0 <= r["dev"]["sentence_choice"] <= 1 for r in results["runs"])
+    assert [r["name"] for r in results["runs"]] == ["press", "reader-only", "curve-1-8", "curve-1-4", "curve-1-2"]
+    best = max(results["runs"][:2], key=lambda r: r["merit"])
+    assert results["kept"] == best["name"] and all(0 <= r[s]["sentence_choice"] <= 1 for r in results["runs"] for s in ("dev", "press_dev"))
+    assert results["runs"][1]["summary"]["questions"] < results["runs"][0]["summary"]["questions"]  # without the press set
     logits = json.loads((tmp_path / "out" / "dev-logits.json").read_text())  # the kept run's, for a first calibration
     assert len(logits) == results["runs"][0]["dev"]["questions"] > 0 and all(len(v) >= 1 for v in logits.values())
     run = tmp_path / "run"

