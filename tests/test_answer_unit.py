@@ -143,14 +143,14 @@ def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_to
     # passage; an English question takes its sentences from the best passages by dense rank
     from dataclasses import replace
 
-    from assistant.embeddings import HashEmbedder
+    from assistant.embeddings import WordHashEmbedder
 
     texts = [(f"f{i}", f"Der Stadtpark Nummer {i} wird im Sommer neu bepflanzt.") for i in range(1, 5)]
     texts.append(("agentur", "Die Agentur Boheifilm aus Berlin drehte die Videos der Kampagne."))
     # the agency passage is fused rank 5, beyond the four read, but first by meaning
     passages = [replace(p, dense_rank=d) for p, d in zip(make_passages(texts), (3, 4, 5, 2, 1))]
     bm25 = BM25Index.build([p.chunk.text for p in passages])
-    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"), HashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
+    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"), WordHashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
     assert not ans.abstained and ans.basis == "meaning"
     assert ans.citations[0].doc_id == "agentur" and "Berlin" in ans.answer
 
@@ -158,14 +158,14 @@ def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_to
 def test_english_question_reads_further_passages_before_saying_no_amount_is_given():
     from dataclasses import replace
 
-    from assistant.embeddings import HashEmbedder
+    from assistant.embeddings import WordHashEmbedder
 
     texts = [(f"f{i}", f"Das Land stellt die Kampagne Vielfalt im Teil {i} vor.") for i in "abcd"]
     texts.append(("geld", "Das Land gab für die Kampagne Vielfalt 95.000 Euro."))
     # all on topic; the sum is fifth by meaning, beyond the four passages an English question reads
     passages = [replace(p, dense_rank=d, dense_score=0.9) for p, d in zip(make_passages(texts), (1, 2, 3, 4, 5))]
     bm25 = BM25Index.build([p.chunk.text for p in passages])
-    embedder = HashEmbedder()
+    embedder = WordHashEmbedder()
     embedder.dense_anchor = 0.8  # the cosine of an on-topic passage for this fake
     answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"), embedder)
     question = "How much money did the Land give to the Kampagne Vielfalt?"
