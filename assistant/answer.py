@@ -99,7 +99,7 @@ QTYPES: dict[str, re.Pattern] = {
     "example": re.compile(r"\b(beispiel\w*|example\w*)\b", re.I),
 }
 # What a sentence must contain to hold each kind of answer.
-_HAS: dict[str, re.Pattern] = {
+HAS_KIND: dict[str, re.Pattern] = {
     "phone": re.compile(PHONE_NUMBER),
     "email": re.compile(EMAIL_ADDRESS),
     "link": re.compile(WEB_LINK, re.I),
@@ -173,7 +173,7 @@ def header_context(text: str, sentences: Sequence[tuple[int, int]], i: int, line
 _OPEN = {"„": "“", "»": "«", '"': '"'}
 
 
-def _quotations(text: str) -> list[tuple[int, int]]:
+def quotations(text: str) -> list[tuple[int, int]]:
     """(opening mark, closing mark) offsets of the quotations in ``text``. A chunk may begin or end
     inside one: -1 stands for an opening before the text, ``len(text)`` for a closing after it.
     German „…“ and English “…” share the mark “: it closes when a „ is open or no ” follows."""
@@ -197,12 +197,12 @@ def _quotations(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=4096)
-def _attributions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[frozenset[str], ...]:
+def attributions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[frozenset[str], ...]:
     """For each sentence of a quotation spanning several sentences, the content terms of the words
     around the quotation: „A. B. C“, sagt Landrat Doğan. — B is what the Landrat says, though
     its own words never name him. Other sentences get an empty set."""
     out = [frozenset()] * len(sentences)
-    for qa, qb in _quotations(text):
+    for qa, qb in quotations(text):
         inside = [k for k, (a, b) in enumerate(sentences) if a < qb and b > qa + 1]
         if len(inside) < 2:
             continue  # a title or a short quote within one sentence
@@ -509,12 +509,12 @@ class Answerer:
             top = by_meaning(passages)[: reach or self.w.passages]
         else:
             top = list(passages[: reach or self.w.passages])
-        # a sentence of a quotation counts with the words naming its speaker (_attributions)
+        # a sentence of a quotation counts with the words naming its speaker (attributions)
         per_passage = [
             tuple(
                 t | att
                 for t, att in zip(
-                    _sentence_terms(p.chunk.text, p.chunk.sentences), _attributions(p.chunk.text, p.chunk.sentences)
+                    _sentence_terms(p.chunk.text, p.chunk.sentences), attributions(p.chunk.text, p.chunk.sentences)
                 )
             )
             for p in top
@@ -549,9 +549,9 @@ class Answerer:
                     continue  # text addressed to an AI (indexed before the ingest filter) is never quoted
                 around = sent_terms[i].union(*(sent_terms[j] for j in (i - 1, i + 1) if 0 <= j < len(sent_terms)))
                 win = cover(around)
-                has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False
+                has = any(HAS_KIND[q].search(text[a:b]) for q in qtypes) if qtypes else False
                 own = sent_terms[i]
-                if org_words and _HAS["org"].search(text[a:b]):
+                if org_words and HAS_KIND["org"].search(text[a:b]):
                     # "Firma" in "Welche Firma hat …?" names the kind asked for, and a sentence
                     # naming a "Marketingagentur" holds it. Not in the window: counted there too, the
                     # agency sentence became the best one with less coverage than the sentence it

