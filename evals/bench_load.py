@@ -54,6 +54,9 @@ SEED_QUESTIONS = Path(__file__).resolve().parent / "seed_questions.jsonl"
 DEFAULT_LEVELS = (1, 8, 32)
 READY_TIMEOUT_S = 180.0  # model load + Gradio start on a busy 2-core machine
 MEMORY_SAMPLE_S = 0.25
+# A conversation sends the turns a follow-up reads at the server's default (ASSISTANT_HISTORY_TURNS);
+# the server would cut a longer history to these anyway.
+HISTORY_TURNS = 3
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,7 +202,7 @@ class AnswerClient:
         if not isinstance(result, dict) or "answer" not in result:
             error = result.get("error") if isinstance(result, dict) else repr(result)[:120]
             return Reply(False, f"error: {error}")
-        self._history = [*self._history, {"question": question, "answer": result["answer"]}][-3:]
+        self._history = [*self._history, {"question": question, "answer": result["answer"]}][-HISTORY_TURNS:]
         total = (result.get("timings_ms") or {}).get("total")
         return Reply(True, server_ms=float(total) if total is not None else None, answer=result["answer"])
 

@@ -72,7 +72,7 @@ def query_items(squad_file: Path, n: int, seed: int = 3) -> list[dict]:
 def bench_ingest(settings, embedder, squad_file: Path, work: Path, n_docs: int) -> dict:
     """Full ingest of ``n_docs`` xquad paragraphs as files vs the embedder alone on the same chunk
     texts (the ceiling); and the re-ingest of 1,000 unchanged small documents."""
-    from assistant.embeddings import HashEmbedder
+    from assistant.embeddings import WordHashEmbedder
     from ingest.pipeline import ingest_paths, load_document
 
     from .squad import load_squad, write_corpus
@@ -105,7 +105,7 @@ def bench_ingest(settings, embedder, squad_file: Path, work: Path, n_docs: int) 
     for i in range(1000):
         (small / f"d{i:04d}.txt").write_text(f"Meldung {i}\n\n{sentences[2 * i]} {sentences[2 * i + 1]}\n", encoding="utf-8")
     hs = settings.model_copy(update={"data_dir": work / "reingest-data", "chroma_url": "", "embedder": "hash"})
-    hash_embedder = HashEmbedder()
+    hash_embedder = WordHashEmbedder()
     t0 = time.perf_counter()
     first = ingest_paths([small], hs, embedder=hash_embedder, progress=False, log=lambda m: None)
     first_s = time.perf_counter() - t0

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from assistant.settings import PROJECT_ROOT, Settings
-from ingest.pipeline import _GROUP_CHUNKS
+from ingest.pipeline import GROUP_CHUNKS
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"full check {time.perf_counter() - t0:.0f} s: {len(lost_before)} of them lost", flush=True)
         pos = args.chunks
         for w in steps:
-            for i in range(pos, pos + w, _GROUP_CHUNKS):
-                j = min(i + _GROUP_CHUNKS, pos + w)
+            for i in range(pos, pos + w, GROUP_CHUNKS):
+                j = min(i + GROUP_CHUNKS, pos + w)
                 coll.upsert(ids=ids[i:j], documents=texts[i:j], metadatas=metas[i:j], embeddings=vecs[i:j])
             pos += w
             t0 = time.perf_counter()

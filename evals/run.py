@@ -252,7 +252,7 @@ def squad_items(path: Path, holdout: float, questions: Path | None = None) -> tu
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise EvalError(f"{path} ist keine SQuAD-JSON-Datei ({type(exc).__name__}: {exc}).") from exc
     excluded = held_out(paragraphs, holdout)
-    asked = _question_file(questions) if questions is not None else None
+    asked = read_question_file(questions) if questions is not None else None
     if asked is not None:
         unknown = sorted(set(asked) - {raw["id"] for raw in raw_items})
         if unknown:
@@ -269,7 +269,7 @@ def squad_items(path: Path, holdout: float, questions: Path | None = None) -> tu
     return paragraphs, items, excluded
 
 
-def _question_file(path: Path) -> dict[str, str]:
+def read_question_file(path: Path) -> dict[str, str]:
     """id -> question from "id<TAB>question" lines."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()

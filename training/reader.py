@@ -181,7 +181,8 @@ def _group(ex: Tokenized | Example, rng: random.Random, cfg: Config) -> list[int
     return (first + own)[: cfg.group_own] + other[: cfg.group_other]
 
 
-def _pairs(ex: Example, idx: Sequence[int]):
+def example_pairs(ex: Example, idx: Sequence[int]):
+    """The reader's inputs for the sentences ``idx`` of ``ex``: question, sentence, title, previous question."""
     from assistant.read.reader import Pair
 
     return [Pair(ex.question, ex.sentences[i], ex.titles[i], ex.previous) for i in idx]
@@ -343,7 +344,7 @@ def reader_scorer(model, tok, max_len: int):
 
     def score(ex: Example) -> np.ndarray:
         with torch.inference_mode():
-            ids, mask = encode(tok, _pairs(ex, range(len(ex.sentences))), max_len)
+            ids, mask = encode(tok, example_pairs(ex, range(len(ex.sentences))), max_len)
             return model(ids, mask).numpy()
 
     return score
@@ -483,7 +484,7 @@ def to_onnx(out: Path, path: Path) -> None:
 def shipped_logits(model, data: Sequence[Example]) -> list[np.ndarray]:
     """The shipped reader's logits for every sentence of every example, scored in one call: the
     model sorts all pairs by length, so passes pad far less than one example at a time (2x)."""
-    pairs = [p for ex in data for p in _pairs(ex, range(len(ex.sentences)))]
+    pairs = [p for ex in data for p in example_pairs(ex, range(len(ex.sentences)))]
     flat = model.logits(pairs)
     out, at = [], 0
     for ex in data:
