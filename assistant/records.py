@@ -6,6 +6,7 @@ is rendered from those fields (never re-found by searching text), so that
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,6 +36,40 @@ class Chunk:
     # sentence spans relative to ``text`` (from the ingest splitter, so the answerer never re-splits)
     sentences: tuple[tuple[int, int], ...] = ()
     page: int | None = None  # 1-based PDF page, None for other formats
+
+
+def chunk_metadata(doc: dict[str, Any], index: int, start: int, end: int, sentences: Sequence[tuple[int, int]],
+                   page: int) -> dict[str, Any]:  # fmt: skip
+    """The metadata a chunk is stored with (the store takes flat scalars only): its document's
+    fields, then its place in the cleaned text, sentence spans as "a-b;c-d", page -1 for none.
+    ``chunk_from_record`` reads it back: the one place that knows this format on either side."""
+    spans = ";".join(f"{a}-{b}" for a, b in sentences)
+    return {**doc, "chunk_index": index, "start": start, "end": end, "sentences": spans, "page": page}
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
+    """A stored chunk (id, text, ``chunk_metadata``) as a ``Chunk``; missing fields get defaults."""
+    sentences = tuple(
+        (int(a), int(b)) for a, b in (part.split("-") for part in str(meta.get("sentences", "")).split(";") if part)
+    )
+    page = int(meta.get("page", -1))
+    return Chunk(
+        id=chunk_id,
+        doc=DocMeta(
+            doc_id=str(meta.get("doc_id", "")),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            url=str(meta.get("url", "")),
+            date=str(meta.get("date", "")),
+            publisher=str(meta.get("publisher", "")),
+        ),
+        index=int(meta.get("chunk_index", 0)),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", len(text))),
+        sentences=sentences or ((0, len(text)),),
+        page=page if page > 0 else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -17,36 +17,12 @@ import numpy as np
 
 from .embeddings import Embedder
 from .lexical import RECIPE, BM25Index
-from .records import Chunk, DocMeta, Passage
+from .records import Passage, chunk_from_record
 from .settings import Settings
 from .snapshot import ChunkTable
 from .store import Store
 
 _CHECK_SECONDS = 2.0
-
-
-def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
-    sentences = tuple(
-        (int(a), int(b)) for a, b in (part.split("-") for part in str(meta.get("sentences", "")).split(";") if part)
-    )
-    page = int(meta.get("page", -1))
-    return Chunk(
-        id=chunk_id,
-        doc=DocMeta(
-            doc_id=str(meta.get("doc_id", "")),
-            title=str(meta.get("title", "")),
-            source=str(meta.get("source", "")),
-            url=str(meta.get("url", "")),
-            date=str(meta.get("date", "")),
-            publisher=str(meta.get("publisher", "")),
-        ),
-        index=int(meta.get("chunk_index", 0)),
-        text=text,
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", len(text))),
-        sentences=sentences or ((0, len(text)),),
-        page=page if page > 0 else None,
-    )
 
 
 @dataclass

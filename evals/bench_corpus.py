@@ -17,7 +17,7 @@ built like this (the recipe is part of the cache key, ``RECIPE``):
    values.
 4. The records go straight into Chroma in a bench data dir with the layout ingest writes
    (``ingest/pipeline.py``: doc_id, title, source, url, date, publisher, chunk_index, start, end,
-   sentences, page), so ``assistant.retrieve.chunk_from_record`` reads them like any chunk.
+   sentences, page; ``assistant.records.chunk_metadata``), so ``chunk_from_record`` reads them like any chunk.
 
 Everything lands under a git-ignored folder (``bench-out/cache`` by default) and is reused by later
 runs while the recipe is unchanged. Never the user's index.
@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from assistant.records import chunk_metadata
 
 RECIPE = "corpus-v2"  # v2: one date per generated document (v1 drew one per chunk)
 POOL_RECIPE = "corpus-v1"  # the embedded pool (step 2) is unchanged since v1: not re-embedded
@@ -201,21 +203,15 @@ def generate_chunks(pool: Pool, n: int, seed: int = 1) -> tuple[list[str], list[
         doc_id = f"gen{doc:06d}"
         ids.append(f"{doc_id}-{idx}")
         texts.append(text)
-        metas.append(
-            {
-                "doc_id": doc_id,
-                "title": f"Bericht {doc:06d} zur interkulturellen Öffnung",
-                "source": f"generated/{doc_id}.txt",
-                "url": "",
-                "date": date,
-                "publisher": "Benchmark (generiert)",
-                "chunk_index": idx,
-                "start": start,
-                "end": start + len(text),
-                "sentences": ";".join(f"{a}-{b}" for a, b in spans),
-                "page": -1,
-            }
-        )
+        doc_meta = {
+            "doc_id": doc_id,
+            "title": f"Bericht {doc:06d} zur interkulturellen Öffnung",
+            "source": f"generated/{doc_id}.txt",
+            "url": "",
+            "date": date,
+            "publisher": "Benchmark (generiert)",
+        }
+        metas.append(chunk_metadata(doc_meta, idx, start, start + len(text), spans, -1))
     return ids, texts, metas, vecs
 
 

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.records import chunk_metadata
 from assistant.settings import Settings
 
 from .chunk import chunk_text
@@ -154,14 +155,7 @@ def prepare(raw: RawDocument, settings: Settings, hash_: str | None = None) -> P
         chunks.append(
             Document(
                 page_content=text[span.start : span.end],
-                metadata={
-                    **meta,
-                    "chunk_index": span.index,
-                    "start": span.start,
-                    "end": span.end,
-                    "sentences": ";".join(f"{a}-{b}" for a, b in span.sentences),
-                    "page": page,
-                },
+                metadata=chunk_metadata(meta, span.index, span.start, span.end, span.sentences, page),
             )
         )
     return PreparedDocument(

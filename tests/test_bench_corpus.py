@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from assistant.embeddings import WordHashEmbedder
 from assistant.pipeline import Assistant
-from assistant.retrieve import chunk_from_record
+from assistant.records import chunk_from_record
 from evals.bench_corpus import Pool, build_corpus, filler_sentences, generate_chunks
 
 PARAGRAPHS = [
