@@ -468,14 +468,18 @@ def render_staff_answer(answer: Answer | None) -> str:
         ("Zeiten", timings or "–"),
     ]
     summary_html = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in summary)
+    headers = ("Rang fus.", "Score fus.", "Rang dense", "Score dense", "Rang BM25", "Score BM25", "zitiert",
+               "Dokument / Abschnitt", "Text")  # fmt: skip
+    table = _staff_table("Alle abgerufenen Passagen (Ränge 1-basiert)", headers, "".join(rows))
+    return f'<dl class="staff-summary">{summary_html}</dl>{table}'
+
+
+def _staff_table(caption: str, headers: Sequence[str], body: str) -> str:
+    """A staff table: ``caption`` and ``headers`` are trusted HTML, ``body`` the escaped rows."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
     return (
-        f'<dl class="staff-summary">{summary_html}</dl>'
         '<div class="table-wrap"><table class="staff-table">'
-        "<caption>Alle abgerufenen Passagen (Ränge 1-basiert)</caption>"
-        "<thead><tr><th>Rang fus.</th><th>Score fus.</th><th>Rang dense</th>"
-        "<th>Score dense</th><th>Rang BM25</th><th>Score BM25</th><th>zitiert</th>"
-        "<th>Dokument / Abschnitt</th><th>Text</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f"<caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
@@ -494,13 +498,8 @@ def render_documents_table(documents: Sequence[dict[str, Any]]) -> str:
         "</tr>"
         for d in documents
     )
-    return (
-        '<div class="table-wrap"><table class="staff-table">'
-        f"<caption>{len(documents)} Dokumente im Index</caption>"
-        "<thead><tr><th>Titel / Datei</th><th>Datum</th><th>Herausgeber</th>"
-        "<th>Abschnitte</th><th>erfasst am</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></div>"
-    )
+    headers = ("Titel / Datei", "Datum", "Herausgeber", "Abschnitte", "erfasst am")
+    return _staff_table(f"{len(documents)} Dokumente im Index", headers, rows)
 
 
 def render_document_list(documents: Sequence[dict[str, Any]]) -> str:
