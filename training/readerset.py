@@ -262,9 +262,11 @@ def build(raw_dir: Path) -> dict:
     return stats
 
 
-def read_questions(paths: Iterable[Path], by_pid: dict[str, dict], log: BuildLog) -> list[dict]:
+def read_questions(paths: Iterable[Path], by_pid: dict[str, dict], log: BuildLog,
+                   measuring: dict[str, Sequence[str]] | None = None) -> list[dict]:  # fmt: skip
     """The writers' questions of ``paths`` (``q_BATCH.jsonl``) as checked items: spans located in
-    their passage, duplicates and near-copies of any eval question dropped (counted in ``log``)."""
+    their passage, duplicates and near-copies of any eval question dropped (counted in ``log``), and
+    near-copies of the questions of ``measuring`` (what they are → its questions), too."""
     items: list[dict] = []
     seen: set[tuple[str, str]] = set()
     for path in paths:
@@ -280,10 +282,12 @@ def read_questions(paths: Iterable[Path], by_pid: dict[str, dict], log: BuildLog
                 continue
             seen.add(key)
             items.append(item)
-    near = near_eval([it["question"] for it in items], eval_questions())
-    for _ in near:
-        log.drop(f"within {EVAL_SIMILARITY} of an eval question")
-    return [it for i, it in enumerate(items) if i not in near]
+    for what, questions in {"an eval question": eval_questions(), **(measuring or {})}.items():
+        near = near_eval([it["question"] for it in items], questions)
+        for _ in near:
+            log.drop(f"within {EVAL_SIMILARITY} of {what}")
+        items = [it for i, it in enumerate(items) if i not in near]
+    return items
 
 
 def _item(raw: dict, by_pid: dict[str, dict], batch: str, log: BuildLog) -> dict | None:
