@@ -1,15 +1,13 @@
 """Fusion, answer composition and abstention on hand-made passages (no model, no store)."""
 import pytest
-from assistant.answer import (
-    HAS_KIND,
-    Answerer,
-    Candidate,
-    attributions,
-    detect_language,
-    header_context,
-    question_types,
-    quotations,
-)
+from assistant.answer import Answerer
+from assistant.language import detect_language
+from assistant.read.terms import find_relatives, match
+from assistant.read.candidates import Candidate
+from assistant.read.kinds import HAS_KIND, header_context, question_types
+from assistant.read.lexical import Weights
+from assistant.read.quotes import attributions, quotations
+from assistant.read.select import select
 from assistant.lexical import BM25Index
 from assistant.records import Chunk, DocMeta, Passage
 from assistant.retrieve import rrf
@@ -196,9 +194,9 @@ def test_a_question_word_that_heads_a_compound_matches_more_than_one_that_modifi
     )
     ans = answer("Welcher Prozess der Landesverwaltung ist das?", passages)
     assert not ans.abstained and ans.citations[0].doc_id == "prozess"  # the best sentence comes first
-    assert Answerer._match("prozess", {"offnungsprozess"}) == 0.85
-    assert Answerer._match("prozess", {"prozesskost"}) == 0.7
-    assert Answerer._match("prozess", {"offnungsprozess"}, frozenset({"offnungsprozess", "prozesskost"})) == 0.85
+    assert match("prozess", {"offnungsprozess"}) == 0.85
+    assert match("prozess", {"prozesskost"}) == 0.7
+    assert match("prozess", {"offnungsprozess"}, frozenset({"offnungsprozess", "prozesskost"})) == 0.85
 
 
 QUOTES = (
@@ -282,14 +280,14 @@ def test_a_sentence_repeated_in_a_teaser_is_quoted_once():
         return Candidate(p, i, a, b, 0.8, score)
 
     best = cand(body, 0, 1.0)
-    chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off")).select([best, cand(teaser, 1, 0.9), cand(body, 1, 0.9), cand(teaser, 0, 0.8)])
+    chosen = select([best, cand(teaser, 1, 0.9), cand(body, 1, 0.9), cand(teaser, 0, 0.8)], Weights(), Settings().max_answer_sentences)
     texts = [c.text for c in chosen]
     assert texts.count("Damit ist der Kreis das 37. Mitglied der Initiative.") == 1
     assert "Der Kreis tritt bei." not in texts  # the repeat took its place; no weaker sentence comes in
 
 
 def test_relatives_found_by_sorted_runs_are_the_pairwise_relatives():
-    # _relatives finds compound/stem relatives by bisecting sorted (and reversed) vocabularies; it
+    # find_relatives finds compound/stem relatives by bisecting sorted (and reversed) vocabularies; it
     # must agree with the pairwise definition (text.related, or the term itself) on any input
     import random
 
@@ -301,7 +299,7 @@ def test_relatives_found_by_sorted_runs_are_the_pairwise_relatives():
     for _ in range(500):
         vocab = {word() for _ in range(rng.randint(0, 40))}
         terms = {word(): 1.0 for _ in range(4)} | ({rng.choice(sorted(vocab)): 1.0} if vocab else {})
-        found = Answerer._relatives(terms, vocab)
+        found = find_relatives(terms, vocab)
         for t in terms:
             expected = {s for s in vocab if related(t, s) or (s == t and len(t) >= 5)}
             assert found[t] == expected, (t, vocab)
@@ -322,7 +320,7 @@ def test_a_contact_entry_is_quoted_without_the_sentences_around_it():
     best = cand("Telefon: 0301 222-222", 1.0, True)
     about = cand("Das Amt berät Zugewanderte zu Ausbildung und Beruf.", 0.95, False)
     other = cand("Telefon: 0301 111-111", 0.9, True)
-    chosen = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off")).select([best, about, other])
+    chosen = select([best, about, other], Weights(), Settings().max_answer_sentences)
     assert [c.text for c in chosen] == ["Telefon: 0301 111-111", "Telefon: 0301 222-222"]
 
 
@@ -334,7 +332,7 @@ def test_a_contact_entry_is_quoted_without_the_sentences_around_it():
 def test_a_misspelt_function_word_is_not_a_word_the_documents_lack(question):
     # "vile" (viele) and "welhce" (welche) used to count as rare terms no sentence holds, the
     # heaviest kind: the amount question abstained
-    terms = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off"))._question_terms(
+    terms = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader="off")).lexical.question_terms(
         question, [], BM25Index.build([DOC, OTHER] + ["Ein ganz anderer Text über Verkehr."] * 5)
     )
     assert not {"vil", "welhc", "welch"} & set(terms)

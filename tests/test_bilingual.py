@@ -97,7 +97,7 @@ def _ask(question: str, dictionary: Dictionary | None, texts=None, best_only: bo
     settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
     answerer = Answerer(settings, WordHashEmbedder(), dictionary=dictionary or Dictionary({}))
     if best_only:
-        return answerer.candidates(question, passages, bm25, lang="en")[0]
+        return answerer.lexical.candidates(question, passages, bm25, lang="en")[0]
     return answerer.compose(question, passages, bm25)
 
 

@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from assistant.answer import Answerer
+from assistant.read.terms import find_relatives, match
 from assistant.embeddings import WordHashEmbedder
 from assistant.pipeline import Assistant
 from assistant.retrieve import HybridRetriever
@@ -71,11 +71,11 @@ def test_bm25_postings_score_like_bm25s_and_load_without_it(tmp_path):
 def test_relatives_match_the_pairwise_scan():
     vocab = set(content_terms(TEXT)) | {"telefon", "agentur", "nummer", "ausbild", "hann", "fachkraft"}
     terms = {t: 1.0 for t in vocab}
-    relatives = Answerer._relatives(terms, vocab)
+    relatives = find_relatives(terms, vocab)
     for t, size in itertools.product(sorted(vocab), (1, 2, 3)):
         for sent in itertools.combinations(sorted(vocab), size):
             s = set(sent)
-            assert Answerer._match(t, s, relatives[t]) == Answerer._match(t, s), (t, s)
+            assert match(t, s, relatives[t]) == match(t, s), (t, s)
     assert "marketingagentur" in relatives["agentur"]  # the compound head counts as a relative
 
 

@@ -85,7 +85,7 @@ def test_a_neighbour_joins_only_where_the_scorer_says_it_answers():
 
 def test_select_keeps_the_best_and_at_most_max_sentences_of_its_neighbours():
     passages = make_passages([("prog", DOC)])
-    from assistant.answer import Candidate
+    from assistant.read.candidates import Candidate
 
     p = passages[0]
     cands = [Candidate(p, i, a, b, 0.0, 0.0) for i, (a, b) in enumerate(p.chunk.sentences)]

@@ -134,7 +134,7 @@ def ranked(thesaurus):
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT] + FILLER)
     answerer = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=thesaurus)
-    return answerer, answerer.candidates(QUESTION, passages, bm25), passages
+    return answerer, answerer.lexical.candidates(QUESTION, passages, bm25), passages
 
 
 def test_a_synonym_ranks_the_sentence_that_answers_first():
@@ -152,7 +152,7 @@ def test_a_synonym_does_not_raise_the_confidence():
     for c in with_syn:
         assert c.coverage == same[c.key].coverage and c.window == same[c.key].window
     best = with_syn[0]
-    assert answerer.confidence(best, passages, "de") == answerer.confidence(same[best.key], passages, "de")
+    assert answerer.lexical.confidence(best, passages, "de") == answerer.lexical.confidence(same[best.key], passages, "de")
 
 
 def test_staff_see_which_words_stood_in_for_the_question_s():
@@ -173,8 +173,8 @@ def test_english_questions_are_not_matched_with_german_synonyms():
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT])
     answerer = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus.from_lines(LINES))
-    cands = answerer.candidates("Which training courses do the staff attend?", passages, bm25, lang="en")
-    plain = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus({})).candidates(
+    cands = answerer.lexical.candidates("Which training courses do the staff attend?", passages, bm25, lang="en")
+    plain = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus({})).lexical.candidates(
         "Which training courses do the staff attend?", passages, bm25, lang="en"
     )
     assert [(c.key, c.score) for c in cands] == [(c.key, c.score) for c in plain]

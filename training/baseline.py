@@ -101,7 +101,7 @@ def run(split: str = "dev", limit: int | None = None) -> dict:
             ans = assistant.answerer.compose(
                 it["question"], given, corpus.bm25, corpus.titles, history, qvec if not history else None, corpus.chunks.doc_chunks
             )
-            cands = assistant.answerer.candidates(it["question"], given, corpus.bm25, history, qvec, ans.language, reach=len(given))
+            cands = assistant.answerer.lexical.candidates(it["question"], given, corpus.bm25, history, qvec, ans.language, reach=len(given))
             sents, svecs = sent_vecs[pid]
             cos = svecs @ embedder.embed_query(it["question"])
             row = {

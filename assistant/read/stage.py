@@ -16,7 +16,7 @@ import numpy as np
 from .reader import Pair
 
 if TYPE_CHECKING:
-    from ..answer import Candidate
+    from .candidates import Candidate
     from .model import ReaderModel
 
 
