@@ -1,0 +1,94 @@
+"""How the answerer's decisions are told: to citizens (why there is no answer) and to staff (how the
+answer came about), and which language each paragraph of the note to a foreign-language question
+is in. One list of the reasons, so that the answerer and the staff view cannot drift apart.
+"""
+from __future__ import annotations
+
+from assistant.language import NOTES
+
+# The sentence a citizen reads after "the documents do not answer this", by (language, reason):
+# the reason is ``Answer.basis``, or for basis "kind" the kind of answer that is missing.
+ABSTAIN_REASONS = {
+    ("de", "detail"): "„{detail}“ kommt in den gefundenen Quellen nicht vor.",
+    ("en", "detail"): "“{detail}” does not occur in the sources found.",
+    ("de", "name"): "„{detail}“ kommt in den Dokumenten, aus denen die Antwort stammen würde, nicht vor.",
+    ("en", "name"): "“{detail}” does not occur in the documents the answer would come from.",
+    ("de", "amount"): "Die gefundenen Textstellen nennen dazu keine Zahl.",
+    ("en", "amount"): "The passages found give no number for this.",
+    ("de", "date"): "Die gefundenen Textstellen nennen dazu keinen Zeitpunkt.",
+    ("en", "date"): "The passages found give no date for this.",
+    ("de", "duration"): "Die gefundenen Textstellen nennen dazu keine Dauer.",
+    ("en", "duration"): "The passages found give no duration for this.",
+    ("de", "party"): "Die gefundenen Textstellen nennen dazu keine Partei.",
+    ("en", "party"): "The passages found give no party for this.",
+    ("de", "money"): "Die gefundenen Textstellen nennen dazu keinen Geldbetrag.",
+    ("en", "money"): "The passages found give no sum of money for this.",
+    ("de", "phone"): "Die gefundenen Textstellen nennen dazu keine Telefonnummer.",
+    ("en", "phone"): "The passages found give no phone number for this.",
+    ("de", "email"): "Die gefundenen Textstellen nennen dazu keine E-Mail-Adresse.",
+    ("en", "email"): "The passages found give no e-mail address for this.",
+    ("de", "link"): "Die gefundenen Textstellen nennen dazu keine Internetadresse.",
+    ("en", "link"): "The passages found give no web address for this.",
+    ("de", "language"): "Die gefundenen Textstellen nennen dazu keine Sprache.",
+    ("en", "language"): "The passages found give no language for this.",
+    ("de", "which"): "Die gefundenen Textstellen erwähnen sie nur allgemein, ohne sie einzeln zu nennen.",
+    ("en", "which"): "The passages found mention them only in general, without naming any.",
+    ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
+    ("en", "weekday"): "The passages found give no day of the week for this.",
+}
+
+
+def abstain_reason(lang: str, basis: str, detail: str = "") -> str:
+    """The citizen's sentence saying why there is no answer; "" where the reason has none
+    (low confidence says nothing more than the abstention itself)."""
+    key = (lang if lang == "en" else "de", detail if basis == "kind" else basis)
+    return ABSTAIN_REASONS[key].format(detail=detail) if key in ABSTAIN_REASONS else ""
+
+
+# For staff: the kind of answer the question asked for that the quotes lack (basis "kind").
+KIND_FOR_STAFF = {
+    "amount": "gefragt ist eine Zahl; die Zitate nennen keine",
+    "date": "gefragt ist ein Zeitpunkt; die Zitate nennen keinen",
+    "duration": "gefragt ist eine Dauer; die Zitate nennen keine",
+    "party": "gefragt ist eine Partei; die Zitate nennen keine",
+    "money": "gefragt ist ein Geldbetrag; die Zitate nennen keinen",
+    "weekday": "gefragt ist ein Wochentag; die Zitate nennen keinen",
+    "phone": "gefragt ist eine Telefonnummer; die Zitate nennen keine",
+    "email": "gefragt ist eine E-Mail-Adresse; die Zitate nennen keine",
+    "link": "gefragt ist eine Internetadresse; die Zitate nennen keine",
+    "language": "gefragt ist eine Sprache; die Zitate nennen keine",
+    "which": "gefragt ist, welche genau; die Zitate nennen sie nicht einzeln",
+}
+SMALLTALK_FOR_STAFF = {"greeting": "Begrüßung", "thanks": "Dank", "bye": "Verabschiedung", "help": "Frage, was der Assistent kann"}
+DOC_FIELD_FOR_STAFF = {"title": "Überschrift", "publisher": "Herausgeber", "date": "Datum"}
+
+
+def basis_for_staff(basis: str, detail: str = "") -> str:
+    """How the answerer decided (``Answer.basis`` and ``basis_detail``), in words for staff."""
+    language = "unbekannte Schrift" if detail == "und" else detail
+    return {
+        "reader": "Lesemodell: der Satz beantwortet die Frage (Wahrscheinlichkeit über der Schwelle)",
+        "coverage": "Satz deckt die Begriffe der Frage ab",
+        "meaning": "Satz liegt der (englischen) Frage inhaltlich am nächsten",
+        "translation": "Satz enthält die übersetzten Begriffe der (englischen) Frage und liegt ihr inhaltlich nahe",
+        "low confidence": "Übereinstimmung unter der Schwelle",
+        "refused": "Frage nach Anweisungen oder Einrichtung des Assistenten: nicht gesucht",
+        "smalltalk": f"{SMALLTALK_FOR_STAFF.get(detail, detail)}: feste Antwort, nicht gesucht",
+        "language": f"Frage weder auf Deutsch noch auf Englisch (erkannt: {language}): nicht gesucht, Bitte um eine deutsche oder englische Frage",
+        "detail": f"„{detail}“ steht in keiner abgerufenen Quelle (Zahl oder Ort der Frage)",
+        "name": f"„{detail}“ (Name in der Frage) steht in keinem der Dokumente, aus denen zitiert würde",
+        "kind": KIND_FOR_STAFF.get(detail, detail),
+        "document": f"Frage nach dem Dokument selbst: {DOC_FIELD_FOR_STAFF.get(detail, detail)} aus den Dokumentangaben",
+    }.get(basis, basis or "–")
+
+
+def note_languages(lang: str) -> list[str]:
+    """The language of each paragraph of ``language.foreign_note(lang)``, in order: the asker's
+    own where there is a note in it, then German and English."""
+    return ([lang] if NOTES.get(lang) else []) + ["de", "en"]
+
+
+__all__ = [
+    "ABSTAIN_REASONS", "DOC_FIELD_FOR_STAFF", "KIND_FOR_STAFF", "SMALLTALK_FOR_STAFF",
+    "abstain_reason", "basis_for_staff", "note_languages",
+]  # fmt: skip
