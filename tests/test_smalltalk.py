@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
-from assistant.smalltalk import smalltalk_kind, smalltalk_language
 from assistant.app.web.render import render_answer
 from assistant.app.web.staff_render import render_staff_answer
+from assistant.settings import PROJECT_ROOT
+from assistant.smalltalk import smalltalk_kind, smalltalk_language
 
 XQUAD = PROJECT_ROOT.parent / "shared" / "bench" / "xquad-de" / "xquad.de.json"
 

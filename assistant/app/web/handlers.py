@@ -100,17 +100,16 @@ class CitizenChat:
             # the question shows at once, with the typing indicator; under load the question stays
             # in the box (Gradio shows its progress timer) until the answer comes with it
             yield {"chat": chat_messages(session, partial=""), "box": "", "notice": ""}
-        answer, failed = self._ask(raw, history, session, lang)
+        answer, failed = self._ask(raw, history, session, turn, lang)
         if answer is None:
             yield failed
             return
-        yield from self._stream(answer, session)
+        yield from self._stream(answer, session, turn)
 
     def _ask(
-        self, raw: str, history: Sequence[Turn], session: ChatSession, lang: str
+        self, raw: str, history: Sequence[Turn], session: ChatSession, turn: ChatTurn, lang: str
     ) -> tuple[Answer | None, dict[str, Any]]:
-        """``ask()`` for the session's last turn: (answer, {}), or (None, the changes that show why not)."""
-        turn = session.turns[-1]
+        """``ask()`` for ``turn``, the session's newest: (answer, {}), or (None, the changes that show why not)."""
         try:
             return self.assistant.ask(raw, history=history), {}
         except InputError as exc:
@@ -124,7 +123,7 @@ class CitizenChat:
             turn.error = generic_error(lang)
         return None, {"chat": chat_messages(session), "box": "", "notice": ""}
 
-    def _stream(self, answer: Answer, session: ChatSession) -> Iterator[dict[str, Any]]:
+    def _stream(self, answer: Answer, session: ChatSession, turn: ChatTurn) -> Iterator[dict[str, Any]]:
         # While it streams, every output but the question box (the user may type the next
         # question) gets a value, the same each time: Gradio rebuilds the component of every
         # skipped output on every update, which under load cost more CPU than ask() itself.
@@ -132,7 +131,7 @@ class CitizenChat:
         for piece in pieces_to_stream(answer.answer, self._in_progress):
             yield {"chat": chat_messages(session, partial=piece), **form}
             time.sleep(STREAM_DELAY_S)
-        session.turns[-1].answer = citizen_copy(answer)
+        turn.answer = citizen_copy(answer)
         session.feedback_turn = len(session.turns) - 1
         # The feedback form now refers to this answer, so it starts empty.
         yield {"chat": chat_messages(session), "box": "", **form, "target": feedback_target_text(session)}
