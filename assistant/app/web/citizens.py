@@ -10,7 +10,7 @@ does is in ``handlers.py``, the HTML in ``render.py``. Annotations here are eval
 ``from __future__ import annotations``): Gradio finds the Request and LikeData parameters of a
 handler by their types, and ``gradio`` is imported late, inside ``build_app``.
 """
-import logging
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +22,6 @@ from assistant.settings import Settings, offline_env
 
 if TYPE_CHECKING:
     import gradio as gr
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -173,8 +171,11 @@ class _Events:
 
         # Defined here, where ``gr`` exists: Gradio reads the types from the annotations.
         def respond(question, session, request: gr.Request):
-            for changes in chat.respond(question, session, client_id(request)):
-                yield self.outputs(session, changes)
+            # closed with this generator (a client that leaves), so the count of answers in
+            # progress goes down at once
+            with closing(chat.respond(question, session, client_id(request))) as updates:
+                for changes in updates:
+                    yield self.outputs(session, changes)
 
         def answer_json(question: str, history: list[dict[str, str]], request: gr.Request) -> dict[str, Any]:
             return chat.answer_json(question, history, client_id(request))
