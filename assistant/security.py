@@ -1,7 +1,8 @@
 """What keeps one client from costing the others: the staff password check, per-client rate
 limits, and the HTTP layer's limits and headers (ASGI middleware in front of both Gradio apps).
 
-Nothing here knows about questions or answers; ``web.py`` wires it around the apps.
+Nothing here knows about questions or answers, nor imports a web framework; the web server
+(``assistant/app/web/server.py``) wires it around the apps.
 """
 from __future__ import annotations
 
@@ -92,6 +93,11 @@ class RateLimiter:
                 return max(1, math.ceil(events[0] + self.window_s - now))
             events.append(now)
             return 0
+
+    def clients(self) -> list[str]:
+        """The clients remembered now, least recently seen first."""
+        with self._lock:
+            return list(self._events)
 
 
 def client_id(request) -> str:

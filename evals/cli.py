@@ -1,6 +1,6 @@
 """``assistant eval``: run the seed set or a SQuAD benchmark, write the reports, compare a baseline.
 
-The Typer wiring lives in ``assistant/cli.py``; this module holds the behaviour so it can be
+The Typer wiring lives in ``assistant/app/cli.py``; this module holds the behaviour so it can be
 called (and tested) without the command-line layer.
 """
 from __future__ import annotations

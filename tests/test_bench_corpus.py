@@ -91,7 +91,7 @@ def test_built_corpus_is_searched_by_the_real_retriever(tmp_path, hash_settings,
 
 
 def test_cli_rejects_unknown_section_and_bad_sizes(tmp_path):
-    from assistant.cli import app
+    from assistant.app.cli import app
 
     runner = CliRunner()
     res = runner.invoke(app, ["bench", "perf", "--out", str(tmp_path), "--skip", "everything"])

@@ -51,7 +51,7 @@ def test_server_outage_gives_a_german_notice_and_recovers_without_restart(chroma
     from gradio_client import Client
 
     from assistant.errors import StoreUnavailable
-    from assistant.web import start
+    from assistant.app.web.server import start
 
     settings, assistant = server_index
     running = start(assistant, settings)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app.web.render import render_answer
+from assistant.app.web.staff_render import render_staff_answer
 from assistant.language import NOTES, UNKNOWN, foreign_language, foreign_note
 from assistant.settings import PROJECT_ROOT
-from assistant.ui import render_answer, render_staff_answer
 
 XQUAD = PROJECT_ROOT.parent / "shared" / "bench" / "xquad-de" / "xquad.de.json"
 

@@ -9,9 +9,10 @@ import json
 
 import pytest
 
+from assistant.app.web.render import render_answer
+from assistant.app.web.staff_render import render_staff_answer
 from assistant.settings import PROJECT_ROOT
 from assistant.smalltalk import smalltalk_kind, smalltalk_language
-from assistant.ui import render_answer, render_staff_answer
 
 XQUAD = PROJECT_ROOT.parent / "shared" / "bench" / "xquad-de" / "xquad.de.json"
 

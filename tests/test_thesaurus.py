@@ -156,7 +156,7 @@ def test_a_synonym_does_not_raise_the_confidence():
 
 
 def test_staff_see_which_words_stood_in_for_the_question_s():
-    from assistant.ui import render_staff_answer
+    from assistant.app.web.staff_render import render_staff_answer
 
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT] + FILLER)

@@ -12,12 +12,22 @@ from collections.abc import Sequence
 
 import pytest
 
-from assistant import ui
+from assistant.app.web import render, staff_render
+from assistant.app.web.chat import (
+    STREAM_MAX_BUSY,
+    STREAM_STEPS,
+    ChatSession,
+    ChatTurn,
+    chat_messages,
+    pieces_to_stream,
+    stream_pieces,
+)
 
 pytest_plugins = ["ui_fixtures"]
 from assistant.errors import InputError, StoreUnavailable
 from assistant.feedback import FeedbackEntry
 from assistant.records import Answer, Chunk, Citation, DocMeta, Passage, Turn
+from assistant.text import format_date
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 DOC_TEXT = (
@@ -77,7 +87,7 @@ def _visible_text(fragment: str) -> str:
 
 
 def test_question_is_escaped_and_keeps_its_characters():
-    rendered = ui.render_question(XSS)
+    rendered = render.render_question(XSS)
     assert "<" not in rendered and ">" not in rendered
     assert html.unescape(rendered) == XSS
 
@@ -89,15 +99,15 @@ def test_document_text_in_every_renderer_is_escaped():
     entry = FeedbackEntry(1, "2024-01-01T00:00:00+00:00", "down", XSS, XSS, [{"title": XSS}], XSS)
     answer = _answer([evil], text=XSS + " [1]")
     outputs = [
-        ui.render_answer(answer),
-        ui.render_answer(_answer([], text=XSS, abstained=True)),
-        ui.render_partial(XSS),
-        ui.render_error(XSS),
-        ui.render_staff_answer(_answer([evil], question=XSS, retrieval_query=XSS)),
-        ui.render_documents_table([evil_doc]),
-        ui.render_document_list([evil_doc]),
-        ui.render_feedback_table([entry]),
-        ui.render_banner([], error=XSS),
+        render.render_answer(answer),
+        render.render_answer(_answer([], text=XSS, abstained=True)),
+        render.render_partial(XSS),
+        render.render_error(XSS),
+        staff_render.render_staff_answer(_answer([evil], question=XSS, retrieval_query=XSS)),
+        staff_render.render_documents_table([evil_doc]),
+        render.render_document_list([evil_doc]),
+        staff_render.render_feedback_table([entry]),
+        render.render_banner([], error=XSS),
     ]
     for fragment in outputs:
         assert "<script" not in fragment and "<img" not in fragment and "<b>" not in fragment
@@ -121,11 +131,11 @@ def test_document_text_in_every_renderer_is_escaped():
     ],
 )
 def test_only_http_links_are_allowed(url, ok):
-    assert (ui.safe_url(url) is not None) is ok
+    assert (render.safe_url(url) is not None) is ok
 
 
 def test_link_attribute_is_escaped():
-    card = ui.render_source([_citation(1, "Mittel", url='https://a.example/"onmouseover="x')])
+    card = render.render_source([_citation(1, "Mittel", url='https://a.example/"onmouseover="x')])
     assert 'href="https://a.example/&quot;onmouseover=&quot;x"' in card
 
 
@@ -134,7 +144,7 @@ def test_link_attribute_is_escaped():
 
 def test_answer_shows_markers_title_publisher_date_link_and_marked_quote():
     quote = "Aus diesem Grund haben wir insgesamt 95.000 Euro zur Verfügung gestellt."
-    rendered = ui.render_answer(_answer([_citation(1, quote)]))
+    rendered = render.render_answer(_answer([_citation(1, quote)]))
     assert '<span class="cite-ref" title="Quelle 1">[1]</span>' in rendered
     assert "Vielfalt als Stärke" in rendered and "Land Niedersachsen" in rendered
     assert "6. September 2023" in rendered
@@ -150,13 +160,13 @@ def test_quote_is_cut_by_offsets_not_found_by_search():
     second = passage.rindex("Es gab 5 Euro.")
     citation = _citation(1, "Es gab 5 Euro.", passage=passage, passage_start=100)
     citation = Citation(**{**citation.__dict__, "start": 100 + second, "end": 100 + len(passage)})
-    marked = ui.highlight_quotes([citation])
+    marked = render.highlight_quotes([citation])
     assert marked == "Es gab 5 Euro. Dann: <mark title=\"Zitat [1]\">Es gab 5 Euro.</mark>"
 
 
 def test_offsets_that_disagree_show_the_quote_alone():
     bad = Citation(**{**_citation(1, "Mittel").__dict__, "start": 0, "end": 6})
-    assert ui.highlight_quotes([bad]) == '<mark title="Zitat [1]">Mittel</mark>'
+    assert render.highlight_quotes([bad]) == '<mark title="Zitat [1]">Mittel</mark>'
 
 
 def test_citations_of_one_chunk_share_one_card_with_both_quotes_marked():
@@ -165,7 +175,7 @@ def test_citations_of_one_chunk_share_one_card_with_both_quotes_marked():
     other = _citation(
         3, "Anderes.", passage="Anderes.", passage_start=900, chunk_id="doc-b#0", doc_id="doc-b"
     )
-    rendered = ui.render_answer(_answer([first, second, other], text="A [1] B [2] C [3]."))
+    rendered = render.render_answer(_answer([first, second, other], text="A [1] B [2] C [3]."))
     assert rendered.count('<li class="source">') == 2
     assert '<span class="source-n">[1] [2]</span>' in rendered
     assert len(re.findall(r"<mark", rendered)) == 3
@@ -174,14 +184,14 @@ def test_citations_of_one_chunk_share_one_card_with_both_quotes_marked():
 def test_long_passage_is_trimmed_around_the_quote_at_word_boundaries():
     filler = "Wort " * 200
     passage = filler + "Der zitierte Satz. " + filler
-    rendered = ui.highlight_quotes([_citation(1, "Der zitierte Satz.", passage=passage)], context=30)
+    rendered = render.highlight_quotes([_citation(1, "Der zitierte Satz.", passage=passage)], context=30)
     assert rendered.startswith("… Wort") and rendered.endswith("Wort …")
     assert len(_visible_text(rendered)) < 100
 
 
 def test_abstention_is_visibly_different_and_keeps_the_hint():
     hint = "Dazu finde ich nichts. Die Dokumente behandeln die Videokampagne."
-    rendered = ui.render_answer(_answer([], text=hint, abstained=True))
+    rendered = render.render_answer(_answer([], text=hint, abstained=True))
     assert 'class="answer abstained"' in rendered
     assert "Keine gesicherte Antwort" in rendered
     assert "behandeln die Videokampagne" in rendered
@@ -189,28 +199,28 @@ def test_abstention_is_visibly_different_and_keeps_the_hint():
 
 
 def test_english_answer_is_marked_as_english():
-    rendered = ui.render_answer(_answer([_citation(1, "Mittel")], language="en"))
+    rendered = render.render_answer(_answer([_citation(1, "Mittel")], language="en"))
     assert 'lang="en"' in rendered
 
 
 def test_english_question_gets_the_bubble_in_english():
     """A citizen who asks in English reads sources, dates and links in English, not in German."""
-    cited = _visible_text(ui.render_answer(_answer([_citation(1, "Mittel", page=3)], language="en")))
+    cited = _visible_text(render.render_answer(_answer([_citation(1, "Mittel", page=3)], language="en")))
     assert "Sources" in cited and "Open the original (niedersachsen.de)" in cited
     assert "6 September 2023" in cited and "Page 3" in cited
     for german in ("Quellen", "Original öffnen", "Seite", "6. September"):
         assert german not in cited
-    abstained = _visible_text(ui.render_answer(_answer([], text="The documents do not say.", abstained=True, language="en")))
+    abstained = _visible_text(render.render_answer(_answer([], text="The documents do not say.", abstained=True, language="en")))
     assert "No reliable answer in the documents" in abstained and "Keine gesicherte" not in abstained
-    session = ui.ChatSession([ui.ChatTurn("How much money did the ministry give?"), ui.ChatTurn("Wie viel Geld gab es?")])
-    pending = [_visible_text(m["content"]) for m in ui.chat_messages(session)[1::2]]
+    session = ChatSession([ChatTurn("How much money did the ministry give?"), ChatTurn("Wie viel Geld gab es?")])
+    pending = [_visible_text(m["content"]) for m in chat_messages(session)[1::2]]
     assert pending == ["Searching the documents …", "Ich suche in den Dokumenten …"]
 
 
 def test_staff_see_synonyms_or_translations_the_answer_rests_on():
-    german = ui.render_staff_answer(_answer([_citation(1, "Mittel")], synonyms=[("Geld", "Mittel")]))
+    german = staff_render.render_staff_answer(_answer([_citation(1, "Mittel")], synonyms=[("Geld", "Mittel")]))
     assert "Synonyme" in german and "Geld → Mittel" in german
-    english = ui.render_staff_answer(
+    english = staff_render.render_staff_answer(
         _answer([_citation(1, "Mittel")], language="en", basis="translation", synonyms=[("funds", "Mittel")])
     )
     assert "Übersetzungen (Wörterbuch)" in english and "funds → Mittel" in english
@@ -218,14 +228,14 @@ def test_staff_see_synonyms_or_translations_the_answer_rests_on():
 
 
 def test_german_question_keeps_the_bubble_in_german():
-    cited = _visible_text(ui.render_answer(_answer([_citation(1, "Mittel", page=3)])))
+    cited = _visible_text(render.render_answer(_answer([_citation(1, "Mittel", page=3)])))
     assert "Quellen" in cited and "Original öffnen (niedersachsen.de)" in cited
     assert "6. September 2023" in cited and "Seite 3" in cited
     assert "Sources" not in cited
 
 
 def test_staff_view_lists_every_passage_with_ranks_and_citations():
-    rendered = ui.render_staff_answer(_answer([_citation(1, "Mittel")]))
+    rendered = staff_render.render_staff_answer(_answer([_citation(1, "Mittel")]))
     rows = re.findall(r"<tr class=\"(cited)?\">(.*?)</tr>", rendered, flags=re.S)
     assert len(rows) == 2
     cited_row = next(cells for cls, cells in rows if cls == "cited")
@@ -237,38 +247,38 @@ def test_staff_view_lists_every_passage_with_ranks_and_citations():
 
 
 def test_staff_view_says_why_the_assistant_abstained():
-    rendered = ui.render_staff_answer(_answer([], abstained=True, basis="detail", basis_detail="40."))
+    rendered = staff_render.render_staff_answer(_answer([], abstained=True, basis="detail", basis_detail="40."))
     assert "<dt>Grund</dt><dd>„40.“ steht in keiner abgerufenen Quelle" in rendered
-    kind = ui.render_staff_answer(_answer([], abstained=True, basis="kind", basis_detail="amount"))
+    kind = staff_render.render_staff_answer(_answer([], abstained=True, basis="kind", basis_detail="amount"))
     assert "gefragt ist eine Zahl; die Zitate nennen keine" in kind
-    answered = ui.render_staff_answer(_answer([_citation(1, "Mittel")], basis="coverage"))
+    answered = staff_render.render_staff_answer(_answer([_citation(1, "Mittel")], basis="coverage"))
     assert "<dt>Grund</dt><dd>Satz deckt die Begriffe der Frage ab</dd>" in answered
-    about = ui.render_staff_answer(_answer([_citation(1, "Mittel")], basis="document", basis_detail="publisher"))
+    about = staff_render.render_staff_answer(_answer([_citation(1, "Mittel")], basis="document", basis_detail="publisher"))
     assert "<dt>Grund</dt><dd>Frage nach dem Dokument selbst: Herausgeber aus den Dokumentangaben</dd>" in about
 
 
 def test_dates_are_german():
-    assert ui.format_date("2023-09-06") == "6. September 2023"
-    assert ui.format_date("2023-03-01T10:00:00") == "1. März 2023"
-    assert ui.format_date("ohne Datum") == "ohne Datum"
-    assert ui.format_date("2023-03-01", "en") == "1 March 2023"
-    assert ui.format_timestamp("2023-09-06T14:05:00+00:00") == "06.09.2023, 14:05 UTC"
+    assert format_date("2023-09-06") == "6. September 2023"
+    assert format_date("2023-03-01T10:00:00") == "1. März 2023"
+    assert format_date("ohne Datum") == "ohne Datum"
+    assert format_date("2023-03-01", "en") == "1 March 2023"
+    assert staff_render.format_timestamp("2023-09-06T14:05:00+00:00") == "06.09.2023, 14:05 UTC"
 
 
 def test_empty_index_banner_names_the_ingest_command():
-    assert "assistant ingest" in ui.render_banner([])
-    assert ui.render_banner([{"doc_id": "a"}]) == ""
+    assert "assistant ingest" in render.render_banner([])
+    assert render.render_banner([{"doc_id": "a"}]) == ""
 
 
 # -- session -----------------------------------------------------------------------------------
 
 
 def test_history_holds_only_answered_turns_before_the_target():
-    session = ui.ChatSession(
+    session = ChatSession(
         [
-            ui.ChatTurn("Erste?", _answer([], text="Eins.")),
-            ui.ChatTurn("Kaputt?", error="Die Datenbank ist nicht erreichbar."),
-            ui.ChatTurn("Dritte?", _answer([], text="Drei.")),
+            ChatTurn("Erste?", _answer([], text="Eins.")),
+            ChatTurn("Kaputt?", error="Die Datenbank ist nicht erreichbar."),
+            ChatTurn("Dritte?", _answer([], text="Drei.")),
         ]
     )
     assert session.history() == [Turn("Erste?", "Eins."), Turn("Dritte?", "Drei.")]
@@ -276,8 +286,8 @@ def test_history_holds_only_answered_turns_before_the_target():
 
 
 def test_chat_messages_are_two_per_turn():
-    session = ui.ChatSession([ui.ChatTurn("Q1", _answer([])), ui.ChatTurn("Q2")])
-    messages = ui.chat_messages(session, partial="Teil")
+    session = ChatSession([ChatTurn("Q1", _answer([])), ChatTurn("Q2")])
+    messages = chat_messages(session, partial="Teil")
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
     assert "Teil" in messages[3]["content"] and "streaming" in messages[3]["content"]
 
@@ -319,7 +329,7 @@ def fake_app(tmp_path_factory):
     from gradio_client import Client
 
     from assistant.settings import Settings
-    from assistant.web import start
+    from assistant.app.web.server import start
     from ui_fixtures import serving_settings
 
     fake = FakeAssistant()
@@ -339,9 +349,9 @@ def test_staff_export_is_private_and_removed_after_use_and_at_shutdown(tmp_path,
     pytest.importorskip("gradio_client", reason="pip install gradio_client")
     from gradio_client import Client
 
-    from assistant import staff
+    from assistant.app.web import staff
     from assistant.settings import Settings
-    from assistant.web import start
+    from assistant.app.web.server import start
     from ui_fixtures import STAFF_PASSWORD, STAFF_USER, serving_settings
 
     monkeypatch.setattr(staff, "EXPORT_KEEP_S", 0.5)
@@ -373,7 +383,7 @@ def _last_content(chat) -> str:
 
 def test_unexpected_error_shows_a_german_message_without_details(fake_app, caplog):
     _fake, client = fake_app
-    with caplog.at_level("ERROR", logger="assistant.ui"):
+    with caplog.at_level("ERROR", logger="assistant.app.web.handlers"):
         chat, *_ = client().predict("Ist das kaputt?", api_name="/ask")
     shown = _last_content(chat)
     assert "Es ist ein Fehler aufgetreten" in shown
@@ -408,19 +418,19 @@ def test_follow_up_passes_previous_turns_as_history(fake_app):
 
 def test_answers_are_sent_whole_under_load():
     text = " ".join(f"Wort{i}" for i in range(40)) + " [1]"
-    assert ui.pieces_to_stream(text, 1) == ui.stream_pieces(text)
-    assert ui.pieces_to_stream(text, ui.STREAM_MAX_BUSY) == ui.stream_pieces(text)
-    assert ui.pieces_to_stream(text, ui.STREAM_MAX_BUSY + 1) == []
+    assert pieces_to_stream(text, 1) == stream_pieces(text)
+    assert pieces_to_stream(text, STREAM_MAX_BUSY) == stream_pieces(text)
+    assert pieces_to_stream(text, STREAM_MAX_BUSY + 1) == []
 
 
 def test_stream_pieces_are_few_growing_whole_word_prefixes():
     text = " ".join(f"Wort{i}" for i in range(40)) + " [1]"
-    pieces = ui.stream_pieces(text)
-    assert 1 < len(pieces) <= ui.STREAM_STEPS
+    pieces = stream_pieces(text)
+    assert 1 < len(pieces) <= STREAM_STEPS
     assert all(text.startswith(p) and text[len(p) - 1] == " " for p in pieces)  # cut after a word
     assert [len(p) for p in pieces] == sorted({len(p) for p in pieces})  # strictly growing
     assert text not in pieces  # the full answer comes with the final update, with its sources
-    assert ui.stream_pieces("Kurze Antwort.") == []  # nothing to stream for three words or fewer
+    assert stream_pieces("Kurze Antwort.") == []  # nothing to stream for three words or fewer
 
 
 def test_unexpected_error_on_an_english_question_is_shown_in_english_without_details(fake_app):
@@ -433,7 +443,7 @@ def test_unexpected_error_on_an_english_question_is_shown_in_english_without_det
 
 def test_the_queue_does_not_rebuild_its_monitoring_summary_per_event(fake_app):
     """Gradio rebuilt a pandas summary of its last 10,000 events after every event (monitoring
-    off or not): 3–15 ms of CPU per answer under load. ``ui.launch`` turns that off."""
+    off or not): 3–15 ms of CPU per answer under load. ``server.create_app`` turns that off."""
     fake, client = fake_app
     session = client()
     for q in ("Wie viel Geld?", "Und wer hat die Videos gedreht?", "Wo?"):
@@ -459,7 +469,7 @@ def test_under_load_each_answer_comes_in_one_update(fake_app):
     alone = updates("Wie viel Geld, warte?")
     assert len(alone) >= 3  # echo, piece(s), final
     assert alone[0][0][-1]["role"] == "assistant" and alone[0][1] == ""  # question shown, box emptied
-    n = ui.STREAM_MAX_BUSY + 3
+    n = STREAM_MAX_BUSY + 3
     # Connected first: a client's connection takes a while, and made inside the threads it spread
     # the submissions so far apart that none started with more than STREAM_MAX_BUSY in progress
     clients = [client() for _ in range(n)]
@@ -473,8 +483,8 @@ def test_under_load_each_answer_comes_in_one_update(fake_app):
 
 
 def test_staff_see_which_scorer_chose_and_why_the_reader_did_not():
-    by_reader = ui.render_staff_answer(Answer(question="Wer?", answer="…", abstained=False, basis="reader", scorer="reader"))
+    by_reader = staff_render.render_staff_answer(Answer(question="Wer?", answer="…", abstained=False, basis="reader", scorer="reader"))
     assert "Bewertet von</dt><dd>Lesemodell</dd>" in by_reader and "Lesemodell: der Satz beantwortet die Frage" in by_reader
     note = "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich."
-    fallback = ui.render_staff_answer(Answer(question="Wer?", answer="…", abstained=False, basis="coverage", scorer="lexical", scorer_note=note))
+    fallback = staff_render.render_staff_answer(Answer(question="Wer?", answer="…", abstained=False, basis="coverage", scorer="lexical", scorer_note=note))
     assert f"Bewertet von</dt><dd>Wortabgleich ({note})</dd>" in fallback

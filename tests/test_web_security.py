@@ -40,7 +40,7 @@ def test_rate_limiter_allows_per_minute_then_says_how_long_to_wait():
     assert limit.hit("b", now=10) == 0  # another client is not affected
     assert limit.hit("a", now=60.5) == 0
     limit.hit("c", now=61)  # a third client: the least recently seen one ("b") is forgotten
-    assert set(limit._events) == {"a", "c"}
+    assert set(limit.clients()) == {"a", "c"}
 
 
 # -- servers ------------------------------------------------------------------------------------
@@ -49,7 +49,7 @@ def test_rate_limiter_allows_per_minute_then_says_how_long_to_wait():
 @pytest.fixture(scope="module")
 def strict_server(seeded_assistant, seeded_settings, staff_hash, tmp_path_factory):
     """The real app with small limits, over its own data dir (the seed index is shared read-only)."""
-    from assistant.web import start
+    from assistant.app.web.server import start
 
     settings = serving_settings(
         seeded_settings, staff_hash, questions_per_minute=3, feedback_per_minute=2, logins_per_minute=3
@@ -61,7 +61,7 @@ def strict_server(seeded_assistant, seeded_settings, staff_hash, tmp_path_factor
 
 @pytest.fixture(scope="module")
 def staff_off_server(seeded_assistant, seeded_settings):
-    from assistant.web import start
+    from assistant.app.web.server import start
 
     running = start(seeded_assistant, serving_settings(seeded_settings, staff_hash=""))
     yield running
@@ -189,7 +189,7 @@ def test_questions_over_the_limit_get_a_german_message_with_when_to_try_again(st
 def test_feedback_is_capped_and_rate_limited(seeded_assistant, seeded_settings, staff_hash):
     from gradio_client import Client
 
-    from assistant.web import start
+    from assistant.app.web.server import start
 
     running = start(seeded_assistant, serving_settings(seeded_settings, staff_hash, feedback_per_minute=2))
     try:

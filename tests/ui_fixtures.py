@@ -76,7 +76,7 @@ def serving_settings(settings: Settings, staff_hash: str = "", **changes) -> Set
 
 
 def _serve(assistant, settings: Settings) -> Iterator[RunningApp]:
-    from assistant.web import start
+    from assistant.app.web.server import start
 
     running = start(assistant, settings)
     try:

@@ -2,7 +2,7 @@
 
 Staff ask a question and see how the answer came about (every retrieved passage with its ranks,
 the reason, the timings), the documents in the index, and the feedback log with its exports. The
-citizens' app ships none of this. Without a configured password the view is off (``web.py``
+citizens' app ships none of this. Without a configured password the view is off (``server.py``
 serves a page that says how to turn it on); it is never open.
 
 Exports are written with mode 0600 into a private folder (0700) of the data dir, handed to Gradio
@@ -12,24 +12,21 @@ removed soon after, and the folder goes at shutdown.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import AssistantError
-from assistant.feedback import FeedbackStore
-from assistant.settings import Settings
-from assistant.ui import (
+from assistant.app.web.chat import AnswersQuestions
+from assistant.app.web.files import exports_dir, private_dir, remove, write_private
+from assistant.app.web.render import GENERIC_ERROR, render_answer
+from assistant.app.web.staff_render import (
     FEEDBACK_ROWS_SHOWN,
-    GENERIC_ERROR,
-    AnswersQuestions,
-    render_answer,
     render_documents_table,
     render_feedback_table,
     render_staff_answer,
 )
+from assistant.errors import AssistantError
+from assistant.feedback import FeedbackStore
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -53,45 +50,31 @@ Dienst neu starten.</p>
 """
 
 
-def private_dir(path: Path) -> Path:
-    """``path`` as a folder only this user may enter (0700), made if missing."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
+class StaffView:
+    """The staff app's handlers and what they share: the loaded assistant and the feedback store."""
 
+    def __init__(self, assistant: AnswersQuestions, settings: Settings):
+        self.assistant = assistant
+        self.settings = settings
+        self.store = FeedbackStore.from_settings(settings)
 
-def write_private(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` created with mode 0600 (never readable by other users, not even briefly)."""
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding=encoding) as fh:
-        fh.write(text)
-    return path
-
-
-def exports_dir(settings: Settings) -> Path:
-    """Where the staff app writes exports: a folder of the data dir, removed at shutdown."""
-    return Path(settings.data_dir) / "exports"
-
-
-def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
-    """The staff Blocks; ``web.py`` mounts it behind Gradio's login."""
-    import gradio as gr
-
-    store = FeedbackStore.from_settings(settings)
-
-    def documents_html() -> str:
+    def documents_html(self) -> str:
         try:
-            return render_documents_table(assistant.documents())
+            return render_documents_table(self.assistant.documents())
         except AssistantError as exc:
             return f'<p class="staff-empty">{exc.message("de")}</p>'
 
-    def refresh():
-        return documents_html(), render_feedback_table(store.list(limit=FEEDBACK_ROWS_SHOWN))
+    def feedback_html(self) -> str:
+        return render_feedback_table(self.store.list(limit=FEEDBACK_ROWS_SHOWN))
 
-    def check(question: str):
+    def refresh(self) -> tuple[str, str]:
+        """The documents table and the feedback log."""
+        return self.documents_html(), self.feedback_html()
+
+    def check(self, question: str) -> tuple[str, str]:
+        """The citizen's view of the answer, and the staff view of how it came about."""
         try:
-            answer = assistant.ask(question or "")
+            answer = self.assistant.ask(question or "")
         except AssistantError as exc:  # InputError among them: the message says what to fix
             return f"<p>{exc.message('de')}</p>", ""
         except Exception:
@@ -99,19 +82,27 @@ def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Block
             return f"<p>{GENERIC_ERROR}</p>", ""
         return render_answer(answer), render_staff_answer(answer)
 
-    def export_files():
-        """The CSV log and the 👎 entries as eval JSONL, for download by this staff member."""
-        folder = private_dir(exports_dir(settings))
-        csv_path = write_private(folder / "rueckmeldungen.csv", store.to_csv(), encoding="utf-8-sig")  # BOM: Excel reads umlauts
-        jsonl_path = write_private(folder / "eval-kandidaten.jsonl", store.eval_jsonl())
-        timer = threading.Timer(EXPORT_KEEP_S, _remove, args=(csv_path, jsonl_path))
+    def export(self) -> tuple[str, str, str]:
+        """The CSV log and the 👎 entries as eval JSONL, for download by this staff member:
+        (CSV path, JSONL path, the feedback log); both files are removed EXPORT_KEEP_S later."""
+        folder = private_dir(exports_dir(self.settings))
+        csv_path = write_private(folder / "rueckmeldungen.csv", self.store.to_csv(), encoding="utf-8-sig")  # BOM: Excel reads umlauts
+        jsonl_path = write_private(folder / "eval-kandidaten.jsonl", self.store.eval_jsonl())
+        timer = threading.Timer(EXPORT_KEEP_S, remove, args=(csv_path, jsonl_path))
         timer.daemon = True
         timer.start()
-        return (
-            gr.File(value=str(csv_path), visible=True),
-            gr.File(value=str(jsonl_path), visible=True),
-            render_feedback_table(store.list(limit=FEEDBACK_ROWS_SHOWN)),
-        )
+        return str(csv_path), str(jsonl_path), self.feedback_html()
+
+
+def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Blocks:
+    """The staff Blocks; ``server.py`` mounts it behind Gradio's login."""
+    import gradio as gr
+
+    view = StaffView(assistant, settings)
+
+    def export_files():
+        csv_path, jsonl_path, feedback = view.export()
+        return gr.File(value=csv_path, visible=True), gr.File(value=jsonl_path, visible=True), feedback
 
     # delete_cache: Gradio's copies of the exports go after ten minutes, and all at shutdown
     with gr.Blocks(title="Prüfansicht – Digitale Auskunft", analytics_enabled=False, delete_cache=(600, 600)) as app:
@@ -136,22 +127,12 @@ def build_staff_app(assistant: AnswersQuestions, settings: Settings) -> gr.Block
                 jsonl_file = gr.File(label="👎 als Eval-Einträge (JSONL)", interactive=False, visible=False, elem_id="export-jsonl")
             staff_feedback = gr.HTML("", padding=False, elem_id="staff-feedback")
         # the button's event first: it keeps the name "refresh" (the page load's twin gets "refresh_1")
-        refresh_btn.click(refresh, None, [staff_docs, staff_feedback], api_name="refresh")
-        app.load(refresh, None, [staff_docs, staff_feedback], api_visibility="private")
-        check_btn.click(check, question, [citizen_view, staff_answer], api_name="check")
-        question.submit(check, question, [citizen_view, staff_answer], api_visibility="private")
+        refresh_btn.click(view.refresh, None, [staff_docs, staff_feedback], api_name="refresh")
+        app.load(view.refresh, None, [staff_docs, staff_feedback], api_visibility="private")
+        check_btn.click(view.check, question, [citizen_view, staff_answer], api_name="check")
+        question.submit(view.check, question, [citizen_view, staff_answer], api_visibility="private")
         export_btn.click(export_files, None, [csv_file, jsonl_file, staff_feedback], api_name="export")
     return app
 
 
-def _remove(*paths: Path) -> None:
-    for p in paths:
-        p.unlink(missing_ok=True)
-
-
-def remove_exports(settings: Settings) -> None:
-    """Remove every export copy of this data dir (at shutdown)."""
-    shutil.rmtree(exports_dir(settings), ignore_errors=True)
-
-
-__all__ = ["STAFF_OFF_HTML", "build_staff_app", "exports_dir", "private_dir", "remove_exports", "write_private"]
+__all__ = ["EXPORT_KEEP_S", "STAFF_OFF_HTML", "StaffView", "build_staff_app"]

@@ -12,8 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import AssistantError
-from .settings import get_settings
+from assistant.errors import AssistantError
+from assistant.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bürger-Assistent: Fragen zu Initiativen der interkulturellen Öffnung, mit Quellenangaben.")
 
@@ -67,8 +67,8 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Antwort als JSON-Objekt")] = False,
 ) -> None:
     """Eine Frage beantworten, mit nummerierten Quellen."""
-    from .answer import detect_language
-    from .pipeline import Assistant, clean_question
+    from assistant.answer import detect_language
+    from assistant.pipeline import Assistant, clean_question
 
     settings = get_settings()
     lang = "de"
@@ -91,7 +91,7 @@ def _answer_lines(assistant, stream, as_json: bool) -> None:
     """One question per line of ``stream`` (bytes), the model loaded once. The loop never dies on a
     bad line: invalid UTF-8 is dropped, and with ``--json`` every non-empty line gets one JSON object
     (an answer or ``{"question", "error"}``). Empty lines are skipped, as separators."""
-    from .answer import detect_language
+    from assistant.answer import detect_language
 
     for raw in stream:
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -154,7 +154,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 7860,
 ) -> None:
     """Den Web-Chat (Gradio) starten: Bürger-Chat unter /, Prüfansicht (mit Anmeldung) unter /staff."""
-    from .web import serve as serve_web
+    from assistant.app.web.server import serve as serve_web
 
     try:
         serve_web(get_settings(), host=host, port=port)
@@ -168,7 +168,7 @@ def staff_password() -> None:
 
     Das Passwort wird von der Standardeingabe gelesen (oder zweimal abgefragt); gespeichert wird
     nur sein scrypt-Hash."""
-    from .security import hash_password
+    from assistant.security import hash_password
 
     if sys.stdin.isatty():
         password = typer.prompt("Passwort für die Prüfansicht", hide_input=True, confirmation_prompt=True)

@@ -1,5 +1,5 @@
 """The web server: the citizens' chat at ``/``, the staff view at ``/staff`` (behind a login), and
-the HTTP guard in front of both (``security.Guard``: headers, no uploads, bounded request bodies,
+the HTTP guard in front of both (``assistant.security.Guard``: headers, no uploads, bounded request bodies,
 login attempts limited). One FastAPI app, served by uvicorn.
 
 ``assistant serve`` runs ``serve()``; tests and benchmarks use ``start()``, which serves in a
@@ -29,7 +29,7 @@ STAFF_PATH = "/staff"
 def gradio_temp_dir(settings: Settings) -> Path:
     """Gradio's temp files (its copies of served files) live in the data dir, in a folder only
     this user may enter, not in the shared /tmp. Gradio reads GRADIO_TEMP_DIR when an app is built."""
-    from assistant.staff import private_dir
+    from assistant.app.web.files import private_dir
 
     folder = private_dir(Path(settings.data_dir) / "gradio-tmp")
     os.environ["GRADIO_TEMP_DIR"] = str(folder)
@@ -46,9 +46,10 @@ def create_app(assistant, settings: Settings):
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
+    from assistant.app.web.citizens import build_app
+    from assistant.app.web.page import CSS, JS, make_theme
+    from assistant.app.web.staff import STAFF_OFF_HTML, build_staff_app
     from assistant.security import Guard, RateLimiter, staff_checker
-    from assistant.staff import STAFF_OFF_HTML, build_staff_app
-    from assistant.ui import CSS, JS, build_app, make_theme
 
     # Gradio recomputes its monitoring summary (a pandas DataFrame over its last 10,000 events)
     # after every event, even with monitoring off: 3–15 ms of CPU per event, growing with
@@ -103,7 +104,7 @@ def _unknown_api_is_404(app) -> None:
 
 def cleanup(settings: Settings) -> None:
     """Remove what a server leaves in the data dir: export copies and Gradio's temp files."""
-    from assistant.staff import remove_exports
+    from assistant.app.web.files import remove_exports
 
     remove_exports(settings)
     shutil.rmtree(Path(settings.data_dir) / "gradio-tmp", ignore_errors=True)
