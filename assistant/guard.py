@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from . import wordlist
 from .text import words
 
 _I = re.IGNORECASE
@@ -84,23 +85,11 @@ _INSTRUCTION = [
 # (96% of xquad-de's) before the 16 scans (~90 µs a sentence, against ~11 µs for this test), which
 # were the answerer's largest part at 100k chunks.
 # tests/test_guard.py checks that it never rules out a sentence a pattern matches.
-_TRIGGER_WORDS = frozenset(
-    """vergiss vergessen überschreibe disregard forget override bypass pretend system assistant assistants
-    developer ki chatbot chatbots ai llm env hidden interne internen antworte antwortet antworten answer respond
-    reply beantworte sag sage sagen behaupte behaupten schreib schreibe schreiben erkläre teile teil erzähle
-    erzähl tell always""".split()
-)
-_TRIGGER_PREFIXES = (
-    "ignor", "missacht", "künstlich", "sprachmodell", "assistenzsystem", "systemprompt", "systemanweisung",
-    "konfiguration", "config", "passwort", "passwört", "password", "api", "zugangsdaten", "credentials",
-    "umgebungsvariable", "environment",
-)  # fmt: skip
+_TRIGGER_WORDS = wordlist.words("guard-trigger-words")
+_TRIGGER_PREFIXES = wordlist.ordered("guard-trigger-prefixes")
 _TRIGGER_HEADS = frozenset(p[:3] for p in _TRIGGER_PREFIXES)  # cheap first test before startswith
 # Adjacent words the multi-word openings need ("du bist", "ab sofort", "you are now", "act as", …)
-_TRIGGER_PAIRS = frozenset(
-    [("du", "bist"), ("sie", "sind"), ("ab", "sofort"), ("von", "nun"), ("ab", "jetzt"), ("you", "are"),
-     ("from", "now"), ("act", "as"), ("language", "model"), ("language", "models")]
-)  # fmt: skip
+_TRIGGER_PAIRS = frozenset(tuple(pair.split()) for pair in wordlist.words("guard-trigger-pairs"))
 
 
 def _may_instruct(sentence: str) -> bool:
