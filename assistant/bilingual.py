@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import wordlist
 from .text import STOPWORDS, stem
 from .wordtable import load_table
 
@@ -28,10 +29,7 @@ _NOTES = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>")  # {f}, [geol.], 
 _WORD = re.compile(r"\w+")
 # English inflections the dictionary does not list ("largest", "produced", "citizens"): the word
 # is looked up as it is and with these endings replaced.
-_ENDINGS = (
-    ("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
-    ("est", ""), ("est", "e"), ("er", ""), ("ly", ""),
-)  # fmt: skip
+_ENDINGS = wordlist.pairs("english-endings")
 
 
 def english_forms(word: str) -> list[str]:

@@ -13,13 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from . import wordlist
 from .records import Chunk, DocMeta
 from .text import content_terms, format_date
 
-_DOC_WORDS = (
-    r"(meldung|pressemitteilung|pressemeldung|mitteilung|artikel|beitrag|nachricht|bericht|dokument|quelle|"
-    r"article|press\s+release|report|news|story|document|source)\w*"
-)
+_DOC_WORDS = "(" + wordlist.alternation("document-words") + r")\w*"
 _DOC = re.compile(r"\b" + _DOC_WORDS, re.I)
 # "… der Artikel, auf dem das Diagramm beruhte" is an article the text talks about, not the document
 _DESCRIBED = re.compile(

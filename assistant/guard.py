@@ -19,64 +19,64 @@ from __future__ import annotations
 
 import re
 
+from . import wordlist
 from .text import words
 
 _I = re.IGNORECASE
 
-_INSTRUCTION = [
+
+def _patterns(*patterns: str | re.Pattern) -> list[re.Pattern]:
+    """The patterns compiled ignoring case; one given compiled keeps its own flags."""
+    return [p if isinstance(p, re.Pattern) else re.compile(p, _I) for p in patterns]
+
+
+_INSTRUCTION = _patterns(
     # ignore / forget / override previous instructions (German imperatives, du and Sie forms)
-    re.compile(
+    (
         # imperative forms only: "Die Behörde ignorierte die Regeln" is news, not an instruction
         r"\b(ignoriere|ignorier|ignorieren\s+sie|vergiss|vergessen\s+sie|missachte|missachten\s+sie|überschreibe)\b"
         r"[^.!?]{0,80}\b(anweisung\w*|instruktion\w*|regeln?|vorgaben?|befehl\w*|prompts?|richtlinien?|"
-        r"einschränkung\w*|dokumente|quellen)",
-        _I,
+        r"einschränkung\w*|dokumente|quellen)"
     ),
-    re.compile(
+    (
         r"\b(ignore|disregard|forget|override|bypass)\b[^.!?]{0,60}\b(instructions?|prompts?|rules|directions|"
-        r"guidelines|guardrails|restrictions|context|documents|sources)\b",
-        _I,
+        r"guidelines|guardrails|restrictions|context|documents|sources)\b"
     ),
     # role changes
-    re.compile(r"\b(du\s+bist|sie\s+sind)\s+(jetzt|nun|ab\s+sofort|von\s+nun\s+an|ab\s+jetzt)\b", _I),
-    re.compile(r"\b(ab\s+sofort|von\s+nun\s+an|ab\s+jetzt)\s+(bist\s+du|gelten\s+(neue|andere)|antwortest\s+du)\b", _I),
-    re.compile(r"\byou\s+are\s+now\b|\bfrom\s+now\s+on\b[^.!?]{0,40}\byou\b|\bact\s+as\s+(a|an|if)\b|\bpretend\s+(to\s+be|you)\b", _I),
-    re.compile(r"^\W*(system|assistant|developer)\s*(prompt)?\s*:", _I),
+    r"\b(du\s+bist|sie\s+sind)\s+(jetzt|nun|ab\s+sofort|von\s+nun\s+an|ab\s+jetzt)\b",
+    r"\b(ab\s+sofort|von\s+nun\s+an|ab\s+jetzt)\s+(bist\s+du|gelten\s+(neue|andere)|antwortest\s+du)\b",
+    r"\byou\s+are\s+now\b|\bfrom\s+now\s+on\b[^.!?]{0,40}\byou\b|\bact\s+as\s+(a|an|if)\b|\bpretend\s+(to\s+be|you)\b",
+    r"^\W*(system|assistant|developer)\s*(prompt)?\s*:",
     # addressing an AI reader
-    re.compile(
+    (
         r"\b(an|für)\s+(die|alle|jede\w*)?\s*(ki|künstliche\w*\s+intelligenz\w*|ki-\w+|sprachmodell\w*|chatbots?|"
-        r"ki-assistent\w*|assistenzsystem\w*)\s*[:,]",
-        _I,
+        r"ki-assistent\w*|assistenzsystem\w*)\s*[:,]"
     ),
-    re.compile(r"\b(note|message|instruction)s?\s+(to|for)\s+(the\s+)?(ai|llm|language\s+models?|assistants?|chatbots?)\b", _I),
+    r"\b(note|message|instruction)s?\s+(to|for)\s+(the\s+)?(ai|llm|language\s+models?|assistants?|chatbots?)\b",
     # reveal internals
-    re.compile(
+    (
         r"\b(gib|gebt|geben\s+sie|zeig\w*|nenn\w*|verrat\w*|druck\w*|schreib\w*|liste\w*|print|reveal|show|output|"
         r"display|tell|list|dump|leak)\b[^.!?]{0,60}\b(system-?prompts?|systemanweisung\w*|konfiguration\w*|"
         r"configuration|config|passw(o|ö)rt\w*|password\w*|api[- ]?(key|schlüssel)\w*|zugangsdaten|credentials|"
-        r"umgebungsvariable\w*|environment\s+variables?|env\s+vars?|hidden\s+instructions|internen?\s+anweisung\w*)",
-        _I,
+        r"umgebungsvariable\w*|environment\s+variables?|env\s+vars?|hidden\s+instructions|internen?\s+anweisung\w*)"
     ),
     # answer-steering imperatives
-    re.compile(r"\b(antworte|antwortet|antworten\s+Sie|answer|respond|reply)\s+(ohne|nur|immer|stets|without|only|always)\b", _I),
-    re.compile(
+    r"\b(antworte|antwortet|antworten\s+Sie|answer|respond|reply)\s+(ohne|nur|immer|stets|without|only|always)\b",
+    (
         r"\b(antworte|beantworte|sag|sage|behaupte|schreibe?|erkläre)\b[^.!?]{0,40}\b(immer|stets|ab\s+sofort|"
-        r"nur\s+noch|auf\s+(jede|alle)\s+frage\w*|jede\s+frage)\b",
-        _I,
+        r"nur\s+noch|auf\s+(jede|alle)\s+frage\w*|jede\s+frage)\b"
     ),
     re.compile(r"\b(Antworten|Sagen|Behaupten|Schreiben)\s+Sie\b[^.!?]{0,40}\b(immer|stets|ab\s+sofort|nur\s+noch|auf\s+(jede|alle)\s+Frage\w*)"),
-    re.compile(
+    (
         r"\b(sag|sage|teile|teil|erzähle|erzähl|antworte|schreibe?)\b[^.!?]{0,30}\b(allen|jedem|jeder|den|dem|der)\s+"
-        r"(nutzer\w*|benutzer\w*|user\w*|fragende\w*|bürger\w*|besucher\w*|menschen)\b",
-        _I,
+        r"(nutzer\w*|benutzer\w*|user\w*|fragende\w*|bürger\w*|besucher\w*|menschen)\b"
     ),
-    re.compile(r"\btell\s+(all\s+|the\s+|every\s+|any\s+)?(users?|visitors?|people|readers?|citizens?)\b", _I),
-    re.compile(
+    r"\btell\s+(all\s+|the\s+|every\s+|any\s+)?(users?|visitors?|people|readers?|citizens?)\b",
+    (
         r"\b(always|from\s+now\s+on)\s+(answer|respond|reply|say|state|claim)\b|\b(answer|respond|reply)\b[^.!?]{0,30}"
-        r"\b(every|all|any)\s+(questions?|quer(y|ies))\b",
-        _I,
+        r"\b(every|all|any)\s+(questions?|quer(y|ies))\b"
     ),
-]
+)
 
 # Words one of the patterns above needs (a pattern's first group, or for the "addressing an AI" and
 # "reveal internals" patterns the group naming the AI or the secret). A sentence holding none of
@@ -84,23 +84,11 @@ _INSTRUCTION = [
 # (96% of xquad-de's) before the 16 scans (~90 µs a sentence, against ~11 µs for this test), which
 # were the answerer's largest part at 100k chunks.
 # tests/test_guard.py checks that it never rules out a sentence a pattern matches.
-_TRIGGER_WORDS = frozenset(
-    """vergiss vergessen überschreibe disregard forget override bypass pretend system assistant assistants
-    developer ki chatbot chatbots ai llm env hidden interne internen antworte antwortet antworten answer respond
-    reply beantworte sag sage sagen behaupte behaupten schreib schreibe schreiben erkläre teile teil erzähle
-    erzähl tell always""".split()
-)
-_TRIGGER_PREFIXES = (
-    "ignor", "missacht", "künstlich", "sprachmodell", "assistenzsystem", "systemprompt", "systemanweisung",
-    "konfiguration", "config", "passwort", "passwört", "password", "api", "zugangsdaten", "credentials",
-    "umgebungsvariable", "environment",
-)  # fmt: skip
+_TRIGGER_WORDS = wordlist.words("guard-trigger-words")
+_TRIGGER_PREFIXES = wordlist.ordered("guard-trigger-prefixes")
 _TRIGGER_HEADS = frozenset(p[:3] for p in _TRIGGER_PREFIXES)  # cheap first test before startswith
 # Adjacent words the multi-word openings need ("du bist", "ab sofort", "you are now", "act as", …)
-_TRIGGER_PAIRS = frozenset(
-    [("du", "bist"), ("sie", "sind"), ("ab", "sofort"), ("von", "nun"), ("ab", "jetzt"), ("you", "are"),
-     ("from", "now"), ("act", "as"), ("language", "model"), ("language", "models")]
-)  # fmt: skip
+_TRIGGER_PAIRS = frozenset(tuple(pair.split()) for pair in wordlist.words("guard-trigger-pairs"))
 
 
 def _may_instruct(sentence: str) -> bool:
@@ -128,19 +116,15 @@ _TERM = (
     r"regeln|rules|prompts?|quellcode|source\s+code|modell\w*|models?|datenbank\w*|database|server|"
     r"umgebung|environment|parameter\w*|passw(o|ö)rt\w*|password\w*|tokens?"
 )
-_INTERNALS = [
-    re.compile(rf"\b({_STRONG})\b", _I),
-    re.compile(rf"\b(dein\w*|your|yours|euer|eure\w*)\s+(\w+\s+){{0,2}}({_TERM})\b", _I),
-    re.compile(
+_INTERNALS = _patterns(
+    rf"\b({_STRONG})\b",
+    rf"\b(dein\w*|your|yours|euer|eure\w*)\s+(\w+\s+){{0,2}}({_TERM})\b",
+    (
         rf"\b({_TERM})\b[^.!?]{{0,40}}\b(nutzt|verwendest|benutzt|hast|kennst|liest|speicherst|befolgst|"
-        rf"do|use|have|read|store|follow)\s+(du|you)\b",
-        _I,
+        rf"do|use|have|read|store|follow)\s+(du|you)\b"
     ),
-    re.compile(
-        rf"\b(nutzt|verwendest|benutzt|hast|liest|speicherst|befolgst|use|have|follow)\s+(du|you)\b[^.!?]{{0,40}}\b({_TERM})\b",
-        _I,
-    ),
-]
+    rf"\b(nutzt|verwendest|benutzt|hast|liest|speicherst|befolgst|use|have|follow)\s+(du|you)\b[^.!?]{{0,40}}\b({_TERM})\b",
+)
 
 # A header that opens a block of instructions: "SYSTEM:", "Hinweis für KI-Assistenten:".
 _HEADER = re.compile(

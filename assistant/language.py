@@ -23,18 +23,12 @@ import threading
 import unicodedata
 from collections.abc import Callable
 
+from . import wordlist
 from .text import content_terms, words
 
-_EN_WORDS = set(
-    "what who whom whose when where which how why is are were does did do the a an of to for with and or "
-    "many much phone number campaign videos state ministry money district join joined all your you my "
-    "ignore previous print tell me please can could there this that these".split()
-)
-_DE_WORDS = set(
-    "was wer wem wen wann wo woher wohin welche welcher welches wie warum ist sind hat haben der die das den "
-    "dem des ein eine und für mit im zu zur zum viel viele gibt wurde wurden kann welchem welchen wessen "
-    "worauf weshalb wodurch womit wofür wozu wieso weswegen liegt nicht auch sich".split()
-)
+# Words that mark a question as English or German; not the stopword lists (see their files)
+_EN_WORDS = wordlist.words("language-en")
+_DE_WORDS = wordlist.words("language-de")
 
 _DE_NOTE = "Leider kann ich nur Fragen auf Deutsch oder Englisch beantworten. Bitte stellen Sie Ihre Frage auf Deutsch oder Englisch."
 _EN_NOTE = "Sorry, I can only answer questions in German or English. Please ask your question in German or English."

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+from . import wordlist
 from .records import Passage
 from .text import MONTHS, MONTHS_EN, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, STOPWORDS, WEEKDAYS_RE, related, stem, words
 
@@ -78,26 +79,13 @@ def text_numbers(text: str) -> set[str]:
 
 # German states, their adjectives, the state capitals and other large cities, the neighbouring
 # German-speaking countries; English names map to the German ones the documents use. A closed list
-# on purpose: it is the "other states" near-topic question this product gets, and a general
-# named-entity recogniser does not ship offline.
-_PLACES = """baden-württemberg bayern bayerisch berlin brandenburg bremen bremisch hamburg hessen hessisch
-mecklenburg-vorpommern niedersachsen niedersächsisch nordrhein-westfalen nrw rheinland-pfalz saarland
-saarländisch sachsen-anhalt sachsen sächsisch schleswig-holstein thüringen thüringisch münchen köln
-frankfurt stuttgart düsseldorf dortmund essen leipzig dresden hannover nürnberg duisburg bochum wuppertal
-bielefeld bonn münster mannheim karlsruhe wiesbaden mainz kiel magdeburg erfurt potsdam schwerin
-saarbrücken rostock kassel freiburg augsburg aachen braunschweig chemnitz lübeck oldenburg osnabrück
-göttingen österreich schweiz""".split()
-_ALIASES = {
-    "lower saxony": "niedersachsen", "north rhine-westphalia": "nordrhein-westfalen", "bavaria": "bayern",
-    "hesse": "hessen", "saxony": "sachsen", "munich": "münchen", "cologne": "köln", "hanover": "hannover",
-    "nuremberg": "nürnberg", "austria": "österreich", "switzerland": "schweiz", "bayerisch": "bayern",
-    "hessisch": "hessen", "niedersächsisch": "niedersachsen", "saarländisch": "saarland",
-    "sächsisch": "sachsen", "thüringisch": "thüringen", "bremisch": "bremen", "nrw": "nordrhein-westfalen",
-}  # fmt: skip
+# on purpose (see its file): a general named-entity recogniser does not ship offline.
+_PLACES = wordlist.ordered("places")
+_ALIASES = dict(wordlist.pairs("place-aliases"))
 # A name with an inflection ending ("Hamburgs", "bayerischen"), not the start of another word
 # ("essentiell" is not Essen).
 _PLACE = re.compile(
-    r"(?<!\w)(" + "|".join(sorted(map(re.escape, _PLACES + list(_ALIASES)), key=len, reverse=True)) + r")(?:s|e|en|er|es|em)?\b",
+    r"(?<!\w)(" + "|".join(sorted(map(re.escape, (*_PLACES, *_ALIASES)), key=len, reverse=True)) + r")(?:s|e|en|er|es|em)?\b",
     re.IGNORECASE,
 )
 
@@ -156,11 +144,11 @@ def _as_written(question: str, detail: str) -> str:
 _MONTHS = "(" + "|".join(_MONTH_NUMBERS) + ")"  # German and English names (April, August, … once)
 _DATE_SPANS = re.compile(r"\b\d{1,2}\.\s*" + _MONTHS + r"(\s+\d{2,4})?|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b", re.I)
 _ORDINAL = re.compile(r"\b\d{1,3}\.(?=\s)")
-_AMOUNT_WORDS = re.compile(rf"\b({NUMBER_WORDS_RE}|million|milliard|hälfte|drittel|viertel|beide|billion|half)\w*", re.I)
+_AMOUNT_WORDS = re.compile(rf"\b({NUMBER_WORDS_RE}|{wordlist.alternation('amount-words')})\w*", re.I)
 _HAS_DATE = re.compile(
     r"\b(1\d|20)\d\d\b|\b\d{3,4}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\d+er\b|" + _MONTHS + "|"
     rf"{WEEKDAYS_RE}|jahrhundert|century|heute|gestern|morgen|"
-    rf"{SEASONS_RE}|spring|summer|autumn|"
+    rf"{SEASONS_RE}|{wordlist.alternation('seasons-en')}|"
     r"jahr|monat|woche|wenn|sobald|nachdem|bevor|während|when|after|before|once",
     re.I,
 )
@@ -173,7 +161,7 @@ _ASKS_DATE = re.compile(
     re.I,
 )
 _MONEY = re.compile(r"[\d.,]+\s*(mio\.?|mrd\.?|millionen|milliarden)?\s*(euro|€|dollar|us-dollar|\$|pfund|franken)", re.I)
-_MONEY_WORDS = re.compile(r"euro|€|dollar|\$|geld|kosten|kostet|betrag|summe|budget|honorar|mittel|förder|preis|money|cost|fund|pay|paid", re.I)
+_MONEY_WORDS = re.compile(wordlist.alternation("money-words"), re.I)
 # A question about a sum of money, answered only by a sum ("Wie viel Honorar …?" is not answered by
 # "fünf Videos")
 _ASKS_MONEY = re.compile(
@@ -202,10 +190,7 @@ _QUANTITY = (
     rf"(\d+([.,]\d+)?|ein\w*|{NUMBER_WORDS_RE}|hundert\w*|tausend\w*|mehrere\w*|einige\w*|wenige\w*|viele\w*|"
     r"paar|halb\w*|one|several|few|many|a)"
 )
-_UNIT = (
-    r"(sekunde|minute|stunde|tag|woche|monat|jahr|jahrzehnt|jahrhundert|meter|kilometer|km|zentimeter|cm|"
-    r"meile|second|hour|day|week|month|year|decade|centur|mile)\w*"
-)
+_UNIT = "(" + wordlist.alternation("units") + r")\w*"
 # What a phone number ("0211 837-2000" in the seeds) and an e-mail address ("name@land.de",
 # "name[at]land.de") look like; answer.py builds its contact patterns from these too.
 PHONE_NUMBER = r"\+?\d[\d /-]{5,}\d"
@@ -213,24 +198,12 @@ EMAIL_ADDRESS = r"@|\[at\]"
 # A web address, or the channel or portal it names ("auf dem YouTube-Kanal …")
 WEB_LINK = r"https?://|www\.|\w\.(de|com|org|nrw|eu)\b|YouTube|Instagram|Kanal|Portal|Account"
 # The words a question names a web address by; answer.py builds its link question kinds from these too
-LINK_WORDS = r"link|url|webseite|website|internetseite|internetadresse|webadresse|homepage"
+LINK_WORDS = wordlist.alternation("link-words")
 
-# Languages by name, German and English, with an adjective's ending or as the first part of
-# "…kenntnisse", "…kurs", "…sprachig" ("Türkisch", "türkischen", "Arabischkenntnisse",
-# "Amerikanische Gebärdensprache"); a closed list like the places above. Whole words: "Deutschland"
-# and "darin" name no language.
-_LANGUAGES = (
-    "deutsch|englisch|französisch|spanisch|italienisch|portugiesisch|niederländisch|holländisch|polnisch|russisch|"
-    "ukrainisch|türkisch|arabisch|persisch|farsi|dari|paschtu|kurdisch|griechisch|latein|lateinisch|chinesisch|mandarin|"
-    "kantonesisch|japanisch|koreanisch|hindi|urdu|bengali|tamil|swahili|hebräisch|jiddisch|serbisch|kroatisch|"
-    "bosnisch|albanisch|rumänisch|bulgarisch|ungarisch|tschechisch|slowakisch|slowenisch|dänisch|schwedisch|"
-    "norwegisch|finnisch|estnisch|lettisch|litauisch|gebärdensprache|tigrinya|amharisch|somali|vietnamesisch|"
-    "thailändisch|indonesisch|malaiisch|sanskrit|gälisch|walisisch|irisch|katalanisch|baskisch|aramäisch|armenisch|"
-    "georgisch|german|english|french|spanish|italian|portuguese|dutch|polish|russian|ukrainian|turkish|arabic|"
-    "persian|kurdish|greek|latin|chinese|japanese|korean|hebrew|yiddish|serbian|croatian|romanian|hungarian|czech|"
-    "danish|swedish|norwegian|finnish|vietnamese|thai|sign\\s+language|gaelic|welsh|irish|catalan|basque|aramaic|"
-    "armenian|georgian|amharic"
-)
+# Languages by name, German and English (a closed list like the places above), found with an
+# adjective's ending or as the first part of "…kenntnisse", "…kurs", "…sprachig" where they are used
+# below. Whole words: "Deutschland" and "darin" name no language.
+_LANGUAGES = wordlist.alternation("languages")
 
 # Further kinds, each (what asks for it, what holds it); no cost on xquad-de's 1,190 questions.
 _OTHER_KINDS = {
@@ -241,7 +214,7 @@ _OTHER_KINDS = {
     # "An welchem Wochentag …?" is answered by "am Mittwoch, 6. September 2023", not by the date alone
     "weekday": (
         re.compile(r"\b(wochentag\w*|day\s+of\s+the\s+week|weekday)\b", re.I),
-        re.compile(rf"\b({WEEKDAYS_RE}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.I),
+        re.compile(rf"\b({WEEKDAYS_RE}|{wordlist.alternation('weekdays-en')})s?\b", re.I),
     ),
     # A question that names a phone number or an e-mail address wants that and nothing else: "Unter
     # welcher Telefonnummer erreiche ich das Ministerium?" answered by a sentence about the ministry's
@@ -332,7 +305,7 @@ def missing_kind(question: str, quotes: str, lang: str = "de") -> str | None:
 # --- names ------------------------------------------------------------------------------------
 
 _NAME_TOKEN = re.compile(r"[^\W\d_][\w'-]*")
-_TITLES = frozenset({"frau", "herr", "herrn", "dr", "prof", "mr", "mrs", "ms"})
+_TITLES = wordlist.words("name-titles")
 
 
 def question_names(question: str, is_word: Callable[[str], bool], indexed: Callable[[str], bool]) -> list[str]:

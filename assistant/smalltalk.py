@@ -12,21 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from . import wordlist
+
 _I = re.IGNORECASE
 _NAME = r"(\s+(assistent\w*|bot|zusammen|there|everyone|all))?"
 _PHRASES: dict[str, re.Pattern] = {
-    "greeting": re.compile(
-        r"(hallo|hallöchen|hi|hey|huhu|moin(\s+moin)?|servus|grüß\s+gott|grüezi|guten\s+(morgen|tag|abend)|"
-        r"hello|good\s+(morning|afternoon|evening)|greetings)" + _NAME,
-        _I,
-    ),
+    # a list of whole phrases ("moin moin", "guten tag"): a message is only ever matched whole
+    "greeting": re.compile("(" + wordlist.alternation("smalltalk-greetings") + ")" + _NAME, _I),
     "thanks": re.compile(
         r"((ok|okay|super|prima|toll)\s+)?(danke(\s*schön|\s+sehr)?|vielen\s+(lieben\s+)?dank|tausend\s+dank|"
         r"thanks?(\s+you)?(\s+(a\s+lot|very\s+much|so\s+much))?|cheers)"
         r"(\s+(für\s+die\s+(antwort|hilfe|auskunft|info\w*)|for\s+(the\s+)?(answer|help|info\w*)))?",
         _I,
     ),
-    "bye": re.compile(r"(tschüss|tschüs|auf\s+wiedersehen|bis\s+bald|ciao|bye|goodbye|good\s+bye|see\s+you)", _I),
+    "bye": re.compile("(" + wordlist.alternation("smalltalk-bye") + ")", _I),
     "help": re.compile(
         r"(hilfe|help|was\s+(kannst\s+du|können\s+sie)(\s+alles)?|wer\s+(bist\s+du|sind\s+sie)|was\s+bist\s+du|"
         r"was\s+machst\s+du|wie\s+funktioniert\s+(das|der\s+assistent|dieser\s+assistent)|wie\s+funktionierst\s+du|"
@@ -63,7 +62,7 @@ _REPLIES = {
         "bye": "Goodbye!",
     },
 }
-_ENGLISH = re.compile(r"\b(hello|there|everyone|good|greetings|thanks?|thank|cheers|bye|goodbye|see|help|what|who|how|please)\b", _I)
+_ENGLISH = re.compile(r"\b(" + wordlist.alternation("smalltalk-en") + r")\b", _I)
 
 
 def smalltalk_kind(question: str) -> str | None:

@@ -10,23 +10,13 @@ import threading
 from datetime import datetime
 from functools import lru_cache
 
+from . import wordlist
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 _local = threading.local()  # PyStemmer objects are not thread-safe; one per thread
 
 # Function words and question words: they say nothing about which sentence answers a question.
-STOPWORDS = frozenset(
-    """aber alle allem allen aller alles als also am an ans auch auf aus bei beim bin bis bist da dabei dadurch
-    dafür daher damit dann dar daran darauf darf das dass davon dazu dein deine dem den denen denn der deren des
-    dessen die dies diese diesem diesen dieser dieses doch dort du durch ein eine einem einen einer eines er es
-    etwa euer eure für gab gibt hat hatte hätte hier hin ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im in ins
-    ist ja je jede jedem jeden jeder jedes jetzt kann kein keine können könnte man mehr mit muss nach nicht noch
-    nun nur ob oder ohne sehr sein seine seinem seinen seiner seit sich sie sind so soll sollen über um und uns
-    unser unter viel viele vom von vor war waren warum was weil welche welchem welchen welcher welches wem wen
-    wenn wer werden wessen wann weshalb wieso weswegen wodurch womit wofür wozu worauf worüber wonach wie wieder wieviel wir wird wo woher wohin worden wurde wurden zu zum zur zwischen
-    gibt geben sagt sagte bitte eigentlich genau
-    a an and are as at be by did do does for from had has have how i in is it its of on or that the their this
-    to was were what when where which who whom whose why will with you your can could would should many much""".split()
-)
+STOPWORDS = wordlist.words("stopwords-de") | wordlist.words("stopwords-en")
 
 
 def _stemmer():
@@ -103,26 +93,14 @@ def content_terms(text: str) -> list[str]:
 # --- words for numbers and times, shared by the answerer (answer.py) and the checks (premise.py) ---
 
 # Cardinal number words with their values ("fünf Videos" states an amount, "zehn" in a question is 10)
-NUMBER_WORDS = {
-    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9,
-    "zehn": 10, "elf": 11, "zwölf": 12, "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50,
-    "hundert": 100, "tausend": 1000, "dutzend": 12,
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "thousand": 1000, "dozen": 12,
-}  # fmt: skip
+NUMBER_WORDS = {word: int(value) for word, value in wordlist.pairs("number-words")}
 NUMBER_WORDS_RE = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))  # a regex alternation
 
-MONTHS = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
-)  # fmt: skip
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+MONTHS = wordlist.ordered("months-de")
+MONTHS_EN = wordlist.ordered("months-en")
 MONTHS_RE = "|".join(MONTHS)
-WEEKDAYS_RE = "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag"
-SEASONS_RE = "frühjahr|frühling|sommer|herbst|winter"
+WEEKDAYS_RE = wordlist.alternation("weekdays-de")
+SEASONS_RE = wordlist.alternation("seasons-de")
 
 
 def format_date(value: str, lang: str = "de") -> str:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant import wordlist
 from assistant.records import chunk_metadata
 
 RECIPE = "corpus-v2"  # v2: one date per generated document (v1 drew one per chunk)
@@ -67,7 +68,7 @@ _TAILS = [
     "im Jahr {year}", "bis Ende {year}", "seit {year}", "mit {amount} Euro", "in {count} Kommunen",
     "gemeinsam mit {count} Partnern", "für rund {count} Teilnehmende", "ab dem {day}. {month} {year}",
 ]
-_MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"]
+_MONTHS = list(wordlist.ordered("months-de"))
 _PLACES = [
     "in Hannover", "in Düsseldorf", "in Stuttgart", "in Erfurt", "in Magdeburg", "in Kiel", "in Potsdam",
     "in Wiesbaden", "in Mainz", "in Schwerin", "in Dresden", "in Saarbrücken", "landesweit",

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant import wordlist
 from assistant.records import chunk_metadata
 from assistant.settings import Settings
 
@@ -35,12 +36,7 @@ if TYPE_CHECKING:
 # Bump when cleaning/splitting changes, so every document is processed again.
 PIPELINE_VERSION = "4"  # 4: instruction sentences filtered, NFC file names
 
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        "januar februar märz april mai juni juli august september oktober november dezember".split()
-    )
-}
+_MONTHS = {m.lower(): i + 1 for i, m in enumerate(wordlist.ordered("months-de"))}
 _DATE_WORDS = re.compile(r"\b(\d{1,2})\.\s*(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
 _DATE_NUM = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
