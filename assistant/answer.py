@@ -30,7 +30,6 @@ from .language import detect_language
 from .messages import abstain_message
 from .premise import absent_name, missing_kind, question_names, unsupported_detail
 from .read.candidates import Candidate, by_meaning, sentence_candidates
-from .read.kinds import question_types
 from .read.lexical import LexicalScorer, Weights
 from .read.model import WEIGHTS_DIR, ReaderMissing, load_reader
 from .read.select import citations, select, synonym_words
@@ -287,4 +286,4 @@ class Answerer:
         )
 
 
-__all__ = ["Answerer", "Weights", "abstain_message", "detect_language", "question_types"]
+__all__ = ["Answerer"]

@@ -9,11 +9,11 @@ import re
 import time
 from collections.abc import Sequence
 
-from .answer import Answerer, detect_language
+from .answer import Answerer
 from .embeddings import Embedder, make_embedder
 from .errors import IndexEmpty, InputError
 from .guard import REFUSAL_DE, REFUSAL_EN, asks_for_internals
-from .language import foreign_language, foreign_note
+from .language import detect_language, foreign_language, foreign_note
 from .records import Answer, Turn
 from .smalltalk import smalltalk_kind, smalltalk_language, smalltalk_reply
 from .retrieve import HybridRetriever
@@ -127,6 +127,36 @@ class Assistant:
                 "Es sind noch keine Dokumente erfasst. Bitte zuerst `assistant ingest` ausführen.",
                 "No documents have been ingested yet. Run `assistant ingest` first.",
             )
+        unsearched = self._not_searched(question, corpus)
+        if unsearched is not None:
+            unsearched.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
+            return unsearched
+        query = self.retrieval_query(question, history)
+        timings: dict[str, float] = {}
+        qvec = self.embedder.embed_query(query)
+        t1 = time.perf_counter()
+        passages = self.retriever.retrieve(query, timings=timings, qvec=qvec)
+        t2 = time.perf_counter()
+        answer = self.answerer.compose(
+            question, passages, corpus.bm25, corpus.titles, history, qvec if not history else None, corpus.chunks.doc_chunks
+        )
+        t3 = time.perf_counter()
+        answer.retrieval_query = query
+        if truncated:
+            answer.answer += self._truncation_note(answer.language)
+        answer.timings_ms = {
+            "retrieve": (t2 - t0) * 1000,
+            "answer": (t3 - t2) * 1000,
+            "total": (t3 - t0) * 1000,
+            "embed": (t1 - t0) * 1000,
+            "dense": timings.get("dense", 0.0),
+            "bm25": timings.get("bm25", 0.0),
+        }
+        return answer
+
+    def _not_searched(self, question: str, corpus) -> Answer | None:
+        """The reply to small talk or to a question in a language the answerer cannot read; None
+        for a question to search."""
         kind = smalltalk_kind(question)
         if kind:
             # "Hallo", "Danke", "Was kannst du?": a greeting or the help text, not "the documents
@@ -137,7 +167,6 @@ class Assistant:
                 answer=smalltalk_reply(kind, lang, corpus.titles),
                 abstained=True,
                 language=lang,
-                timings_ms={"total": (time.perf_counter() - t0) * 1000},
                 basis="smalltalk",
                 basis_detail=kind,
             )
@@ -152,37 +181,16 @@ class Assistant:
                 answer=foreign_note(foreign),
                 abstained=True,
                 language=foreign,
-                timings_ms={"total": (time.perf_counter() - t0) * 1000},
                 basis="language",
                 basis_detail=foreign,
             )
-        query = self.retrieval_query(question, history)
-        timings: dict[str, float] = {}
-        qvec = self.embedder.embed_query(query)
-        t1 = time.perf_counter()
-        passages = self.retriever.retrieve(query, timings=timings, qvec=qvec)
-        t2 = time.perf_counter()
-        answer = self.answerer.compose(
-            question, passages, corpus.bm25, corpus.titles, history, qvec if not history else None, corpus.chunks.doc_chunks
-        )
-        t3 = time.perf_counter()
-        answer.retrieval_query = query
-        if truncated:
-            note = (
-                f" (Only the first {self.settings.max_question_chars} characters of the question were used.)"
-                if answer.language == "en"
-                else f" (Es wurden nur die ersten {self.settings.max_question_chars} Zeichen der Frage berücksichtigt.)"
-            )
-            answer.answer += note
-        answer.timings_ms = {
-            "retrieve": (t2 - t0) * 1000,
-            "answer": (t3 - t2) * 1000,
-            "total": (t3 - t0) * 1000,
-            "embed": (t1 - t0) * 1000,
-            "dense": timings.get("dense", 0.0),
-            "bm25": timings.get("bm25", 0.0),
-        }
-        return answer
+        return None
 
+    def _truncation_note(self, lang: str) -> str:
+        """Said after the answer to a question cut at ``max_question_chars``."""
+        n = self.settings.max_question_chars
+        if lang == "en":
+            return f" (Only the first {n} characters of the question were used.)"
+        return f" (Es wurden nur die ersten {n} Zeichen der Frage berücksichtigt.)"
 
 __all__ = ["Assistant", "clean_question"]

@@ -238,7 +238,7 @@ def squad_items(path: Path, holdout: float, questions: Path | None = None) -> tu
 
     ``questions`` (a file of "id<TAB>question" lines, "#" comments): only those items, asked with
     that wording, e.g. ``evals/xquad_en_questions.tsv``, xquad-de's questions asked in English."""
-    from assistant.answer import detect_language
+    from assistant.language import detect_language
 
     from .squad import held_out, load_squad
 

@@ -67,7 +67,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Antwort als JSON-Objekt")] = False,
 ) -> None:
     """Eine Frage beantworten, mit nummerierten Quellen."""
-    from assistant.answer import detect_language
+    from assistant.language import detect_language
     from assistant.pipeline import Assistant, clean_question
 
     settings = get_settings()
@@ -91,7 +91,7 @@ def _answer_lines(assistant, stream, as_json: bool) -> None:
     """One question per line of ``stream`` (bytes), the model loaded once. The loop never dies on a
     bad line: invalid UTF-8 is dropped, and with ``--json`` every non-empty line gets one JSON object
     (an answer or ``{"question", "error"}``). Empty lines are skipped, as separators."""
-    from assistant.answer import detect_language
+    from assistant.language import detect_language
 
     for raw in stream:
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .. import wordlist
 from ..records import Citation
 from ..text import stem, words
 from .candidates import Candidate
@@ -18,10 +19,7 @@ from .lexical import Weights
 # characters hold it (the longest such word, "außerdem", has 8) without splitting the whole sentence.
 FIRST_WORD_CHARS = 30
 # A sentence starting with one of these leans on the sentence before it.
-ANAPHORA = {
-    "sie", "er", "es", "diese", "dieser", "dieses", "damit", "dazu", "dort", "dabei", "daher", "deshalb",
-    "dies", "zudem", "außerdem", "hierfür", "dafür", "darüber", "he", "she", "it", "they", "this", "these",
-}
+ANAPHORA = wordlist.words("anaphora")
 
 
 def select(cands: list[Candidate], w: Weights, max_sentences: int) -> list[Candidate]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import wordlist
 from ..bilingual import Dictionary
 from ..records import Turn
 from ..text import STOPWORDS, near_stopword, related, stem, stopword_stems, words
@@ -23,12 +24,7 @@ from ..thesaurus import Thesaurus
 # of a term absent from an index of 73 chunks: ln(1 + 73.5 / 0.5) ≈ 5.0).
 NO_INDEX_MAX_IDF = 5.0
 # English function words: no slot of an English question (see ``slots``)
-EN_STOPWORDS = frozenset(
-    "what who whom whose when where which how why is are was were does did do the a an of to for with and or "
-    "can could there this that these those i my me you your it its they their his her have has had be been "
-    "being now any some many much on in at by from into about as than then so not no will would should may "
-    "might must one all also".split()
-)
+EN_STOPWORDS = wordlist.words("stopwords-en") | wordlist.words("stopwords-en-slots")
 
 # Everyday short forms in questions for the word the documents write out (stemmed)
 SHORT_FORMS = {"info": "information", "infos": "information", "tel": "telefon", "nr": "numm", "email": "mail"}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from assistant.answer import detect_language
+from assistant.language import detect_language
 from assistant.app.web.render import render_answer, render_error, render_partial, render_pending, render_question
 from assistant.records import Answer, Turn
 

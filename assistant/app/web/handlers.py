@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from assistant.answer import detect_language
+from assistant.language import detect_language
 from assistant.app.web.chat import (
     STREAM_DELAY_S,
     AnswersQuestions,
