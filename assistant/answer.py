@@ -26,9 +26,9 @@ import numpy as np
 
 from .bilingual import Dictionary
 from .docinfo import asks_about_document, find_line, statement
-from .language import detect_language
 from .messages import abstain_message
 from .premise import absent_name, missing_kind, question_names, unsupported_detail
+from .question import Question
 from .read.candidates import Candidate, by_meaning, sentence_candidates
 from .read.lexical import LexicalScorer, Weights
 from .read.model import WEIGHTS_DIR, ReaderMissing, load_reader
@@ -45,16 +45,22 @@ class _Ask:
     """One question being answered: what it came with, and the scorer and confidence that decide
     so far (an abstention reports both)."""
 
-    question: str
+    q: Question
     passages: Sequence[Passage]
     bm25: object
     titles: Sequence[str]
-    history: Sequence[Turn]
     qvec: np.ndarray | None
     doc_chunks: Callable[[str], Sequence[Chunk]] | None
-    lang: str
     conf: float = 0.0
     scorer: Scorer | None = None
+
+    @property
+    def question(self) -> str:
+        return self.q.text
+
+    @property
+    def lang(self) -> str:
+        return self.q.language
 
 
 class Answerer:
@@ -94,7 +100,7 @@ class Answerer:
 
     def compose(
         self,
-        question: str,
+        question: Question | str,
         passages: Sequence[Passage],
         bm25=None,
         titles: Sequence[str] = (),
@@ -104,8 +110,11 @@ class Answerer:
     ) -> Answer:
         """The cited answer to ``question`` from ``passages``, or an abstention saying why.
         ``doc_chunks(doc_id)`` (all chunks of a document) lets questions about a document itself
-        ("Wer hat die Meldung herausgegeben?") be answered from its metadata (docinfo.py)."""
-        ask = _Ask(question, passages, bm25, titles, history, qvec, doc_chunks, detect_language(question))
+        ("Wer hat die Meldung herausgegeben?") be answered from its metadata (docinfo.py). A
+        ``str`` question is taken as given, with ``history``; a ``Question`` carries its own."""
+        q = question if isinstance(question, Question) else Question.of(question, history)
+        question = q.text
+        ask = _Ask(q, passages, bm25, titles, qvec, doc_chunks)
         role = getattr(self.settings, "reader_role", "decide")
         # the reader is loaded when it first reads: with rescue, not for questions the lexical
         # scorer answers (a process that never needs it stays at ~150 MB instead of ~700 MB)
@@ -137,7 +146,7 @@ class Answerer:
 
     def _lexical(self, ask: _Ask, reach: int | None = None) -> list[Candidate]:
         """The lexical scorer's candidates for ``ask``, best first."""
-        return self.lexical.candidates(ask.question, ask.passages, ask.bm25, ask.history, ask.qvec, ask.lang, reach=reach)
+        return self.lexical.candidates(ask.q, ask.passages, ask.bm25, ask.qvec, reach=reach)
 
     def _decide(self, ask: _Ask, role: str, cands: list[Candidate], threshold: float, reader_first: bool) -> list[Candidate] | Answer:
         """The sentences to quote, or the abstention; ``ask.scorer`` ends as the scorer that decided
@@ -235,8 +244,7 @@ class Answerer:
     def _read(self, scorer: Scorer, ask: _Ask, cands: Sequence[Candidate]) -> tuple[float, list[Candidate]]:
         """The reader's confidence (its best probability) and the sentences it would quote, each
         with its probability as score (read/stage.py); the caller decides against which threshold."""
-        previous = ask.history[-1].question if ask.history else ""
-        reading = read(scorer, ask.question, previous, cands, self.settings.max_answer_sentences)
+        reading = read(scorer, ask.question, ask.q.previous, cands, self.settings.max_answer_sentences)
         return reading.confidence, [replace(cands[i], score=float(reading.probs[i])) for i in reading.chosen]
 
     def _absent_name(self, ask: _Ask, chosen: Sequence[Candidate]) -> str | None:

@@ -1,74 +1,25 @@
 """The answering API the CLI, the web chat and the evaluation share.
 
-``Assistant.ask(question, history)`` validates the question, retrieves passages for it (a
-follow-up is searched together with the previous question), and composes a cited answer.
+``Assistant.ask(question, history)`` reads the question once (``question.Question``: validated,
+its language decided), retrieves passages for it (a follow-up is searched together with the
+previous question), and composes a cited answer.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 
 from .answer import Answerer
 from .embeddings import Embedder, make_embedder
-from .errors import IndexEmpty, InputError
+from .errors import IndexEmpty
 from .guard import REFUSAL_DE, REFUSAL_EN, asks_for_internals
-from .language import detect_language, foreign_language, foreign_note
-from .records import Answer, Turn
-from .smalltalk import smalltalk_kind, smalltalk_language, smalltalk_reply
+from .language import foreign_language, foreign_note
+from .question import Question
+from .records import Answer
 from .retrieve import HybridRetriever
+from .smalltalk import smalltalk_kind, smalltalk_language, smalltalk_reply
 from .settings import Settings, get_settings
 from .store import Store
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?")
-_EMPTY_DE = "Bitte geben Sie eine Frage ein."
-_EMPTY_EN = "Please enter a question."
-
-
-# Only a follow-up's previous *question* is read (retrieval and the answerer's terms); its answer
-# is kept for the feedback log. Ours are at most three quoted sentences: longer text is forged.
-MAX_TURN_ANSWER_CHARS = 4000
-
-
-def bounded_history(history: Sequence, turns: int, max_question_chars: int) -> list[Turn]:
-    """The last ``turns`` turns of ``history`` (``Turn`` records, (question, answer) pairs or
-    {"question", "answer"} dicts), each cut to a bounded length: a client's history is never
-    trusted to be small. Raises TypeError/KeyError/ValueError for a malformed turn."""
-    if not isinstance(history, Sequence) or isinstance(history, (str, bytes)):
-        raise TypeError("history must be a list of turns")
-    out = []
-    for h in history[-turns:] if turns else []:
-        if isinstance(h, dict):
-            h = Turn(str(h["question"]), str(h.get("answer", "")))
-        elif not isinstance(h, Turn):
-            h = Turn(*h)
-        out.append(Turn(str(h.question)[:max_question_chars], str(h.answer)[:MAX_TURN_ANSWER_CHARS]))
-    return out
-
-
-def clean_question(question: object, max_chars: int) -> tuple[str, bool]:
-    """Validate and normalise a question. Returns (question, truncated).
-
-    Control and format characters (``\\x00``, ANSI escapes' ESC, bidi overrides such as U+202E,
-    lone surrogates from undecodable input) are dropped and whitespace collapsed; bytes are read as
-    UTF-8 with invalid sequences dropped. A question longer than ``max_chars`` is cut there
-    (documented: only its beginning is searched). Blank input raises ``InputError``.
-    """
-    if isinstance(question, (bytes, bytearray)):
-        question = bytes(question).decode("utf-8", errors="replace")
-    if not isinstance(question, str):
-        raise InputError("Die Frage muss Text sein.", "The question must be text.")
-    # Only a bounded prefix is looked at, so a megabyte of input costs no more than a page.
-    question = _ANSI.sub("", question[: max_chars * 10])  # colour codes pasted from a terminal
-    # Whitespace of any kind separates words; invisible characters (NUL, bidi overrides, zero-width
-    # spaces, surrogates, U+FFFD from undecodable bytes) vanish without splitting the word they sit in.
-    text = "".join(" " if ch.isspace() else ch for ch in question if ch.isspace() or (ch.isprintable() and ch != "\ufffd"))
-    text = " ".join(text.split())
-    if not text:
-        raise InputError(_EMPTY_DE, _EMPTY_EN)
-    if len(text) > max_chars:
-        return text[:max_chars].rsplit(" ", 1)[0] or text[:max_chars], True
-    return text, False
 
 
 class Assistant:
@@ -97,27 +48,28 @@ class Assistant:
         return [{k: d.get(k, "") for k in keep} for d in self.store.documents()]
 
     # -- answering ------------------------------------------------------------------------------
-    def retrieval_query(self, question: str, history: Sequence[Turn]) -> str:
-        """A follow-up ("Und wer hat die Videos gedreht?") is searched with the previous question."""
-        if history:
-            return f"{question} {history[-1].question}"
-        return question
+    def read(self, question: object, history: Sequence = ()) -> Question:
+        """``question`` and the turns before it as the assistant reads them (``Question.parse``:
+        raises ``InputError`` for blank or non-text input, TypeError/KeyError/ValueError for a
+        malformed turn). An app that shows the cleaned question reads it once and passes the
+        record to ``ask``."""
+        s = self.settings
+        return Question.parse(question, history, max_chars=s.max_question_chars, turns=s.history_turns)
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(self, question: object, history: Sequence = ()) -> Answer:
         """Answer ``question`` (German or English) from the index, with citations, or abstain. A question
-        in another language is not searched: it gets a note to ask in German or English."""
+        in another language is not searched: it gets a note to ask in German or English. ``question``
+        is raw text (read here) or a ``Question`` (which carries its own history)."""
         t0 = time.perf_counter()
-        question, truncated = clean_question(question, self.settings.max_question_chars)
-        history = bounded_history(history, self.settings.history_turns, self.settings.max_question_chars)
-        if asks_for_internals(question):
+        q = question if isinstance(question, Question) else self.read(question, history)
+        if asks_for_internals(q.text):
             # Instructions to the assistant or questions about its set-up are not searched: nothing
             # retrieved, nothing quoted, no configuration or path in the answer.
-            lang = detect_language(question)
             return Answer(
-                question=question,
-                answer=REFUSAL_EN if lang == "en" else REFUSAL_DE,
+                question=q.text,
+                answer=REFUSAL_EN if q.language == "en" else REFUSAL_DE,
                 abstained=True,
-                language=lang,
+                language=q.language,
                 timings_ms={"total": (time.perf_counter() - t0) * 1000},
                 basis="refused",
             )
@@ -127,22 +79,22 @@ class Assistant:
                 "Es sind noch keine Dokumente erfasst. Bitte zuerst `assistant ingest` ausführen.",
                 "No documents have been ingested yet. Run `assistant ingest` first.",
             )
-        unsearched = self._not_searched(question, corpus)
+        unsearched = self._not_searched(q.text, corpus)
         if unsearched is not None:
             unsearched.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
             return unsearched
-        query = self.retrieval_query(question, history)
+        query = q.search_text
         timings: dict[str, float] = {}
         qvec = self.embedder.embed_query(query)
         t1 = time.perf_counter()
         passages = self.retriever.retrieve(query, timings=timings, qvec=qvec)
         t2 = time.perf_counter()
         answer = self.answerer.compose(
-            question, passages, corpus.bm25, corpus.titles, history, qvec if not history else None, corpus.chunks.doc_chunks
+            q, passages, corpus.bm25, corpus.titles, qvec=qvec if not q.history else None, doc_chunks=corpus.chunks.doc_chunks
         )
         t3 = time.perf_counter()
         answer.retrieval_query = query
-        if truncated:
+        if q.truncated:
             answer.answer += self._truncation_note(answer.language)
         answer.timings_ms = {
             "retrieve": (t2 - t0) * 1000,
@@ -193,4 +145,4 @@ class Assistant:
             return f" (Only the first {n} characters of the question were used.)"
         return f" (Es wurden nur die ersten {n} Zeichen der Frage berücksichtigt.)"
 
-__all__ = ["Assistant", "clean_question"]
+__all__ = ["Assistant"]

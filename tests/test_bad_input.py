@@ -29,7 +29,8 @@ import pytest
 
 from assistant.errors import InputError
 from assistant.guard import REFUSAL_DE, REFUSAL_EN, asks_for_internals, is_instruction
-from assistant.pipeline import Assistant, clean_question
+from assistant.pipeline import Assistant
+from assistant.question import clean_question
 from assistant.settings import PROJECT_ROOT, Settings
 from ingest.loaders import SkipFile, load
 from ingest.pipeline import ingest_paths, load_document

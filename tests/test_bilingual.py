@@ -10,6 +10,7 @@ import pytest
 
 from assistant import wordtable
 from assistant.answer import Answerer
+from assistant.question import Question
 from assistant.bilingual import Dictionary, english_forms, load_dictionary
 from assistant.embeddings import WordHashEmbedder
 from assistant.lexical import BM25Index
@@ -97,7 +98,7 @@ def _ask(question: str, dictionary: Dictionary | None, texts=None, best_only: bo
     settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
     answerer = Answerer(settings, WordHashEmbedder(), dictionary=dictionary or Dictionary({}))
     if best_only:
-        return answerer.lexical.candidates(question, passages, bm25, lang="en")[0]
+        return answerer.lexical.candidates(Question(question, "en"), passages, bm25)[0]
     return answerer.compose(question, passages, bm25)
 
 

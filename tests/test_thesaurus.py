@@ -8,6 +8,7 @@ import pytest
 
 from assistant import wordtable
 from assistant.answer import Answerer
+from assistant.question import Question
 from assistant.lexical import BM25Index
 from assistant.settings import Settings
 from assistant.text import stem
@@ -134,7 +135,7 @@ def ranked(thesaurus):
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT] + FILLER)
     answerer = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=thesaurus)
-    return answerer, answerer.lexical.candidates(QUESTION, passages, bm25), passages
+    return answerer, answerer.lexical.candidates(Question.of(QUESTION), passages, bm25), passages
 
 
 def test_a_synonym_ranks_the_sentence_that_answers_first():
@@ -173,9 +174,9 @@ def test_english_questions_are_not_matched_with_german_synonyms():
     passages = make_passages([("stadt", TEXT)])
     bm25 = BM25Index.build([TEXT])
     answerer = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus.from_lines(LINES))
-    cands = answerer.lexical.candidates("Which training courses do the staff attend?", passages, bm25, lang="en")
+    cands = answerer.lexical.candidates(Question("Which training courses do the staff attend?", "en"), passages, bm25)
     plain = Answerer(Settings(thesaurus_path=None, reader="off"), thesaurus=Thesaurus({})).lexical.candidates(
-        "Which training courses do the staff attend?", passages, bm25, lang="en"
+        Question("Which training courses do the staff attend?", "en"), passages, bm25
     )
     assert [(c.key, c.score) for c in cands] == [(c.key, c.score) for c in plain]
 

@@ -12,6 +12,7 @@ from assistant.app.web.chat import ChatSession, feedback_target_text
 from assistant.app.web.feedback import NOTHING_TO_RATE, THANKS
 from assistant.app.web.handlers import CHANGES, CitizenChat
 from assistant.errors import InputError
+from assistant.question import Question
 from assistant.records import Answer, Turn
 from assistant.settings import Settings
 
@@ -22,11 +23,13 @@ class Echo:
     def __init__(self):
         self.calls: list[tuple[str, list[Turn]]] = []
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        self.calls.append((question, list(history)))
-        if "lang" in question:
+    def ask(self, question: Question | str, history: Sequence[Turn] = ()) -> Answer:
+        # as Assistant.ask: raw text with its history, or a Question that carries its own
+        text, history = (question.text, question.history) if isinstance(question, Question) else (question, history)
+        self.calls.append((text, list(history)))
+        if "lang" in text:
             raise InputError("Die Frage ist zu lang.")
-        return Answer(question=question, answer="Dazu steht nichts in den Dokumenten, leider.", abstained=True)
+        return Answer(question=text, answer="Dazu steht nichts in den Dokumenten, leider.", abstained=True)
 
     def documents(self) -> list[dict]:
         return []

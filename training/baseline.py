@@ -66,6 +66,7 @@ def _index(passages: Sequence[dict], settings, embedder, folder: Path):
 
 def run(split: str = "dev", limit: int | None = None) -> dict:
     from assistant.embeddings import make_embedder
+    from assistant.question import Question
     from assistant.records import Passage, Turn
     from assistant.settings import get_settings
 
@@ -90,7 +91,8 @@ def run(split: str = "dev", limit: int | None = None) -> dict:
             pid = it["pid"]
             chunks = corpus.chunks.doc_chunks(pid)
             history = [Turn(it["prev_q"], it["prev_a"])] if it["prev_q"] else []
-            query = assistant.retrieval_query(it["question"], history)
+            q = Question.of(it["question"], history)
+            query = q.search_text
             qvec = embedder.embed_query(query)
             dense = chunk_vecs[pid] @ qvec
             order = np.argsort(-dense)
@@ -99,9 +101,9 @@ def run(split: str = "dev", limit: int | None = None) -> dict:
                 for r, i in enumerate(order)
             ]
             ans = assistant.answerer.compose(
-                it["question"], given, corpus.bm25, corpus.titles, history, qvec if not history else None, corpus.chunks.doc_chunks
+                q, given, corpus.bm25, corpus.titles, qvec=qvec if not history else None, doc_chunks=corpus.chunks.doc_chunks
             )
-            cands = assistant.answerer.lexical.candidates(it["question"], given, corpus.bm25, history, qvec, ans.language, reach=len(given))
+            cands = assistant.answerer.lexical.candidates(q, given, corpus.bm25, qvec, reach=len(given))
             sents, svecs = sent_vecs[pid]
             cos = svecs @ embedder.embed_query(it["question"])
             row = {

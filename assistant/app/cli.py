@@ -67,20 +67,21 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Antwort als JSON-Objekt")] = False,
 ) -> None:
     """Eine Frage beantworten, mit nummerierten Quellen."""
-    from assistant.language import detect_language
-    from assistant.pipeline import Assistant, clean_question
+    from assistant.pipeline import Assistant
+    from assistant.question import Question
 
     settings = get_settings()
-    lang = "de"
+    lang, read = "de", None
     if question != "-":
-        try:  # validate before loading the model, so a blank question fails at once
-            lang = detect_language(clean_question(question, settings.max_question_chars)[0])
+        try:  # read before loading the model, so a blank question fails at once
+            read = Question.parse(question, max_chars=settings.max_question_chars, turns=settings.history_turns)
+            lang = read.language
         except AssistantError as exc:
             _fail(exc)
     try:
         assistant = Assistant.from_settings(settings)
-        if question != "-":
-            _print_answer(assistant.ask(question), as_json)
+        if read is not None:
+            _print_answer(assistant.ask(read), as_json)
             return
     except AssistantError as exc:
         _fail(exc, lang)

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..bilingual import Dictionary, load_dictionary
+from ..question import Question
 from ..records import Passage, Turn
 from ..text import stem, words
 from ..thesaurus import Thesaurus, load_thesaurus
 from . import terms as tw
 from .candidates import Candidate, _instructions, _sentence_terms, by_meaning
-from .kinds import CONTACT, HAS_KIND, NARROW, QTYPES, TERMINAL, header_context, question_types
+from .kinds import CONTACT, HAS_KIND, NARROW, QTYPES, TERMINAL, header_context
 from .quotes import attributions
 
 _NO_THESAURUS = Thesaurus({})  # "looked, found none": not looked up again
@@ -130,17 +131,11 @@ class LexicalScorer:
         return tw.question_terms(question, history, bm25, self.w.unknown, self.thesaurus.__contains__)
 
     def candidates(
-        self,
-        question: str,
-        passages: Sequence[Passage],
-        bm25=None,
-        history: Sequence[Turn] = (),
-        qvec: np.ndarray | None = None,
-        lang: str = "de",
-        reach: int | None = None,
+        self, question: Question, passages: Sequence[Passage], bm25=None, qvec: np.ndarray | None = None, reach: int | None = None
     ) -> list[Candidate]:
         """Every sentence of the top passages (``reach``, default ``Weights.passages``) with its
         score, best first."""
+        lang = question.language
         if lang == "en":
             # BM25 of English words over German text is noise that pushes the answer's passage
             # down the fused list (seed set: fused rank 5-7 at dense rank 1-4); rank by meaning alone
@@ -158,27 +153,27 @@ class LexicalScorer:
             for p in top
         ]
         vocab = set().union(*(t for sts in per_passage for t in sts))
-        q = self._read_question(question, history, bm25, lang, vocab)
+        q = self._read_question(question, bm25, vocab)
         cands = [c for p, sent_terms in zip(top, per_passage) for c in self._passage_candidates(q, p, sent_terms)]
         if lang == "en" and self.embedder is not None and cands:
             # top is in order of meaning here; the nearest passages that offer a sentence
             offering = {c.passage.chunk.id for c in cands}
             near = [p.chunk.id for p in top if p.chunk.id in offering][: self.w.dense_passages]
-            self._rescore_dense(question, cands, qvec, set(near), bilingual=q.bilingual)
+            self._rescore_dense(question.text, cands, qvec, set(near), bilingual=q.bilingual)
         cands.sort(key=lambda c: -c.score)
         return cands
 
-    def _read_question(self, question: str, history: Sequence[Turn], bm25, lang: str, vocab: set[str]) -> _Question:
+    def _read_question(self, question: Question, bm25, vocab: set[str]) -> _Question:
         """The question's weighted terms, kinds, and its words' relatives and synonyms in ``vocab``."""
-        terms = self.question_terms(question, history, bm25)
-        qtypes = question_types(question)
+        terms = self.question_terms(question.text, question.history, bm25)
+        text, lang, qtypes = question.text, question.language, list(question.kinds)
         narrow = bool(qtypes) and all(q in NARROW for q in qtypes)
-        kind_words = {stem(w) for w in words(question) if any(NARROW[q].search(w) for q in qtypes)} if narrow else set()
+        kind_words = {stem(w) for w in words(text) if any(NARROW[q].search(w) for q in qtypes)} if narrow else set()
         # the words naming the organisation asked for ("Firma", "Agentur"), as question terms; an
         # English one ("agency") is translated already and meets "Marketingagentur" as a relative
         org_words = set()
         if "org" in qtypes and lang != "en":
-            org_words = {stem(m.group(3).lower()) for m in QTYPES["org"].finditer(question)} & set(terms)
+            org_words = {stem(m.group(3).lower()) for m in QTYPES["org"].finditer(text)} & set(terms)
         relatives = tw.find_relatives(terms, vocab)
         # German synonyms rank sentences but do not raise the confidence (see Weights.synonym)
         synonyms = tw.synonyms(terms, vocab, relatives, self.thesaurus) if lang != "en" else {}
@@ -187,7 +182,7 @@ class LexicalScorer:
         # dictionary, a question none of whose words the index holds has no slot and covers
         # nothing, as a German one would; ``confidence`` and ``basis`` take the same branch.
         bilingual = self.bilingual(lang)
-        slots = tw.slots(question, bm25, vocab, self.dictionary) if bilingual else []
+        slots = tw.slots(text, bm25, vocab, self.dictionary) if bilingual else []
         if bilingual:
 
             def cover(sent_terms: set[str]) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from assistant.language import detect_language
@@ -28,8 +28,8 @@ from assistant.app.web.chat import (
 from assistant.app.web.feedback import Ratings
 from assistant.app.web.render import GENERIC_ERROR, generic_error, render_banner, render_document_list
 from assistant.errors import AssistantError, InputError
-from assistant.pipeline import bounded_history, clean_question
-from assistant.records import Answer, Turn
+from assistant.question import Question, bounded_history
+from assistant.records import Answer
 from assistant.security import RateLimiter, too_many_message
 from assistant.settings import Settings
 
@@ -80,38 +80,37 @@ class CitizenChat:
                 self._in_progress -= 1
 
     def _respond(self, raw: str, session: ChatSession, client: str) -> Iterator[dict[str, Any]]:
+        settings = self.settings
         try:
-            # The chat shows the question as it is searched: without control/bidi characters,
-            # cut at the configured length (ask() adds the note that it was cut).
-            question, _cut = clean_question(raw, self.settings.max_question_chars)
+            # Read once: the chat shows the question as it is searched, without control/bidi
+            # characters, cut at the configured length (ask() adds the note that it was cut).
+            q = Question.parse(raw, session.history(), max_chars=settings.max_question_chars, turns=settings.history_turns)
         except InputError as exc:
             yield {"notice": exc.message("de")}
             return
-        lang = detect_language(question)
+        lang = q.language
         wait = self.question_limit.hit(client)
         if wait:
             # the question stays in the box, to be sent again later
             yield {"notice": too_many_message("question", wait, lang)}
             return
-        turn = ChatTurn(question)
-        history = session.history()
+        turn = ChatTurn(q.text)
         session.turns.append(turn)
         if not under_load(self._in_progress):
             # the question shows at once, with the typing indicator; under load the question stays
             # in the box (Gradio shows its progress timer) until the answer comes with it
             yield {"chat": chat_messages(session, partial=""), "box": "", "notice": ""}
-        answer, failed = self._ask(raw, history, session, turn, lang)
+        answer, failed = self._ask(q, session, turn)
         if answer is None:
             yield failed
             return
         yield from self._stream(answer, session, turn)
 
-    def _ask(
-        self, raw: str, history: Sequence[Turn], session: ChatSession, turn: ChatTurn, lang: str
-    ) -> tuple[Answer | None, dict[str, Any]]:
+    def _ask(self, q: Question, session: ChatSession, turn: ChatTurn) -> tuple[Answer | None, dict[str, Any]]:
         """``ask()`` for ``turn``, the session's newest: (answer, {}), or (None, the changes that show why not)."""
+        lang = q.language
         try:
-            return self.assistant.ask(raw, history=history), {}
+            return self.assistant.ask(q), {}
         except InputError as exc:
             # The question goes back into the box to be fixed; it is not a turn of the chat.
             session.turns.pop()
@@ -119,7 +118,7 @@ class CitizenChat:
         except AssistantError as exc:
             turn.error = exc.message(lang)
         except Exception:
-            log.exception("answering failed for a question of %d characters", len(raw))
+            log.exception("answering failed for a question of %d characters", len(q.text))
             turn.error = generic_error(lang)
         return None, {"chat": chat_messages(session), "box": "", "notice": ""}
 
