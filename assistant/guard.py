@@ -91,7 +91,7 @@ _TRIGGER_HEADS = frozenset(p[:3] for p in _TRIGGER_PREFIXES)  # cheap first test
 _TRIGGER_PAIRS = frozenset(tuple(pair.split()) for pair in wordlist.words("guard-trigger-pairs"))
 
 
-def _may_instruct(sentence: str) -> bool:
+def may_instruct(sentence: str) -> bool:
     """False only when no instruction pattern can match ``sentence`` (see ``_TRIGGER_WORDS``)."""
     ws = words(sentence)
     if not _TRIGGER_WORDS.isdisjoint(ws):
@@ -142,7 +142,7 @@ def opens_instructions(sentence: str) -> bool:
 
 def is_instruction(sentence: str) -> bool:
     """True when ``sentence`` speaks to an AI with instructions (see module doc)."""
-    return _may_instruct(sentence) and any(p.search(sentence) for p in _INSTRUCTION)
+    return may_instruct(sentence) and any(p.search(sentence) for p in _INSTRUCTION)
 
 
 def asks_for_internals(question: str) -> bool:
@@ -160,4 +160,4 @@ REFUSAL_EN = (
     "intercultural opening of German state administrations, always with sources."
 )
 
-__all__ = ["REFUSAL_DE", "REFUSAL_EN", "asks_for_internals", "is_instruction", "opens_instructions"]
+__all__ = ["REFUSAL_DE", "REFUSAL_EN", "asks_for_internals", "is_instruction", "may_instruct", "opens_instructions"]

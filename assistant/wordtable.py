@@ -98,4 +98,11 @@ def _save(cache: Path, table: Table) -> None:
             pass
 
 
-__all__ = ["load_table"]
+def forget_loaded() -> None:
+    """Forget the tables this process has loaded: the next ``load_table`` reads the cache (or
+    parses the file) again, as a new process would."""
+    with _lock:
+        _loaded.clear()
+
+
+__all__ = ["forget_loaded", "load_table"]

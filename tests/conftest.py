@@ -70,6 +70,6 @@ def fresh_word_tables():
     table per process), before and after the test."""
     from assistant import wordtable
 
-    wordtable._loaded.clear()
+    wordtable.forget_loaded()
     yield
-    wordtable._loaded.clear()
+    wordtable.forget_loaded()

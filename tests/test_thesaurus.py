@@ -61,7 +61,7 @@ def test_loaded_once_and_cached_as_json_next_to_the_index(tmp_path, monkeypatch)
     assert len(json.loads(cache.read_text(encoding="utf-8"))) == 13
 
     # a new process reads the cache instead of parsing the text again
-    wordtable._loaded.clear()
+    wordtable.forget_loaded()
 
     def no_parse(lines):
         raise AssertionError("parsed although the cache is valid")
@@ -71,7 +71,7 @@ def test_loaded_once_and_cached_as_json_next_to_the_index(tmp_path, monkeypatch)
 
     # a changed thesaurus file is parsed anew, and the old cache is removed
     monkeypatch.undo()
-    wordtable._loaded.clear()
+    wordtable.forget_loaded()
     src.write_text("".join(LINES[:2]), encoding="utf-8")
     assert len(load_thesaurus(src, cache_dir)) == 4
     assert len(list((cache_dir / "thesaurus").glob("*.json"))) == 1
@@ -83,7 +83,7 @@ def test_a_damaged_cache_is_parsed_again_and_rewritten(tmp_path):
     load_thesaurus(src, tmp_path / "data")
     (cache,) = (tmp_path / "data" / "thesaurus").glob("*.json")
     cache.write_text("{not json", encoding="utf-8")
-    wordtable._loaded.clear()
+    wordtable.forget_loaded()
     t = load_thesaurus(src, tmp_path / "data")
     assert syn(t, "Firma") == {stem("unternehmen"), stem("betrieb")}
     assert len(json.loads(cache.read_text(encoding="utf-8"))) == 13
