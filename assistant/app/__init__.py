@@ -3,5 +3,5 @@ server with the citizens' chat and the staff view (``web``).
 
 Only this package imports typer, Gradio, FastAPI and uvicorn, and the ``ingest``, ``evals`` and
 ``training`` packages; the library under ``assistant/`` imports none of them
-(``tests/test_layout.py`` checks it).
+(``tests/unit/test_layout.py`` checks it).
 """

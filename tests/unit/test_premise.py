@@ -11,7 +11,7 @@ from assistant.premise import (
     text_numbers,
     unsupported_detail,
 )
-from tests.test_answer_unit import DOC, OTHER, answer, make_passages
+from test_answer_unit import DOC, OTHER, answer, make_passages
 
 
 def test_numbers_are_normalised_on_both_sides():

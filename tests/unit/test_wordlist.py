@@ -9,7 +9,7 @@ import pytest
 
 from assistant import wordlist
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "assistant" / wordlist.FOLDER
 FILES = sorted(FOLDER.glob("*.txt"))
 # A loader call with a literal list name, as every module reads its lists

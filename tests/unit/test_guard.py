@@ -39,7 +39,7 @@ def _prose():
 
 def _test_strings():
     """Every quoted string of the test suite: injections, questions, answers, odd input."""
-    return [x for f in Path(__file__).parent.glob("*.py") for x in re.findall(r'"([^"\n]{12,200})"', f.read_text(encoding="utf-8"))]
+    return [x for f in Path(__file__).parents[1].rglob("*.py") for x in re.findall(r'"([^"\n]{12,200})"', f.read_text(encoding="utf-8"))]
 
 
 def test_the_instruction_prefilter_never_rules_out_a_match():

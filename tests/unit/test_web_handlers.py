@@ -12,9 +12,9 @@ from assistant.app.web.chat import ChatSession, feedback_target_text
 from assistant.app.web.feedback import NOTHING_TO_RATE, THANKS
 from assistant.app.web.handlers import CHANGES, CitizenChat
 from assistant.errors import InputError
-from assistant.question import Question
 from assistant.records import Answer, Turn
 from assistant.settings import Settings
+from ui_fixtures import asked
 
 
 class Echo:
@@ -23,10 +23,9 @@ class Echo:
     def __init__(self):
         self.calls: list[tuple[str, list[Turn]]] = []
 
-    def ask(self, question: Question | str, history: Sequence[Turn] = ()) -> Answer:
-        # as Assistant.ask: raw text with its history, or a Question that carries its own
-        text, history = (question.text, question.history) if isinstance(question, Question) else (question, history)
-        self.calls.append((text, list(history)))
+    def ask(self, question, history: Sequence[Turn] = ()) -> Answer:
+        text, turns = asked(question, history)
+        self.calls.append((text, turns))
         if "lang" in text:
             raise InputError("Die Frage ist zu lang.")
         return Answer(question=text, answer="Dazu steht nichts in den Dokumenten, leider.", abstained=True)

@@ -180,7 +180,7 @@ def _eval_questions() -> list[str]:
     import json
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1] / "evals"
+    root = Path(__file__).resolve().parents[2] / "evals"
     questions = []
     for path in sorted(root.glob("*questions*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():

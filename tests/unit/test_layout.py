@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "assistant"
 APP = PACKAGE / "app"
 # Top-level names the library must not import: the frameworks, and what is built on the library.

@@ -16,7 +16,7 @@ from assistant.embeddings import WordHashEmbedder
 from assistant.lexical import BM25Index
 from assistant.settings import Settings
 from assistant.text import stem
-from tests.test_answer_unit import make_passages
+from test_answer_unit import make_passages
 
 LINES = [
     "# Version :: devel 2023-01-30\n",

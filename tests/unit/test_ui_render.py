@@ -23,11 +23,13 @@ from assistant.app.web.chat import (
     stream_pieces,
 )
 
-pytest_plugins = ["ui_fixtures"]
 from assistant.errors import InputError, StoreUnavailable
 from assistant.feedback import FeedbackEntry
 from assistant.records import Answer, Chunk, Citation, DocMeta, Passage, Turn
 from assistant.text import format_date
+from ui_fixtures import asked
+
+pytest_plugins = ["ui_fixtures"]
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 DOC_TEXT = (
@@ -301,8 +303,9 @@ class FakeAssistant:
     def __init__(self):
         self.calls: list[tuple[str, list[Turn]]] = []
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        self.calls.append((question, list(history)))
+    def ask(self, question, history: Sequence[Turn] = ()) -> Answer:
+        question, turns = asked(question, history)
+        self.calls.append((question, turns))
         if "kaputt" in question:
             raise RuntimeError("secret internal detail /srv/data")
         if "offline" in question:

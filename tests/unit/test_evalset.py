@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVALSET = ROOT / "evals" / "seed_questions.jsonl"
 HOLDOUT = ROOT / "evals" / "holdout_questions.jsonl"
 BLIND2 = ROOT / "evals" / "blind2_questions.jsonl"

@@ -21,7 +21,7 @@ from quality_baseline import assert_meets_baselines
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Three paragraphs, six questions; with hold-out 0.34 every 3rd paragraph (the last) is left out.
 SMALL_SQUAD = {
@@ -141,7 +141,7 @@ def test_seed_eval_end_to_end(user_settings, embedder, tmp_path):
     # purpose with `assistant eval --out DIR` and a copy of DIR/report.json, never automatically)
     from evals.run import compare
 
-    baseline = Path(__file__).resolve().parents[1] / "evals" / "baseline_seed.json"
+    baseline = Path(__file__).resolve().parents[2] / "evals" / "baseline_seed.json"
     assert compare(report, baseline, tolerance=0.02) == []
 
 

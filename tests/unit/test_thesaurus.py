@@ -13,7 +13,7 @@ from assistant.lexical import BM25Index
 from assistant.settings import Settings
 from assistant.text import stem
 from assistant.thesaurus import Thesaurus, load_thesaurus
-from tests.test_answer_unit import make_passages
+from test_answer_unit import make_passages
 
 LINES = [
     "# OpenThesaurus - German Thesaurus in text format\n",

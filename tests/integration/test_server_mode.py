@@ -91,7 +91,7 @@ def test_two_instances_with_different_data_dirs_share_one_corpus(chroma_server, 
     # reload and for the search to find the new document, and say what B saw if it never does.
     # This failed now and then (7 of 80 runs in a loop) because Chroma's vector index lost the new
     # chunk for good (dense search returned 18 of 19 chunks); ingest now checks for that and
-    # writes such a chunk again (Store.make_findable, tests/test_ingest.py), 0 of 80 since.
+    # writes such a chunk again (Store.make_findable, tests/integration/test_ingest.py), 0 of 80 since.
     query = "Wann hat Bremen das Programm Brückenbauer gestartet?"
     deadline = time.monotonic() + 15
     while True:
