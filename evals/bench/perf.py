@@ -2,7 +2,7 @@
 the same queries through a plain LangChain quickstart — printed as a table and written to bench.json.
 
 Numbers, not tests: nothing here asserts a time. The speed targets are reported as met or not.
-How the large corpora are built (without embedding 100,000 chunks): see ``evals/bench_corpus.py``.
+How the large corpora are built (without embedding 100,000 chunks): see ``evals/bench/corpus.py``.
 """
 from __future__ import annotations
 
@@ -19,15 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench_corpus import QUERY_PARAGRAPHS, RECIPE, build_corpus, build_pool, filler_sentences
-from .procinfo import free_port, status_kb, stop_process
+from .corpus import QUERY_PARAGRAPHS, RECIPE, build_corpus, build_pool, filler_sentences
+from ..procinfo import free_port, status_kb, stop_process
 
 _XQUAD = Path("shared") / "bench" / "xquad-de" / "xquad.de.json"
 
 
 def default_squad() -> Path:
     """xquad-de beside the repository (``../shared``), as in the Makefile; else beside the cwd."""
-    for base in (Path(__file__).resolve().parent.parent.parent, Path.cwd().parent):
+    for base in (Path(__file__).resolve().parents[3], Path.cwd().parent):
         if (base / _XQUAD).exists():
             return base / _XQUAD
     return Path("..") / _XQUAD
@@ -249,7 +249,7 @@ def _env(settings) -> dict[str, str]:
     env["ASSISTANT_DATA_DIR"] = str(settings.data_dir)
     env["ASSISTANT_EMBEDDER"] = settings.embedder
     env["ASSISTANT_CHROMA_URL"] = ""
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 

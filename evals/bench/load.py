@@ -48,9 +48,9 @@ from typing import Any
 
 from assistant.settings import PROJECT_ROOT, Settings
 
-from .procinfo import free_port, status_kb, stop_process
+from ..procinfo import free_port, status_kb, stop_process
 
-SEED_QUESTIONS = Path(__file__).resolve().parent / "seed_questions.jsonl"
+SEED_QUESTIONS = Path(__file__).resolve().parents[1] / "seed_questions.jsonl"
 DEFAULT_LEVELS = (1, 8, 32)
 READY_TIMEOUT_S = 180.0  # model load + Gradio start on a busy 2-core machine
 MEMORY_SAMPLE_S = 0.25
