@@ -57,7 +57,7 @@ def _pct(xs: list[float]) -> dict[str, float]:
 
 def query_items(squad_file: Path, n: int, seed: int = 3) -> list[dict]:
     """``n`` xquad questions of the first ``QUERY_PARAGRAPHS`` paragraphs (fixed random sample)."""
-    from .squad import load_squad
+    from ..squad import load_squad
 
     _, items = load_squad(squad_file)
     items = [it for it in items if int(it["gold_doc"][1:]) < QUERY_PARAGRAPHS]
@@ -75,7 +75,7 @@ def bench_ingest(settings, embedder, squad_file: Path, work: Path, n_docs: int) 
     from assistant.embeddings import WordHashEmbedder
     from ingest.pipeline import ingest_paths, load_document
 
-    from .squad import load_squad, write_corpus
+    from ..squad import load_squad, write_corpus
 
     paragraphs, _ = load_squad(squad_file)
     docs = write_corpus(paragraphs[:n_docs], work / "ingest-docs")
