@@ -34,335 +34,21 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import Settings
 
-from ..procinfo import free_port, status_kb, stop_process
+from ..procinfo import status_kb
+from .clients import CLIENTS, Conversation, Reply, load_conversations
+from .server import MemorySampler, Server, ingest_seeds, start_server, tree_cpu_s
 
-SEED_QUESTIONS = Path(__file__).resolve().parents[1] / "seed_questions.jsonl"
 DEFAULT_LEVELS = (1, 8, 32)
-READY_TIMEOUT_S = 180.0  # model load + Gradio start on a busy 2-core machine
-MEMORY_SAMPLE_S = 0.25
-# A conversation sends the turns a follow-up reads at the server's default (ASSISTANT_HISTORY_TURNS);
-# the server would cut a longer history to these anyway.
-HISTORY_TURNS = 3
-
-
-# --------------------------------------------------------------------------------------------
-# Conversations
-
-
-@dataclass(frozen=True)
-class Conversation:
-    """The questions of one conversation, in order; each after the first follows up on the one before."""
-
-    id: str
-    questions: tuple[str, ...]
-
-
-def load_conversations(path: Path = SEED_QUESTIONS) -> list[Conversation]:
-    """One conversation per seed question: its history's questions, then the question itself."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        questions = [t["question"] for t in item.get("history") or []] + [item["question"]]
-        out.append(Conversation(item["id"], tuple(questions)))
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Clients: one per conversation worker (= one browser session)
-
-
-@dataclass
-class Reply:
-    """What one turn gave back: an answer, or the error a user would have seen instead."""
-
-    ok: bool
-    error: str = ""
-    server_ms: float | None = None  # ask() time reported by the server
-    answer: str = ""
-
-
-class GradioSession:
-    """One browser session against Gradio's queue API, the way the web page talks to it.
-
-    ``POST /gradio_api/queue/join`` puts an event on the queue; ``GET /gradio_api/queue/data``
-    streams its messages (server-sent events) until ``process_completed``, which carries the final
-    outputs. State components (``gr.State``) live on the server, per ``session_hash``; the client
-    sends ``null`` for them, as the browser does. Plain httpx rather than gradio_client: the
-    latter polls its queues every 50 ms and costs more CPU per answer than the server does, which
-    on a 2-core machine would distort the numbers it is meant to produce.
-    """
-
-    def __init__(self, url: str, timeout_s: float = 300.0):
-        import httpx
-
-        self._http = httpx.Client(base_url=url.rstrip("/") + "/", timeout=timeout_s)
-        config = self._http.get("config")
-        config.raise_for_status()
-        config = config.json()
-        self._prefix = config.get("api_prefix", "/gradio_api").strip("/") + "/"
-        state_ids = {c["id"] for c in config["components"] if c.get("type") == "state"}
-        self._endpoints: dict[str, tuple[int, list[bool], list[bool], bool]] = {}
-        for dep in config["dependencies"]:
-            if dep.get("api_name"):
-                self._endpoints[dep["api_name"]] = (
-                    dep["id"],
-                    [i in state_ids for i in dep["inputs"]],
-                    [i in state_ids for i in dep["outputs"]],
-                    dep.get("queue", True) is not False,
-                )
-        self.session_hash = uuid.uuid4().hex[:12]
-
-    def call(self, api_name: str, *args: Any) -> list[Any]:
-        """Run one event to completion; returns its outputs without the state components."""
-        fn_index, state_in, state_out, queued = self._endpoints[api_name]
-        values = iter(args)
-        data = [None if is_state else next(values) for is_state in state_in]
-        body = {"data": data, "event_data": None, "fn_index": fn_index, "trigger_id": None,
-                "session_hash": self.session_hash}  # fmt: skip
-        if not queued:  # an event outside the queue: one POST, as the browser sends it
-            done = self._http.post(self._prefix + f"run/{api_name}", json=body)
-            done.raise_for_status()
-            return [v for v, is_state in zip(done.json()["data"], state_out) if not is_state]
-        joined = self._http.post(self._prefix + "queue/join", json=body)
-        joined.raise_for_status()
-        event_id = joined.json()["event_id"]
-        with self._http.stream(
-            "GET", self._prefix + "queue/data", params={"session_hash": self.session_hash}
-        ) as stream:
-            stream.raise_for_status()
-            for line in stream.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])
-                if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
-                    output = message.get("output") or {}
-                    if not message.get("success", False):
-                        raise RuntimeError(f"event failed: {output.get('error') or output}")
-                    return [v for v, is_state in zip(output["data"], state_out) if not is_state]
-                if message.get("msg") == "close_stream" or message.get("message") == "server_stopped":
-                    break
-        raise RuntimeError("the event stream ended without a result")
-
-    def close(self) -> None:
-        self._http.close()
-
-
-class ChatClient:
-    """Drives ``/ask`` the way the browser does: through the queue, streamed, state per session."""
-
-    def __init__(self, url: str):
-        self._session = GradioSession(url)
-
-    def new_conversation(self) -> None:
-        self._session.call("new_chat")
-
-    def ask(self, question: str) -> Reply:
-        chat, _box, notice, *_form = self._session.call("ask", question)
-        if isinstance(notice, str) and notice:
-            return Reply(False, f"notice: {notice}")
-        if not isinstance(chat, list) or not chat or chat[-1].get("role") != "assistant":
-            return Reply(False, "no answer in the chat")
-        last = _message_text(chat[-1])
-        if 'role="alert"' in last:  # the chat shows an error message instead of an answer
-            return Reply(False, "error message: " + re.sub(r"<[^>]+>", "", last)[:120])
-        return Reply(True, answer=last)
-
-    def close(self) -> None:
-        self._session.close()
-
-
-class AnswerClient:
-    """Drives the non-streaming JSON endpoint ``/answer``; the client keeps the history."""
-
-    def __init__(self, url: str):
-        self._session = GradioSession(url)
-        self._history: list[dict[str, str]] = []
-
-    def new_conversation(self) -> None:
-        self._history = []
-
-    def ask(self, question: str) -> Reply:
-        (result,) = self._session.call("answer", question, self._history)
-        if not isinstance(result, dict) or "answer" not in result:
-            error = result.get("error") if isinstance(result, dict) else repr(result)[:120]
-            return Reply(False, f"error: {error}")
-        self._history = [*self._history, {"question": question, "answer": result["answer"]}][-HISTORY_TURNS:]
-        total = (result.get("timings_ms") or {}).get("total")
-        return Reply(True, server_ms=float(total) if total is not None else None, answer=result["answer"])
-
-    def close(self) -> None:
-        self._session.close()
-
-
-CLIENTS: dict[str, Callable[[str], Any]] = {"chat": ChatClient, "answer": AnswerClient}
-
-
-def _message_text(message: dict) -> str:
-    content = message.get("content", "")
-    if isinstance(content, list):  # gradio_client hands content back as a list of parts
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return str(content)
-
-
-# --------------------------------------------------------------------------------------------
-# Server process and its memory
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants (from /proc/<pid>/task/*/children)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        for task in Path(f"/proc/{p}/task").glob("*/children"):
-            try:
-                todo.extend(int(c) for c in task.read_text().split())
-            except (OSError, ValueError):
-                continue
-    return out
-
-
-def tree_cpu_s(pid: int | None) -> float:
-    """User + system CPU seconds used so far by a process tree (from /proc/<pid>/stat)."""
-    if not pid:
-        return 0.0
-    total = 0
-    for p in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def tree_rss_mb(pid: int) -> float:
-    return sum(status_kb(p, "VmRSS") or 0 for p in process_tree(pid)) / 1024
-
-
-class MemorySampler:
-    """Samples the RSS of a process tree in the background; ``peak_mb`` is the highest sum seen."""
-
-    def __init__(self, pid: int | None):
-        self.pid = pid
-        self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while self.pid and not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
-            self._stop.wait(MEMORY_SAMPLE_S)
-
-    def __enter__(self) -> MemorySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen | None  # None: an app someone else started (--url)
-    log_path: Path | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
-
-    def stop(self) -> None:
-        if self.process:
-            stop_process(self.process, timeout=20)
-
-
-def _assistant_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "assistant", *args]
-
-
-def _server_env(settings: Settings, data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["ASSISTANT_DATA_DIR"] = str(data_dir)
-    env["ASSISTANT_EMBEDDER"] = settings.embedder
-    env["ASSISTANT_SEEDS_DIR"] = str(settings.seeds_dir)
-    # every simulated user comes from 127.0.0.1: one client to the per-client limits
-    for name in ("QUESTIONS_PER_MINUTE", "FEEDBACK_PER_MINUTE", "LOGINS_PER_MINUTE"):
-        env.setdefault(f"ASSISTANT_{name}", "1000000")
-    # The subprocess imports this checkout's code, whatever the caller's working directory.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
-
-
-def start_server(
-    settings: Settings, data_dir: Path, workdir: Path, log: Callable[[str], None], env: dict[str, str] | None = None
-) -> Server:
-    """``assistant serve`` on a free loopback port over ``data_dir`` (``env``: more variables);
-    returns once it answers."""
-    import httpx
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            _assistant_cmd("serve", "--host", "127.0.0.1", "--port", str(port)),
-            env={**_server_env(settings, data_dir), **(env or {})},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(url, process, log_path)
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"assistant serve exited with {process.returncode}:\n{_tail(log_path)}")
-        try:
-            if httpx.get(url + "gradio_api/info", timeout=2).status_code == 200:
-                log(f"server ready at {url} (pid {process.pid})")
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.stop()
-    raise RuntimeError(f"assistant serve not ready after {READY_TIMEOUT_S:.0f} s:\n{_tail(log_path)}")
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def ingest_seeds(settings: Settings, data_dir: Path, log: Callable[[str], None]) -> None:
-    """Ingest the seeds into ``data_dir`` in a subprocess (as a user would, before serving)."""
-    t0 = time.perf_counter()
-    done = subprocess.run(
-        _assistant_cmd("ingest", "--quiet"),
-        env=_server_env(settings, data_dir),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"ingest failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-    log(f"seeds ingested into {data_dir} in {time.perf_counter() - t0:.1f} s ({settings.embedder})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,12 +108,52 @@ def run_level(
     A turn started before the deadline is completed and counted; none starts after it.
     """
     make_client = CLIENTS[endpoint]
-    samples: list[Sample] = []
-    lock = threading.Lock()
     load_before = os.getloadavg()
-    # Sessions are opened before the clock starts, as a browser opens its session when the page
-    # loads: Gradio builds a per-session copy of the app's config then (~50 ms of CPU), which is
-    # not part of answering a question.
+    clients, setup_errors = _connect(make_client, url, n)
+    start = time.perf_counter()
+    level = _Level(conversations, start, start + seconds, think_s, last_done=start)
+
+    def worker(i: int) -> None:
+        if clients[i] is not None:
+            _converse(level, clients[i], i)
+
+    server_cpu0, client_cpu0 = tree_cpu_s(server_pid), time.process_time()
+    with MemorySampler(server_pid) as memory:
+        _in_threads(worker, n)
+    server_cpu, client_cpu = tree_cpu_s(server_pid) - server_cpu0, time.process_time() - client_cpu0
+    for client in clients:
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+    return _summary(
+        level,
+        n,
+        setup_errors,
+        server_cpu if server_pid else None,
+        client_cpu,
+        memory.peak_mb if server_pid else None,
+        load_before,
+    )
+
+
+def _in_threads(target: Callable[[int], None], n: int) -> None:
+    """``target(i)`` for i in 0..n-1, each in a thread of its own; returns when all are done."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def _connect(make_client: Callable[[str], Any], url: str, n: int) -> tuple[list[Any], list[str]]:
+    """``n`` clients, each with a conversation open (None where connecting failed), and the errors.
+
+    Sessions are opened before the clock starts, as a browser opens its session when the page
+    loads: Gradio builds a per-session copy of the app's config then (~50 ms of CPU), which is
+    not part of answering a question.
+    """
     clients: list[Any] = [None] * n
     setup_errors: list[str] = []
 
@@ -439,71 +165,75 @@ def run_level(
         except Exception as exc:  # noqa: BLE001 - any failure to connect is a benchmark error
             setup_errors.append(f"connect: {type(exc).__name__}: {exc}"[:200])
 
-    threads = [threading.Thread(target=connect, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _in_threads(connect, n)
+    return clients, setup_errors
 
-    start = time.perf_counter()
-    deadline = start + seconds
-    last_done = [start]
 
-    def worker(i: int) -> None:
-        client = clients[i]
-        if client is None:
-            return
-        k = i * 7  # workers start at different conversations, so they ask different questions
-        while time.perf_counter() < deadline:
-            conv = conversations[k % len(conversations)]
-            k += 1
+@dataclass
+class _Level:
+    """What the workers of one level share: the questions, the clock and the samples they record."""
+
+    conversations: Sequence[Conversation]
+    start: float
+    deadline: float
+    think_s: float
+    last_done: float  # when the last answer came back
+    samples: list[Sample] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, sample: Sample, done_at: float | None = None) -> None:
+        with self.lock:
+            self.samples.append(sample)
+            if done_at is not None:
+                self.last_done = max(self.last_done, done_at)
+
+
+def _converse(level: _Level, client: Any, i: int) -> None:
+    """One worker: whole conversations, one after another, until the deadline."""
+    k = i * 7  # workers start at different conversations, so they ask different questions
+    while time.perf_counter() < level.deadline:
+        conv = level.conversations[k % len(level.conversations)]
+        k += 1
+        try:
+            client.new_conversation()
+        except Exception as exc:  # noqa: BLE001
+            level.record(Sample(0.0, False, f"new conversation: {type(exc).__name__}: {exc}"[:200]))
+            return  # this chat session is broken; retrying at once would only flood the error list
+        for question in conv.questions:
+            if time.perf_counter() >= level.deadline:
+                break
+            t0 = time.perf_counter()
             try:
-                client.new_conversation()
-            except Exception as exc:  # noqa: BLE001
-                with lock:
-                    samples.append(Sample(0.0, False, f"new conversation: {type(exc).__name__}: {exc}"[:200]))
-                return  # this chat session is broken; retrying at once would only flood the error list
-            for question in conv.questions:
-                if time.perf_counter() >= deadline:
-                    break
-                t0 = time.perf_counter()
-                try:
-                    reply = client.ask(question)
-                except Exception as exc:  # noqa: BLE001 - HTTP errors, timeouts, broken streams
-                    reply = Reply(False, f"{type(exc).__name__}: {exc}"[:200])
-                t1 = time.perf_counter()
-                with lock:
-                    samples.append(Sample(t1 - t0, reply.ok, reply.error, reply.server_ms))
-                    last_done[0] = max(last_done[0], t1)
-                if not reply.ok:
-                    break  # the rest of the conversation depends on this answer
-                if think_s:
-                    time.sleep(think_s)
+                reply = client.ask(question)
+            except Exception as exc:  # noqa: BLE001 - HTTP errors, timeouts, broken streams
+                reply = Reply(False, f"{type(exc).__name__}: {exc}"[:200])
+            t1 = time.perf_counter()
+            level.record(Sample(t1 - t0, reply.ok, reply.error, reply.server_ms), t1)
+            if not reply.ok:
+                break  # the rest of the conversation depends on this answer
+            if level.think_s:
+                time.sleep(level.think_s)
 
-    server_cpu0, client_cpu0 = tree_cpu_s(server_pid), time.process_time()
-    with MemorySampler(server_pid) as memory:
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    server_cpu, client_cpu = tree_cpu_s(server_pid) - server_cpu0, time.process_time() - client_cpu0
-    for client in clients:
-        if client is not None:
-            try:
-                client.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
 
-    elapsed = max(last_done[0] - start, 1e-9)
-    answered = [s for s in samples if s.ok]
+def _summary(
+    level: _Level,
+    n: int,
+    setup_errors: list[str],
+    server_cpu: float | None,
+    client_cpu: float,
+    peak_mb: float | None,
+    load_before: tuple[float, float, float],
+) -> LevelResult:
+    """The numbers of a finished level (``server_cpu``, ``peak_mb``: None without a server process)."""
+    elapsed = max(level.last_done - level.start, 1e-9)
+    answered = [s for s in level.samples if s.ok]
     latencies = [s.latency_s for s in answered]
     server_ms = [s.server_ms for s in answered if s.server_ms is not None]
-    errors = [s.error for s in samples if not s.ok] + setup_errors
+    errors = [s.error for s in level.samples if not s.ok] + setup_errors
     return LevelResult(
         conversations=n,
         seconds=round(elapsed, 2),
-        requests=len(samples),
+        requests=len(level.samples),
         answers=len(answered),
         errors=len(errors),
         throughput=round(len(answered) / elapsed, 2),
@@ -512,9 +242,11 @@ def run_level(
         p99_s=percentile(latencies, 99),
         max_s=max(latencies) if latencies else None,
         mean_server_ask_ms=round(sum(server_ms) / len(server_ms), 1) if server_ms else None,
-        server_cpu_ms_per_answer=round(1000 * server_cpu / len(answered), 1) if server_pid and answered else None,
+        server_cpu_ms_per_answer=round(1000 * server_cpu / len(answered), 1)
+        if server_cpu is not None and answered
+        else None,
         client_cpu_ms_per_answer=round(1000 * client_cpu / max(len(answered), 1), 1),
-        peak_rss_mb=round(memory.peak_mb, 1) if server_pid else None,
+        peak_rss_mb=round(peak_mb, 1) if peak_mb is not None else None,
         load_before=tuple(round(x, 2) for x in load_before),
         error_examples=sorted(set(errors))[:5],
     )
@@ -575,41 +307,23 @@ def run_load(
     log: Callable[[str], None] = print,
 ) -> int:
     """Run the benchmark, print the table, write ``out/load.json``. Exit code 0, or 1 on errors."""
-    if endpoint not in CLIENTS:
-        raise ValueError(f"endpoint must be one of {sorted(CLIENTS)}, not {endpoint!r}")
-    if not levels or any(n < 1 for n in levels):
-        raise ValueError(f"levels must be positive numbers of conversations, not {list(levels)!r}")
-    if seconds <= 0:
-        raise ValueError(f"seconds must be greater than 0, not {seconds}")
+    _check_arguments(endpoint, levels, seconds)
     conversations = load_conversations()
     out.mkdir(parents=True, exist_ok=True)
+    pace = "closed loop, no think time" if not think_s else f"think time {think_s:g} s between turns"
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        work = Path(tmp)
         server = Server(url, None) if url else None
         try:
             if server is None:
-                index_dir = data_dir
-                if index_dir is None:
-                    index_dir = work / "data"
-                    ingest_seeds(settings, index_dir, log)
-                server = start_server(settings, index_dir, work, log)
-            pace = "closed loop, no think time" if not think_s else f"think time {think_s:g} s between turns"
+                server = _own_server(settings, data_dir, Path(tmp), log)
             log(f"endpoint /{'ask (streamed chat)' if endpoint == 'chat' else 'answer (JSON)'}; {pace}; "
                 f"{seconds:g} s per level; {os.cpu_count()} CPUs")  # fmt: skip
-            warm = warm_up(server.url, conversations, endpoint)
-            log(f"first answer (cold: builds the BM25 cache), not counted: {warm:.2f} s")
-            results = []
-            for n in levels:
-                result = run_level(server.url, conversations, n, seconds, endpoint, think_s, server.pid)
-                log(f"  {n:>3} conversations: {result.answers} answers, {result.errors} errors, "
-                    f"p95 {result.p95_s if result.p95_s is None else round(result.p95_s, 2)} s")  # fmt: skip
-                results.append(result)
+            results = _run_levels(server, conversations, levels, seconds, endpoint, think_s, log)
             hwm_mb = (status_kb(server.pid, "VmHWM") or 0) / 1024 if server.pid else None
         finally:
             if server is not None:
                 server.stop()
-    title = f"Load: /{endpoint}, {pace}, {seconds:g} s per level"
-    print_table(results, title)
+    print_table(results, f"Load: /{endpoint}, {pace}, {seconds:g} s per level")
     if hwm_mb:
         print(f"server peak memory (VmHWM of the main process): {hwm_mb:.0f} MB")
     report = {
@@ -627,3 +341,41 @@ def run_load(
     (out / "load.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out / 'load.json'}")
     return 1 if any(r.errors for r in results) else 0
+
+
+def _check_arguments(endpoint: str, levels: Sequence[int], seconds: float) -> None:
+    if endpoint not in CLIENTS:
+        raise ValueError(f"endpoint must be one of {sorted(CLIENTS)}, not {endpoint!r}")
+    if not levels or any(n < 1 for n in levels):
+        raise ValueError(f"levels must be positive numbers of conversations, not {list(levels)!r}")
+    if seconds <= 0:
+        raise ValueError(f"seconds must be greater than 0, not {seconds}")
+
+
+def _own_server(settings: Settings, data_dir: Path | None, work: Path, log: Callable[[str], None]) -> Server:
+    """A server this benchmark starts: over ``data_dir``, or over the seeds ingested into ``work``."""
+    if data_dir is None:
+        data_dir = work / "data"
+        ingest_seeds(settings, data_dir, log)
+    return start_server(settings, data_dir, work, log)
+
+
+def _run_levels(
+    server: Server,
+    conversations: Sequence[Conversation],
+    levels: Sequence[int],
+    seconds: float,
+    endpoint: str,
+    think_s: float,
+    log: Callable[[str], None],
+) -> list[LevelResult]:
+    """One untimed warm-up answer, then each level in turn."""
+    warm = warm_up(server.url, conversations, endpoint)
+    log(f"first answer (cold: builds the BM25 cache), not counted: {warm:.2f} s")
+    results = []
+    for n in levels:
+        result = run_level(server.url, conversations, n, seconds, endpoint, think_s, server.pid)
+        log(f"  {n:>3} conversations: {result.answers} answers, {result.errors} errors, "
+            f"p95 {result.p95_s if result.p95_s is None else round(result.p95_s, 2)} s")  # fmt: skip
+        results.append(result)
+    return results
