@@ -12,7 +12,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .metrics import EvalRow, metric_at
+from .metrics import metric_at
+from .scoring import EvalRow
 from .run import SEED_ITEMS, Regression, Report
 
 # Labels shown to people (German, as the rest of the product); the keys stay English and stable.

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import AssistantError
 from assistant.records import Answer, Turn
 
-from .metrics import COMPARED_METRICS, EvalItem, EvalRow, metric_at, score, summarize
+from .metrics import COMPARED_METRICS, metric_at, summarize
+from .scoring import EvalItem, EvalRow, score
 
 if TYPE_CHECKING:
     from assistant.embeddings import Embedder
