@@ -21,7 +21,8 @@ from evals.scoring import (
     score,
 )
 from evals.report import render_html, render_markdown, write_report
-from evals.run import EvalError, Report, baseline_warnings, compare
+from evals.baseline import baseline_warnings, compare
+from evals.run import EvalError, Report
 
 EVIDENCE = "Aus diesem Grund haben wir als Sozialministerium für diese Kampagne insgesamt 95.000 Euro zur Verfügung gestellt."
 DOC = "000_a"
