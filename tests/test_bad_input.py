@@ -32,7 +32,8 @@ from assistant.guard import REFUSAL_DE, REFUSAL_EN, asks_for_internals, is_instr
 from assistant.pipeline import Assistant, clean_question
 from assistant.settings import PROJECT_ROOT, Settings
 from ingest.loaders import SkipFile, load
-from ingest.pipeline import ingest_paths, load_document
+from ingest.pipeline import ingest_paths
+from ingest.prepare import load_document
 
 SEEDS = PROJECT_ROOT / "seeds"
 MONEY = "Wie viel Geld hat das Sozialministerium für die Videokampagne bereitgestellt?"

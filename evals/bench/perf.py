@@ -63,7 +63,8 @@ def query_items(squad_file: Path, n: int, seed: int = 3) -> list[dict]:
 def bench_ingest(settings, embedder, squad_file: Path, work: Path, n_docs: int) -> dict:
     """Full ingest of ``n_docs`` xquad paragraphs as files vs the embedder alone on the same chunk
     texts (the ceiling); and the re-ingest of 1,000 unchanged small documents."""
-    from ingest.pipeline import ingest_paths, load_document
+    from ingest.pipeline import ingest_paths
+    from ingest.prepare import load_document
 
     from ..squad import load_squad, write_corpus
 
