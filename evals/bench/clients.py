@@ -1,5 +1,5 @@
-"""The load benchmark's conversations, and its clients: one per conversation worker (= one browser
-session).
+"""The load benchmark's conversations, and its clients: one per conversation worker, as one
+browser tab would be.
 
 ``chat`` drives ``/ask`` through Gradio's queue, streamed, the way the citizens' page does;
 ``answer`` drives the non-streaming JSON endpoint ``/answer`` with the history kept by the client.
