@@ -194,7 +194,7 @@ class WordHashEmbedder(Embedder):
     deterministic, no model and no I/O. Texts sharing words get similar vectors.
 
     It is product code, not only a test double, because some runs must not load a model: the
-    re-ingest benchmark (``evals/bench_perf.py``: an unchanged re-ingest embeds nothing, and the
+    re-ingest benchmark (``evals/bench/perf.py``: an unchanged re-ingest embeds nothing, and the
     real model would take minutes to build its index), ``evals/lost_vectors.py`` (Chroma's loss
     rate depends on the vectors and was measured with these), and the CLI and ``assistant bench
     load`` started as subprocesses by the fast tests, which can only choose an embedder through the

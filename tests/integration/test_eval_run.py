@@ -139,7 +139,7 @@ def test_seed_eval_end_to_end(user_settings, embedder, tmp_path):
 
     # the assistant must not fall below the measured baseline kept in the repository (updated on
     # purpose with `assistant eval --out DIR` and a copy of DIR/report.json, never automatically)
-    from evals.run import compare
+    from evals.baseline import compare
 
     baseline = Path(__file__).resolve().parents[2] / "evals" / "baseline_seed.json"
     assert compare(report, baseline, tolerance=0.02) == []
@@ -150,7 +150,7 @@ def test_holdout_eval_does_not_fall_below_its_baseline(user_settings, embedder):
     without the code or the seed set's failures) guards against tuning to the seed questions: a
     change may not cost it more than the tolerance either. Its baseline is updated on purpose, like
     the seed set's; the set itself is not tuned on (docs/measurements.md, "Blind hold-out set")."""
-    from evals.run import compare
+    from evals.baseline import compare
 
     report = run_seed_eval(user_settings, items_path=ROOT / "evals" / "holdout_questions.jsonl", progress=False, embedder=embedder)
     assert report.meta["missing_gold_docs"] == []

@@ -8,7 +8,8 @@ import pytest
 from assistant.retrieve import HybridRetriever
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import Store
-from ingest.pipeline import ingest_paths, load_document
+from ingest.pipeline import ingest_paths
+from ingest.prepare import load_document
 
 pytestmark = pytest.mark.integration
 

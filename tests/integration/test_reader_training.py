@@ -19,7 +19,8 @@ def _weights(folder):
 def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
     import torch
 
-    from training.reader import Config, examples, train
+    from training.reader import Config, train
+    from training.reader_data import examples
 
     cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, save_every=100, **SMALL)
     assert 10 <= len(examples("train", cfg.fraction)) <= 60  # a few passages' questions: 4 steps or so
@@ -78,7 +79,10 @@ def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(t
     import numpy as np
 
     from assistant.read.model import CARD_FILE, WEIGHTS_FILE, ReaderModel, sha256
-    from training.reader import Config, example_pairs, examples, export, load_trained, reader_scorer, train
+    from training.reader import Config, train
+    from training.reader_data import example_pairs, examples
+    from training.reader_export import export
+    from training.reader_score import load_trained, reader_scorer
 
     quiet = lambda *_: None  # noqa: E731
     cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL)
@@ -101,7 +105,7 @@ def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(t
 
 
 def test_neighbour_sentences_are_read_but_never_one_that_holds_the_answer():
-    from training.reader import examples
+    from training.reader_data import examples
 
     data = examples("dev", neighbours=2)[:200]
     assert any(len(ex.sentences) > ex.own for ex in data)  # neighbours' sentences are there
@@ -158,7 +162,7 @@ def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
 
     from training.accelerated import main
     from training.pack import write
-    from training.reader import load_trained
+    from training.reader_score import load_trained
 
     write(tmp_path / "pack", neighbours=3, fraction=0.02, xquad=True)
     main(["--pack", str(tmp_path / "pack"), "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"), "--smoke",

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.errors import InputError
 from assistant.records import Turn
-from ingest.pipeline import load_document
+from ingest.prepare import load_document
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration

@@ -33,7 +33,8 @@ from assistant.pipeline import Assistant
 from assistant.question import clean_question
 from assistant.settings import PROJECT_ROOT, Settings
 from ingest.loaders import SkipFile, load
-from ingest.pipeline import ingest_paths, load_document
+from ingest.pipeline import ingest_paths
+from ingest.prepare import load_document
 
 SEEDS = PROJECT_ROOT / "seeds"
 MONEY = "Wie viel Geld hat das Sozialministerium für die Videokampagne bereitgestellt?"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from assistant.embeddings import WordHashEmbedder
 from assistant.pipeline import Assistant
 from assistant.records import chunk_from_record
-from evals.bench_corpus import Pool, build_corpus, filler_sentences, generate_chunks
+from evals.bench.corpus import Pool, build_corpus, filler_sentences, generate_chunks
 
 PARAGRAPHS = [
     "Das Land Niedersachsen startet eine Videokampagne. Sie soll Fachkräfte mit Migrationsgeschichte gewinnen. "

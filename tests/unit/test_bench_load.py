@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from assistant.settings import PROJECT_ROOT
-from evals.bench_load import load_conversations, percentile, run_level
+from evals.bench.load import load_conversations, percentile, run_level
 
 pytest_plugins = ["ui_fixtures"]
 

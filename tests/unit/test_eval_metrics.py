@@ -8,23 +8,21 @@ from html.parser import HTMLParser
 import pytest
 
 from assistant.records import Answer, Chunk, Citation, DocMeta, Passage
-from evals.metrics import (
+from evals.matching import contains, normalize, overlaps
+from evals.metrics import percentile, summarize
+from evals.scoring import (
     FAILURE_ANSWERED_UNANSWERABLE,
     FAILURE_CITATION,
     FAILURE_FALSE_ABSTENTION,
     FAILURE_RETRIEVAL,
     FAILURE_SENTENCE,
     EvalItem,
-    contains,
-    normalize,
-    overlaps,
-    percentile,
     retrieval_rank,
     score,
-    summarize,
 )
 from evals.report import render_html, render_markdown, write_report
-from evals.run import EvalError, Report, baseline_warnings, compare
+from evals.baseline import baseline_warnings, compare
+from evals.run import EvalError, Report
 
 EVIDENCE = "Aus diesem Grund haben wir als Sozialministerium für diese Kampagne insgesamt 95.000 Euro zur Verfügung gestellt."
 DOC = "000_a"

@@ -19,11 +19,11 @@ from training.readerset import (
     eval_question_files,
     eval_questions,
     load,
-    locate,
     near_eval,
     problems,
     statistics,
 )
+from training.spans import locate
 
 
 @pytest.fixture(scope="module")

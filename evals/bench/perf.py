@@ -2,7 +2,7 @@
 the same queries through a plain LangChain quickstart — printed as a table and written to bench.json.
 
 Numbers, not tests: nothing here asserts a time. The speed targets are reported as met or not.
-How the large corpora are built (without embedding 100,000 chunks): see ``evals/bench_corpus.py``.
+How the large corpora are built (without embedding 100,000 chunks): see ``evals/bench/corpus.py``.
 """
 from __future__ import annotations
 
@@ -10,38 +10,29 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-from .bench_corpus import QUERY_PARAGRAPHS, RECIPE, build_corpus, build_pool, filler_sentences
-from .procinfo import free_port, status_kb, stop_process
+from .cold import cold_ask, cold_serve
+from .corpus import QUERY_PARAGRAPHS, RECIPE, build_corpus, build_pool, filler_sentences
+from .perf_table import print_table, targets_met
 
 _XQUAD = Path("shared") / "bench" / "xquad-de" / "xquad.de.json"
 
 
 def default_squad() -> Path:
     """xquad-de beside the repository (``../shared``), as in the Makefile; else beside the cwd."""
-    for base in (Path(__file__).resolve().parent.parent.parent, Path.cwd().parent):
+    for base in (Path(__file__).resolve().parents[3], Path.cwd().parent):
         if (base / _XQUAD).exists():
             return base / _XQUAD
     return Path("..") / _XQUAD
-SECTIONS = ("ingest", "query", "langchain", "cold")
 
-TARGETS = {
-    "ingest_ratio_min": 0.90,
-    "reingest_1000_max_s": 5.0,
-    # with the reader reading ~24 sentences a question (assistant/read/)
-    "answer_p50_max_ms": 150.0,
-    "answer_p95_max_ms": 300.0,
-    "ask_cold_max_s": 4.0,
-    "serve_rss_max_mb": 1536.0,
-}
+
+SECTIONS = ("ingest", "query", "langchain", "cold")
 
 
 def _log(msg: str) -> None:
@@ -57,7 +48,7 @@ def _pct(xs: list[float]) -> dict[str, float]:
 
 def query_items(squad_file: Path, n: int, seed: int = 3) -> list[dict]:
     """``n`` xquad questions of the first ``QUERY_PARAGRAPHS`` paragraphs (fixed random sample)."""
-    from .squad import load_squad
+    from ..squad import load_squad
 
     _, items = load_squad(squad_file)
     items = [it for it in items if int(it["gold_doc"][1:]) < QUERY_PARAGRAPHS]
@@ -72,10 +63,10 @@ def query_items(squad_file: Path, n: int, seed: int = 3) -> list[dict]:
 def bench_ingest(settings, embedder, squad_file: Path, work: Path, n_docs: int) -> dict:
     """Full ingest of ``n_docs`` xquad paragraphs as files vs the embedder alone on the same chunk
     texts (the ceiling); and the re-ingest of 1,000 unchanged small documents."""
-    from assistant.embeddings import WordHashEmbedder
-    from ingest.pipeline import ingest_paths, load_document
+    from ingest.pipeline import ingest_paths
+    from ingest.prepare import load_document
 
-    from .squad import load_squad, write_corpus
+    from ..squad import load_squad, write_corpus
 
     paragraphs, _ = load_squad(squad_file)
     docs = write_corpus(paragraphs[:n_docs], work / "ingest-docs")
@@ -95,10 +86,28 @@ def bench_ingest(settings, embedder, squad_file: Path, work: Path, n_docs: int) 
     report = ingest_paths([docs], s, embedder=embedder, progress=False, log=lambda m: None)
     full_s = time.perf_counter() - t0
     n = report.chunks_added
+    return {
+        "documents": n_docs,
+        "chunks": n,
+        "embedder_only_s": raw_s,
+        "embedder_chunks_per_s": len(texts) / raw_s,
+        "ingest_s": full_s,
+        "ingest_chunks_per_s": n / full_s if full_s else 0.0,
+        "ratio": (n / full_s) / (len(texts) / raw_s) if full_s and raw_s else 0.0,
+        "reingest": bench_reingest(settings, work),
+    }
 
-    # Re-ingest of 1,000 unchanged documents. An unchanged re-ingest embeds nothing, so the hash
-    # embedder builds this index (the real model would take minutes for the first ingest only);
-    # the embedder object exists before the timer starts, so no model load is counted.
+
+def bench_reingest(settings, work: Path) -> dict:
+    """The first ingest of 1,000 small documents, then the re-ingest of them all unchanged.
+
+    An unchanged re-ingest embeds nothing, so the hash embedder builds this index (the real model
+    would take minutes for the first ingest only); the embedder object exists before the timer
+    starts, so no model load is counted.
+    """
+    from assistant.embeddings import WordHashEmbedder
+    from ingest.pipeline import ingest_paths
+
     small = work / "reingest-docs"
     small.mkdir(parents=True, exist_ok=True)
     sentences = filler_sentences(2000, seed=11)
@@ -113,22 +122,13 @@ def bench_ingest(settings, embedder, squad_file: Path, work: Path, n_docs: int) 
     again = ingest_paths([small], hs, embedder=hash_embedder, progress=False, log=lambda m: None)
     again_s = time.perf_counter() - t0
     return {
-        "documents": n_docs,
-        "chunks": n,
-        "embedder_only_s": raw_s,
-        "embedder_chunks_per_s": len(texts) / raw_s,
-        "ingest_s": full_s,
-        "ingest_chunks_per_s": n / full_s if full_s else 0.0,
-        "ratio": (n / full_s) / (len(texts) / raw_s) if full_s and raw_s else 0.0,
-        "reingest": {
-            "documents": 1000,
-            "embedder": "hash (first ingest only; an unchanged re-ingest embeds nothing)",
-            "first_ingest_s": first_s,
-            "first_added": len(first.added),
-            "reingest_s": again_s,
-            "reingest_unchanged": len(again.unchanged),
-            "reingest_embedded": again.chunks_added,
-        },
+        "documents": 1000,
+        "embedder": "hash (first ingest only; an unchanged re-ingest embeds nothing)",
+        "first_ingest_s": first_s,
+        "first_added": len(first.added),
+        "reingest_s": again_s,
+        "reingest_unchanged": len(again.unchanged),
+        "reingest_embedded": again.chunks_added,
     }
 
 
@@ -237,158 +237,6 @@ def bench_langchain(settings, embedder, items: list[dict]) -> dict:
     return {"pieces": json.loads(done.read_text())["pieces"], "search": _pct(ts), "recall@1": hits1 / len(items)}
 
 
-# --- cold start -------------------------------------------------------------------------------------
-
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "assistant", *args]
-
-
-def _env(settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env["ASSISTANT_DATA_DIR"] = str(settings.data_dir)
-    env["ASSISTANT_EMBEDDER"] = settings.embedder
-    env["ASSISTANT_CHROMA_URL"] = ""
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
-
-def cold_ask(settings, question: str) -> dict:
-    """``assistant ask`` as a fresh process: wall time and peak RSS.
-
-    The peak comes from ``/usr/bin/time`` where present: Linux carries a parent's high-water RSS
-    into a forked child's ru_maxrss across exec, so ``wait4`` on a child of this (large) process
-    would report our own peak, not the child's.
-    """
-    cmd = _cli("ask", "--json", question)
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
-        timer = shutil.which("time") or "/usr/bin/time"
-        wrapped = [timer, "-f", "%M", "-o", rss_file.name, *cmd] if Path(timer).exists() else cmd
-        t0 = time.perf_counter()
-        proc = subprocess.run(wrapped, env=_env(settings), capture_output=True)
-        wall = time.perf_counter() - t0
-        try:
-            peak = int(Path(rss_file.name).read_text().split()[-1]) / 1024
-        except (OSError, ValueError, IndexError):
-            peak = float("nan")
-    timings = {}
-    try:
-        timings = json.loads(proc.stdout.decode().strip().splitlines()[-1]).get("timings_ms", {})
-    except (ValueError, IndexError):
-        pass
-    return {"wall_s": wall, "peak_rss_mb": peak, "ok": proc.returncode == 0, "timings_ms": timings}
-
-
-def _rss_mb(pid: int, key: str) -> float:
-    kb = status_kb(pid, key)
-    return kb / 1024 if kb is not None else float("nan")
-
-
-def cold_serve(settings, timeout: float = 120.0) -> dict:
-    """``assistant serve`` until its HTTP port answers; RSS then (VmRSS, VmHWM = peak)."""
-    port = free_port()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(_cli("serve", "--port", str(port)), env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ready = None
-    try:
-        while time.perf_counter() - t0 < timeout and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    if r.status == 200:
-                        ready = time.perf_counter() - t0
-                        break
-            except OSError:
-                time.sleep(0.1)
-        # a moment for start-up work that runs after the port opens (e.g. a snapshot warm-up)
-        time.sleep(2.0)
-        return {"ready_s": ready, "rss_mb": _rss_mb(proc.pid, "VmRSS"), "peak_rss_mb": _rss_mb(proc.pid, "VmHWM")}
-    finally:
-        stop_process(proc, timeout=10)
-
-
-# --- report --------------------------------------------------------------------------------------------
-
-
-def _targets(result: dict) -> dict:
-    t: dict[str, dict] = {}
-    ing = result.get("ingest")
-    if ing:
-        t["ingest ≥ 90% of embedder"] = {"value": ing["ratio"], "met": ing["ratio"] >= TARGETS["ingest_ratio_min"]}
-        r = ing["reingest"]["reingest_s"]
-        t["re-ingest 1,000 docs < 5 s"] = {"value": r, "met": r < TARGETS["reingest_1000_max_s"]}
-    q = result.get("query", {})
-    largest = max(q, key=int) if q else None
-    if largest:
-        p50 = q[largest]["total"]["p50"]
-        t[f"answer p50 ≤ 150 ms ({largest})"] = {"value": p50, "met": p50 <= TARGETS["answer_p50_max_ms"]}
-        p95 = q[largest]["total"]["p95"]
-        t[f"answer p95 ≤ 300 ms ({largest})"] = {"value": p95, "met": p95 <= TARGETS["answer_p95_max_ms"]}
-    for size, c in result.get("cold", {}).items():
-        if "ask" in c:
-            t[f"ask cold < 4 s ({size})"] = {"value": c["ask"]["wall_s"], "met": c["ask"]["wall_s"] < TARGETS["ask_cold_max_s"]}
-        if "serve" in c:
-            rss = c["serve"]["peak_rss_mb"]
-            t[f"serve RSS < 1.5 GB ({size})"] = {"value": rss, "met": rss < TARGETS["serve_rss_max_mb"]}
-    return t
-
-
-def print_table(result: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    con = Console(stderr=False)
-    ing = result.get("ingest")
-    if ing:
-        t = Table(title="Ingest")
-        for col in ("chunks", "embedder alone chunks/s", "full ingest chunks/s", "ratio", "re-ingest 1,000 unchanged docs"):
-            t.add_column(col, justify="right")
-        t.add_row(
-            str(ing["chunks"]), f"{ing['embedder_chunks_per_s']:.2f}", f"{ing['ingest_chunks_per_s']:.2f}",
-            f"{ing['ratio']:.2f}", f"{ing['reingest']['reingest_s']:.2f} s",
-        )
-        con.print(t)
-    q = result.get("query")
-    if q:
-        floor = result.get("embed_floor", {})
-        t = Table(title=f"Query latency, warm, ms (embedder query encoding alone: p50 {floor.get('p50', float('nan')):.1f}, p95 {floor.get('p95', float('nan')):.1f})")
-        for col in ("chunks", "start-up s", "1st question s", "retrieve p50/p95", "answer p50/p95", "total p50/p95",
-                    "dense p50", "bm25 p50", "total − embed p50/p95", "total ×size", "recall@1", "LangChain k=4 p50/p95", "LC recall@1"):
-            t.add_column(col, justify="right")
-        base = None
-        for size in sorted(q, key=int):
-            r = q[size]
-            base = base or r["total"]["p50"]
-            lc = result.get("langchain", {}).get(size)
-            t.add_row(
-                f"{r['chunks']:,}", f"{r['startup_s']:.2f}", f"{r['first_question_s']:.2f}",
-                f"{r['retrieve']['p50']:.1f}/{r['retrieve']['p95']:.1f}", f"{r['answer']['p50']:.1f}/{r['answer']['p95']:.1f}",
-                f"{r['total']['p50']:.1f}/{r['total']['p95']:.1f}", f"{r['dense']['p50']:.1f}", f"{r['bm25']['p50']:.1f}",
-                f"{r['overhead']['p50']:.1f}/{r['overhead']['p95']:.1f}", f"{r['total']['p50'] / base:.2f}", f"{r['recall@1']:.3f}",
-                f"{lc['search']['p50']:.1f}/{lc['search']['p95']:.1f}" if lc else "–", f"{lc['recall@1']:.3f}" if lc else "–",
-            )
-        con.print(t)
-    cold = result.get("cold")
-    if cold:
-        t = Table(title="Cold start")
-        for col in ("corpus", "ask wall s", "ask peak RSS MB", "serve ready s", "serve RSS MB (peak)"):
-            t.add_column(col, justify="right")
-        for size, c in cold.items():
-            a, s = c.get("ask", {}), c.get("serve", {})
-            t.add_row(
-                size, f"{a.get('wall_s', float('nan')):.2f}", f"{a.get('peak_rss_mb', float('nan')):.0f}",
-                f"{s.get('ready_s') or float('nan'):.2f}", f"{s.get('rss_mb', float('nan')):.0f} ({s.get('peak_rss_mb', float('nan')):.0f})",
-            )
-        con.print(t)
-    t = Table(title="Targets (provisional numbers on a shared 2-core machine)")
-    t.add_column("target")
-    t.add_column("value", justify="right")
-    t.add_column("met")
-    for name, v in result["targets"].items():
-        t.add_row(name, f"{v['value']:.2f}", "ja" if v["met"] else "nein")
-    con.print(t)
-
-
 def run_perf(
     settings,
     out: Path,
@@ -426,7 +274,7 @@ def run_perf(
     items = query_items(squad_file, queries)
 
     def save() -> None:  # after every section, so a failure later keeps what was measured
-        result["targets"] = _targets(result)
+        result["targets"] = targets_met(result)
         (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
 
     if "ingest" not in skip:
@@ -437,29 +285,43 @@ def run_perf(
         pool = build_pool(cache, squad_file, embedder, settings)
         corpora = {str(n): build_corpus(cache, pool, n, embedder, settings) for n in sizes}
         if "query" not in skip:
-            result["embed_floor"] = bench_embed_floor(embedder, items)
-            result["query"] = {}
-            for size, s in corpora.items():
-                _log(f"Abfragen: {size} Abschnitte …")
-                r = bench_queries(s, embedder, items)
-                (out / f"answers-{size}.json").write_text(json.dumps(r.pop("_answers"), ensure_ascii=False, indent=1), encoding="utf-8")
-                result["query"][size] = r
-                save()
+            _query_section(result, corpora, embedder, items, out, save)
         if "langchain" not in skip:
-            result["langchain"] = {}
-            for size, s in corpora.items():
-                if int(size) > langchain_max:
-                    continue  # its store is a second copy of the corpus: minutes to write at 100k
-                _log(f"LangChain-Quickstart: {size} Abschnitte …")
-                result["langchain"][size] = bench_langchain(s, embedder, items)
-                save()
+            _langchain_section(result, corpora, embedder, items, langchain_max, save)
         if "cold" not in skip:
-            result["cold"] = {}
-            for size in (min(corpora, key=int), max(corpora, key=int)):
-                _log(f"Kaltstart: {size} Abschnitte …")
-                result["cold"][size] = {"ask": cold_ask(corpora[size], items[0]["question"]), "serve": cold_serve(corpora[size])}
-                save()
+            _cold_section(result, corpora, items, save)
     save()
     print_table(result)
     _log(f"geschrieben: {out / 'bench.json'}")
     return 0
+
+
+def _query_section(result: dict, corpora: dict, embedder, items: list[dict], out: Path, save) -> None:
+    """The embedder's floor, then every question over each corpus; each corpus's answers to a file."""
+    result["embed_floor"] = bench_embed_floor(embedder, items)
+    result["query"] = {}
+    for size, s in corpora.items():
+        _log(f"Abfragen: {size} Abschnitte …")
+        r = bench_queries(s, embedder, items)
+        (out / f"answers-{size}.json").write_text(json.dumps(r.pop("_answers"), ensure_ascii=False, indent=1), encoding="utf-8")
+        result["query"][size] = r
+        save()
+
+
+def _langchain_section(result: dict, corpora: dict, embedder, items: list[dict], langchain_max: int, save) -> None:
+    result["langchain"] = {}
+    for size, s in corpora.items():
+        if int(size) > langchain_max:
+            continue  # its store is a second copy of the corpus: minutes to write at 100k
+        _log(f"LangChain-Quickstart: {size} Abschnitte …")
+        result["langchain"][size] = bench_langchain(s, embedder, items)
+        save()
+
+
+def _cold_section(result: dict, corpora: dict, items: list[dict], save) -> None:
+    """Cold start over the smallest and the largest corpus."""
+    result["cold"] = {}
+    for size in (min(corpora, key=int), max(corpora, key=int)):
+        _log(f"Kaltstart: {size} Abschnitte …")
+        result["cold"][size] = {"ask": cold_ask(corpora[size], items[0]["question"]), "serve": cold_serve(corpora[size])}
+        save()

@@ -25,8 +25,8 @@ from typing import Any
 
 from assistant.settings import Settings
 
-from .bench_load import Server, ingest_seeds, start_server
-from .procinfo import status_kb
+from ..procinfo import status_kb
+from .server import Server, ingest_seeds, start_server
 
 STAFF_PASSWORD = "bench-" + uuid.uuid4().hex  # a fresh one each run; never leaves this process
 MINDEN = "Wann ist der Kreis Minden-Lübbecke der Initiative beigetreten?"

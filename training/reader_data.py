@@ -1,0 +1,148 @@
+"""The reader's examples: each question with the sentences it chooses among, as text (``Example``)
+and as token ids (``Tokenized``), from the reader set, the press sets and xquad-de.
+
+Each question of a split comes with the sentences of its passage (``ingest.sentences.split_sentences``,
+the product's own splitter) and of the ``neighbours`` passages that dense retrieval ranks nearest to
+it (``training.neighbours``). The sentence holding the answer's start is the positive; a
+neighbour's sentence that contains the answer's text is left out (it would be a false negative);
+an unanswerable question has no positive, and its "tempting" sentence is always among its
+negatives.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .readerset import load
+
+
+@dataclass
+class Example:
+    qid: str
+    pid: str
+    question: str
+    previous: str
+    sentences: list[str]  # its own passage's sentences first, then its neighbours'
+    titles: list[str]  # the title of each sentence's passage
+    own: int  # how many of ``sentences`` are its own passage's
+    positive: int | None  # index of the answering sentence; None: not answerable here
+    tempting: int | None
+
+@dataclass
+class Tokenized:
+    """An example as token ids: what training and the accelerator pack work on."""
+
+    qid: str
+    pid: str
+    query: list[int]
+    sentences: list[list[int]] = field(repr=False)
+    own: int
+    positive: int | None
+    tempting: int | None
+
+
+def _sentence_at(spans: Sequence[tuple[int, int]], offset: int) -> int:
+    for i, (a, b) in enumerate(spans):
+        if a <= offset < b:
+            return i
+    return min(range(len(spans)), key=lambda i: abs(spans[i][0] - offset))
+
+def kept_pids(pids, fraction: float) -> set[str]:
+    """The first ``fraction`` of the passages in a fixed order: nested subsets for the learning curve."""
+    order = sorted(set(pids), key=lambda p: hashlib.sha1(("order:" + p).encode()).hexdigest())
+    return set(order[: max(1, round(fraction * len(order)))])
+
+
+SPLITS = ("train", "dev", "press_train", "press_dev")  # the reader set's and the press sets' (training.press)
+
+
+def _split_data(split: str) -> tuple[dict[str, dict], list[dict], Path]:
+    """(passages by pid, questions, neighbours file) of one of ``SPLITS``."""
+    if split.startswith("press_"):
+        from . import press
+
+        which = split.removeprefix("press_")
+        return (*press.load(which), press.SETS[which].neighbours)
+    from .neighbours import FILE
+
+    return (*load(split), FILE)
+
+def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Example]:
+    """The split's questions (one of ``SPLITS``) with their passage's sentences and those of their
+    ``neighbours`` nearest other passages; ``fraction`` of the passages (nested)."""
+    from ingest.sentences import split_sentences
+
+    from .neighbours import neighbours as nearest
+
+    passages, items, near_file = _split_data(split)
+    keep = kept_pids((it["pid"] for it in items), fraction)
+    near = nearest(near_file) if neighbours else {}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    texts_of: dict[str, list[str]] = {}
+
+    def sentences(pid: str) -> list[str]:
+        if pid not in texts_of:
+            spans[pid] = split_sentences(passages[pid]["text"])
+            texts_of[pid] = [passages[pid]["text"][a:b] for a, b in spans[pid]]
+        return texts_of[pid]
+
+    out = []
+    for it in items:
+        pid = it["pid"]
+        own = sentences(pid) if pid in keep else []
+        if not own:
+            continue
+        texts, titles = list(own), [passages[pid]["title"]] * len(own)
+        answer = (it["answer"] or "").casefold() if it["answerable"] else ""
+        for other in near.get(it["id"], [])[:neighbours]:
+            for sent in sentences(other):
+                if len(answer) >= 3 and answer in sent.casefold():
+                    continue
+                texts.append(sent)
+                titles.append(passages[other]["title"])
+        out.append(Example(
+            qid=it["id"], pid=pid, question=it["question"], previous=it["prev_q"] or "", sentences=texts,
+            titles=titles, own=len(own),
+            positive=_sentence_at(spans[pid], it["answer_start"]) if it["answerable"] else None,
+            tempting=None if it["answerable"] else _sentence_at(spans[pid], it["tempting_start"]),
+        ))  # fmt: skip
+    return out
+
+def tokenize(data: Sequence[Example], tok) -> list[Tokenized]:
+    """Token ids of each example's query and sentences; a sentence shared by several examples is
+    tokenized once (and shares one list)."""
+    from assistant.read.reader import Pair, passage_text, query_text
+
+    keys = sorted({(t, s) for ex in data for t, s in zip(ex.titles, ex.sentences)})
+    ids = dict(zip(keys, tok.ids([passage_text(Pair("", s, t)) for t, s in keys])))
+    queries = tok.ids([query_text(Pair(ex.question, "", "", ex.previous)) for ex in data])
+    return [
+        Tokenized(ex.qid, ex.pid, q, [ids[(t, s)] for t, s in zip(ex.titles, ex.sentences)], ex.own, ex.positive, ex.tempting)
+        for ex, q in zip(data, queries)
+    ]
+
+def example_pairs(ex: Example, idx: Sequence[int]):
+    """The reader's inputs for the sentences ``idx`` of ``ex``: question, sentence, title, previous question."""
+    from assistant.read.reader import Pair
+
+    return [Pair(ex.question, ex.sentences[i], ex.titles[i], ex.previous) for i in idx]
+
+def xquad_examples(path: Path | None = None) -> list[Example]:
+    """xquad-de (measurement only, never trained on): each question with its gold paragraph's
+    sentences; the positive is the sentence holding the first answer's start."""
+    from ingest.sentences import split_sentences
+
+    path = path or Path(__file__).resolve().parents[2] / "shared" / "bench" / "xquad-de" / "xquad.de.json"
+    out = []
+    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+        for n, para in enumerate(article["paragraphs"]):
+            sp = split_sentences(para["context"])
+            sentences = [para["context"][a:b] for a, b in sp]
+            for qa in para["qas"]:
+                start = qa["answers"][0]["answer_start"]
+                out.append(Example(qa["id"], f"{article['title']}#{n}", qa["question"], "", sentences,
+                                   [article["title"]] * len(sentences), len(sentences), _sentence_at(sp, start), None))  # fmt: skip
+    return out
