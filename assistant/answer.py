@@ -30,7 +30,7 @@ from .messages import abstain_message
 from .premise import absent_name, missing_kind, question_names, unsupported_detail
 from .question import Question
 from .read.candidates import Candidate, by_meaning, sentence_candidates
-from .read.lexical import LexicalScorer, Weights
+from .read.lexical import LexicalScorer
 from .read.model import WEIGHTS_DIR, ReaderMissing, load_reader
 from .read.select import citations, select, synonym_words
 from .read.stage import ReaderScorer, Scorer, read

@@ -48,20 +48,14 @@ class Assistant:
         return [{k: d.get(k, "") for k in keep} for d in self.store.documents()]
 
     # -- answering ------------------------------------------------------------------------------
-    def read(self, question: object, history: Sequence = ()) -> Question:
-        """``question`` and the turns before it as the assistant reads them (``Question.parse``:
-        raises ``InputError`` for blank or non-text input, TypeError/KeyError/ValueError for a
-        malformed turn). An app that shows the cleaned question reads it once and passes the
-        record to ``ask``."""
-        s = self.settings
-        return Question.parse(question, history, max_chars=s.max_question_chars, turns=s.history_turns)
-
     def ask(self, question: object, history: Sequence = ()) -> Answer:
         """Answer ``question`` (German or English) from the index, with citations, or abstain. A question
         in another language is not searched: it gets a note to ask in German or English. ``question``
-        is raw text (read here) or a ``Question`` (which carries its own history)."""
+        is raw text, read here (``Question.parse``: raises ``InputError`` for blank or non-text input,
+        TypeError/KeyError/ValueError for a malformed turn), or a ``Question`` an app has read already
+        (it carries its own history)."""
         t0 = time.perf_counter()
-        q = question if isinstance(question, Question) else self.read(question, history)
+        q = question if isinstance(question, Question) else Question.parse(question, history, self.settings)
         if asks_for_internals(q.text):
             # Instructions to the assistant or questions about its set-up are not searched: nothing
             # retrieved, nothing quoted, no configuration or path in the answer.

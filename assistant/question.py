@@ -80,12 +80,13 @@ class Question:
     truncated: bool = False
 
     @classmethod
-    def parse(cls, raw: object, history: Sequence = (), *, max_chars: int, turns: int) -> Question:
+    def parse(cls, raw: object, history: Sequence, settings) -> Question:
         """Validate ``raw`` (``clean_question``: raises ``InputError`` for blank or non-text input)
         and bound ``history`` (``bounded_history``: raises TypeError/KeyError/ValueError for a
-        malformed turn)."""
+        malformed turn), by ``settings.max_question_chars`` and ``settings.history_turns``."""
+        max_chars = settings.max_question_chars
         text, truncated = clean_question(raw, max_chars)
-        return cls(text, detect_language(text), tuple(bounded_history(history, turns, max_chars)), truncated)
+        return cls(text, detect_language(text), tuple(bounded_history(history, settings.history_turns, max_chars)), truncated)
 
     @classmethod
     def of(cls, text: str, history: Sequence[Turn] = ()) -> Question:

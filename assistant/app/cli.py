@@ -74,7 +74,7 @@ def ask(
     lang, read = "de", None
     if question != "-":
         try:  # read before loading the model, so a blank question fails at once
-            read = Question.parse(question, max_chars=settings.max_question_chars, turns=settings.history_turns)
+            read = Question.parse(question, (), settings)
             lang = read.language
         except AssistantError as exc:
             _fail(exc)

@@ -6,10 +6,11 @@ import pytest
 from assistant.errors import InputError
 from assistant.question import MAX_TURN_ANSWER_CHARS, Question
 from assistant.records import Turn
+from assistant.settings import Settings
 
 
 def parse(raw, history=(), max_chars=60, turns=2):
-    return Question.parse(raw, history, max_chars=max_chars, turns=turns)
+    return Question.parse(raw, history, Settings(max_question_chars=max_chars, history_turns=turns))
 
 
 def test_parse_cleans_the_text_and_decides_the_language_once():

@@ -80,11 +80,10 @@ class CitizenChat:
                 self._in_progress -= 1
 
     def _respond(self, raw: str, session: ChatSession, client: str) -> Iterator[dict[str, Any]]:
-        settings = self.settings
         try:
             # Read once: the chat shows the question as it is searched, without control/bidi
             # characters, cut at the configured length (ask() adds the note that it was cut).
-            q = Question.parse(raw, session.history(), max_chars=settings.max_question_chars, turns=settings.history_turns)
+            q = Question.parse(raw, session.history(), self.settings)
         except InputError as exc:
             yield {"notice": exc.message("de")}
             return
