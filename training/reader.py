@@ -59,6 +59,7 @@ class Config:
     label_smoothing: float = 0.0  # binary targets pulled this far towards 0.5 (against saturated logits)
     reader_share: float = 1.0  # of the reader set's train passages (nested), on top of ``fraction``
     init: str = ""  # a run's reader.pt to start from (continued training); "": the base and a fresh head
+    micro_questions: int = 0  # questions per forward/backward pass; 0: 4 on the CPU, the whole step on an accelerator
 
 
 def _group(ex: Tokenized | Example, rng: random.Random, cfg: Config) -> list[int]:
@@ -236,27 +237,47 @@ def _step(run: _Run, batch: Sequence[Tokenized], special: tuple[int, int, int], 
     plus the listwise loss of an answerable question's group. Returns the loss."""
     import torch
 
+    cfg = run.cfg
+    groups = [_group(ex, run.rng, cfg) for ex in batch]
+    # Gradients accumulate over passes of a few questions: 512 pairs of 128 tokens at once hold
+    # ~24 GB of activations for the backward pass, more than the 2-core machine has. The loss is
+    # the same sum as in one pass (each pair's share of the mean, each listwise term / questions);
+    # only dropout draws its masks differently
+    micro = cfg.micro_questions or (4 if device == "cpu" else len(batch))
+    pairs, total = sum(len(g) for g in groups), 0.0
+    run.opt.zero_grad(set_to_none=True)
+    for at in range(0, len(batch), micro):
+        part = _loss(run.model, batch[at : at + micro], groups[at : at + micro], special, cfg, device, pairs, len(batch))
+        part.backward()
+        total += part.item()
+    torch.nn.utils.clip_grad_norm_(run.params, 1.0)
+    run.opt.step()
+    run.sched.step()
+    return total
+
+
+def _loss(model, batch: Sequence[Tokenized], groups: Sequence[list[int]], special: tuple[int, int, int], cfg: Config,
+          device: str, pairs: int, questions: int):  # fmt: skip
+    """The part of a step's loss that ``batch`` contributes: binary cross-entropy of its pairs (as
+    a share of the step's ``pairs``) plus the listwise terms of its answerable questions (each
+    divided by the step's ``questions``)."""
+    import torch
+
     from assistant.read.reader import join
 
-    cfg, (bos, eos, pad_id) = run.cfg, special
-    groups = [_group(ex, run.rng, cfg) for ex in batch]
+    bos, eos, pad_id = special
     seqs = [join(ex.query, ex.sentences[i], bos, eos, cfg.max_len) for ex, g in zip(batch, groups) for i in g]
     labels = torch.tensor([float(i == ex.positive) for ex, g in zip(batch, groups) for i in g], device=device)
     labels = labels * (1 - cfg.label_smoothing) + 0.5 * cfg.label_smoothing
-    logits = forward(run.model, seqs, pad_id, device)
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+    logits = forward(model, seqs, pad_id, device)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="sum") / pairs
     at = 0
     for ex, g in zip(batch, groups):  # listwise: the positive above the others of its group
         if ex.positive is not None and len(g) > 1:
             target = torch.tensor([g.index(ex.positive)], device=device)
-            loss = loss + cfg.listwise_weight * torch.nn.functional.cross_entropy(logits[at : at + len(g)][None], target) / len(batch)
+            loss = loss + cfg.listwise_weight * torch.nn.functional.cross_entropy(logits[at : at + len(g)][None], target) / questions
         at += len(g)
-    run.opt.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(run.params, 1.0)
-    run.opt.step()
-    run.sched.step()
-    return loss.item()
+    return loss
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -102,6 +102,46 @@ def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(t
     short, long = example_pairs(dev[0], [0]), example_pairs(dev[1], range(len(dev[1].sentences)))
     assert np.allclose(shipped.logits(short), shipped.logits(short + long)[:1], atol=1e-4)  # padding changes nothing
     assert 0.0 < float(shipped.calibration.prob(0.0)) < 1.0
+    # and the graph gives back the run's weights (to continue training from shipped weights)
+    from training.reader_import import import_shipped
+
+    back = _weights(import_shipped(tmp_path / "shipped" / WEIGHTS_FILE, tmp_path / "back").parent)
+    trained = _weights(tmp_path / "run")
+    assert back.keys() == trained.keys()
+    assert all(np.allclose(back[k].numpy(), trained[k].numpy(), atol=2e-3, rtol=2e-3) for k in trained)  # 16-bit matrices
+
+
+def test_a_step_in_passes_of_one_question_has_the_one_pass_loss_and_gradients():
+    """Gradients accumulated over passes of a few questions (the CPU's memory) are the one pass's
+    (dropout off: its random masks differ with the passes' shapes)."""
+    import random
+
+    import torch
+
+    from training.reader import Config, _group, _loss, _training_data
+
+    cfg = Config(fraction=0.005, max_len=48, **SMALL)
+    model, data, special = _training_data(cfg, None)
+    model.eval()
+    batch = data[: SMALL["questions_per_step"]]
+    rng = random.Random(0)
+    groups = [_group(ex, rng, cfg) for ex in batch]
+    pairs = sum(len(g) for g in groups)
+    assert any(ex.positive is not None for ex in batch)  # the listwise term is in the sum too
+
+    def step(micro):
+        model.zero_grad(set_to_none=True)
+        total = 0.0
+        for at in range(0, len(batch), micro):
+            part = _loss(model, batch[at : at + micro], groups[at : at + micro], special, cfg, "cpu", pairs, len(batch))
+            part.backward()
+            total += part.item()
+        return total, {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    (one, g1), (many, g4) = step(len(batch)), step(1)
+    assert abs(one - many) < 1e-5 and one > 0
+    assert g1.keys() == g4.keys() and "head.weight" in g1
+    assert all(torch.allclose(g1[k], g4[k], atol=1e-6, rtol=1e-4) for k in g1)
 
 
 def test_neighbour_sentences_are_read_but_never_one_that_holds_the_answer():
