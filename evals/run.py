@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -136,6 +136,10 @@ def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = T
     return Report(meta={**(meta or {}), **info}, metrics=summarize(rows), rows=rows)
 
 
+# asks the items of an eval set and scores the answers: run_eval, or a stand-in for it
+Runner = Callable[[Sequence[EvalItem], "Assistant", bool, "dict | None"], Report]
+
+
 @contextmanager
 def _temporary_settings(settings: Settings, prebuilt: Path | None = None) -> Iterator[Settings]:
     """Settings whose data dir is a fresh temporary folder (removed afterwards).
@@ -179,9 +183,12 @@ def run_seed_eval(
     use_index: bool = False,
     progress: bool = True,
     embedder: Embedder | None = None,
+    runner: Runner | None = None,
 ) -> Report:
     """The seed set. Default: on a temporary index of ``settings.seeds_dir`` (reproducible);
-    ``use_index=True`` asks the user's existing index instead (whatever it holds)."""
+    ``use_index=True`` asks the user's existing index instead (whatever it holds). ``runner``
+    asks the items instead of ``run_eval`` (``evals/ablate.py``: several answerers at once)."""
+    runner = runner or run_eval
     from assistant.embeddings import make_embedder
     from assistant.pipeline import Assistant
 
@@ -197,7 +204,7 @@ def run_seed_eval(
                 f"{settings.seeds_dir} gebaut."
             )
         meta["index"] = str(settings.chroma_url or settings.data_dir)
-        return _with_gold_check(run_eval(items, assistant, progress, meta), items, assistant)
+        return _with_gold_check(runner(items, assistant, progress, meta), items, assistant)
     if not Path(settings.seeds_dir).is_dir():
         raise EvalError(f"Der Seed-Ordner {settings.seeds_dir} existiert nicht (ASSISTANT_SEEDS_DIR).")
     with _temporary_settings(settings) as tmp_settings:
@@ -205,7 +212,7 @@ def run_seed_eval(
         meta["corpus"] = str(settings.seeds_dir)
         meta["ingest"] = _ingest(Path(settings.seeds_dir), tmp_settings, embedder, progress)
         assistant = Assistant(tmp_settings, embedder)
-        return _with_gold_check(run_eval(items, assistant, progress, meta), items, assistant)
+        return _with_gold_check(runner(items, assistant, progress, meta), items, assistant)
 
 
 def _with_gold_check(report: Report, items: Sequence[EvalItem], assistant: Assistant) -> Report:
@@ -278,6 +285,7 @@ def run_squad_eval(
     embedder: Embedder | None = None,
     prebuilt: Path | None = None,
     questions: Path | None = None,
+    runner: Runner | None = None,
 ) -> Report:
     """A SQuAD-format benchmark on a temporary index of its unique paragraphs.
 
@@ -286,6 +294,7 @@ def run_squad_eval(
     asks a subset in other words (see ``squad_items``).
     ``prebuilt`` (development speed only): start from a *copy* of that data dir; the idempotent
     ingest then brings the copy in line with the corpus, and it must hold no other documents.
+    ``runner``: as in ``run_seed_eval``.
     """
     from assistant.embeddings import make_embedder
     from assistant.pipeline import Assistant
@@ -316,7 +325,7 @@ def run_squad_eval(
                 f"Der Index enthält nicht genau die {len(expected)} Absätze von {path}: "
                 f"{len(extra)} fremde (z. B. {extra[:3]}), {len(missing)} fehlende (z. B. {missing[:3]})."
             )
-        return run_eval(items, assistant, progress, meta)
+        return (runner or run_eval)(items, assistant, progress, meta)
 
 
 __all__ = [
