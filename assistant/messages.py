@@ -103,6 +103,7 @@ def basis_for_staff(basis: str, detail: str = "") -> str:
         "meaning": "Satz liegt der (englischen) Frage inhaltlich am nächsten",
         "translation": "Satz enthält die übersetzten Begriffe der (englischen) Frage und liegt ihr inhaltlich nahe",
         "low confidence": "Übereinstimmung unter der Schwelle",
+        "veto": "Wortabgleich über der Schwelle, aber das Lesemodell hält keinen der gefundenen Sätze für eine Antwort",
         "refused": "Frage nach Anweisungen oder Einrichtung des Assistenten: nicht gesucht",
         "smalltalk": f"{SMALLTALK_FOR_STAFF.get(detail, detail)}: feste Antwort, nicht gesucht",
         "language": f"Frage weder auf Deutsch noch auf Englisch (erkannt: {language}): nicht gesucht, Bitte um eine deutsche oder englische Frage",

@@ -57,6 +57,9 @@ class ReaderInfo:
     # the probability at which the reader answers a question the lexical scorer would abstain on
     # (reader_role lexical_or_reader), chosen with evals/rescue.py; None: it never does
     rescue_threshold: float | None = None
+    # below this probability of its best sentence the reader overrules an answer of the lexical
+    # scorer (lexical_or_reader), chosen with evals/rescue.py --veto; None: it never does
+    veto_threshold: float | None = None
 
 
 def read_info(directory: Path = WEIGHTS_DIR) -> ReaderInfo:
@@ -68,12 +71,14 @@ def read_info(directory: Path = WEIGHTS_DIR) -> ReaderInfo:
         )
     data = json.loads(path.read_text(encoding="utf-8"))
     rescue = data.get("rescue", {}).get("threshold")
+    veto = data.get("veto", {}).get("threshold")
     return ReaderInfo(
         data["sha256"],
         int(data["max_len"]),
         Calibration.from_dict(data["calibration"]),
         data.get("trained", {}),
         None if rescue is None else float(rescue),
+        None if veto is None else float(veto),
     )
 
 

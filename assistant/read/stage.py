@@ -26,6 +26,7 @@ class Scorer(Protocol):
     name: str
     threshold: float  # answer at or above this probability (reader_role decide)
     rescue_threshold: float  # answer where the lexical scorer would abstain (lexical_or_reader)
+    veto_threshold: float  # abstain where the lexical scorer would answer but no sentence reaches this (0: never)
 
     def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray: ...
 
@@ -40,6 +41,7 @@ class ReaderScorer:
         self.threshold = model.calibration.threshold
         rescue = model.info.rescue_threshold
         self.rescue_threshold = float("inf") if rescue is None else rescue
+        self.veto_threshold = model.info.veto_threshold or 0.0
 
     def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray:
         pairs = [Pair(question, c.text, c.passage.chunk.doc.title, previous) for c in cands]

@@ -12,10 +12,12 @@ class FakeScorer:
 
     name = "fake"
 
-    def __init__(self, probs: dict[str, float], threshold: float = 0.5, default: float = 0.05, rescue_threshold: float = 0.8):
+    def __init__(self, probs: dict[str, float], threshold: float = 0.5, default: float = 0.05, rescue_threshold: float = 0.8,
+                 veto_threshold: float = 0.0):  # fmt: skip
         self.probs = probs
         self.threshold = threshold
         self.rescue_threshold = rescue_threshold
+        self.veto_threshold = veto_threshold
         self.default = default
         self.calls: list[tuple[str, str, list[str]]] = []
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from assistant.answer import Answerer
 from assistant.lexical import BM25Index
+from assistant.messages import basis_for_staff
 from assistant.read import calibration
 from assistant.read.model import CARD_FILE, WEIGHTS_FILE, ReaderMissing, ReaderModel
 from assistant.read.stage import select
@@ -150,6 +151,22 @@ def test_lexical_or_reader_asks_the_reader_only_where_the_lexical_scorer_would_a
     # … and abstains where it is not: below its rescue threshold, even above its answering one
     unsure = compose(asked, FakeScorer({"Blumenbeete": 0.7}, threshold=0.5, rescue_threshold=0.8), role="lexical_or_reader")
     assert unsure.abstained and unsure.basis == "low confidence"
+
+
+def test_lexical_or_reader_withdraws_an_answer_the_reader_finds_no_sentence_for():
+    asked = "Wie viel Geld steht für das Programm bereit?"  # the lexical scorer is sure
+    # the reader finds the amount's sentence likely enough: the lexical answer stands
+    agrees = FakeScorer({"40.000 Euro": 0.5}, veto_threshold=0.4)
+    kept = compose(asked, agrees, role="lexical_or_reader")
+    assert not kept.abstained and kept.scorer == "lexical" and "40.000 Euro" in kept.answer and agrees.calls
+    # no sentence of the passages is likely to answer: the answer is withdrawn, and staff see why
+    doubts = FakeScorer({}, default=0.3, veto_threshold=0.4)
+    vetoed = compose(asked, doubts, role="lexical_or_reader")
+    assert vetoed.abstained and vetoed.basis == "veto" and vetoed.scorer == "fake" and vetoed.confidence == 0.3
+    assert "Lesemodell" in basis_for_staff(vetoed.basis)
+    # without a veto threshold the reader is not asked about answers
+    silent = FakeScorer({}, default=0.3)
+    assert not compose(asked, silent, role="lexical_or_reader").abstained and silent.calls == []
 
 
 def test_decide_or_lexical_lets_the_lexical_scorer_decide_where_the_reader_is_unsure():
