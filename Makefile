@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-blind2 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev clean
+.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-blind2 eval-blind3 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -65,6 +65,9 @@ eval-holdout: setup
 
 eval-blind2: setup
 	$(BIN)/assistant eval --questions evals/blind2_questions.jsonl --baseline evals/baseline_blind2.json --out eval-out/blind2
+
+eval-blind3: setup
+	$(BIN)/assistant eval --questions evals/blind3_questions.jsonl --baseline evals/baseline_blind3.json --out eval-out/blind3
 
 eval-xquad: setup
 	$(BIN)/assistant eval --squad ../shared/bench/xquad-de/xquad.de.json --holdout 0.2 --out eval-out/xquad

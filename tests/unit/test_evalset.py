@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EVALSET = ROOT / "evals" / "seed_questions.jsonl"
 HOLDOUT = ROOT / "evals" / "holdout_questions.jsonl"
 BLIND2 = ROOT / "evals" / "blind2_questions.jsonl"
+BLIND3 = ROOT / "evals" / "blind3_questions.jsonl"
 SEEDS = ROOT / "seeds"
 
 DOC_IDS = ["000_8ef9517ef47463c3", "002_a130e56f7e492ca9"]
@@ -83,7 +84,7 @@ def _load(path=EVALSET):
     return items
 
 
-@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT, BLIND2], ids=["seed", "holdout", "blind2"])
+@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT, BLIND2, BLIND3], ids=["seed", "holdout", "blind2", "blind3"])
 def items(request):
     """Both sets pass the same data checks; counts and coverage are the seed set's (below)."""
     return _load(request.param)
@@ -199,7 +200,11 @@ def test_every_content_paragraph_is_covered(seed_items, doc_id):
     assert not uncovered, f"paragraphs without a question: {uncovered}"
 
 
-@pytest.mark.parametrize("path,earlier", [(HOLDOUT, [EVALSET]), (BLIND2, [EVALSET, HOLDOUT])], ids=["holdout", "blind2"])
+@pytest.mark.parametrize(
+    "path,earlier",
+    [(HOLDOUT, [EVALSET]), (BLIND2, [EVALSET, HOLDOUT]), (BLIND3, [EVALSET, HOLDOUT, BLIND2])],
+    ids=["holdout", "blind2", "blind3"],
+)
 def test_blind_sets_ask_what_earlier_sets_do_not_in_their_words(path, earlier):
     """A blind question that repeats an earlier set's question measures the tuning, not the
     assistant: none may come closer than 0.75 (difflib ratio, lowercase) to one of them."""
