@@ -63,6 +63,13 @@ class _Ask:
         return self.q.language
 
 
+# the checks around the scorer: a number or place of the question that no source holds ("detail"),
+# a question about a document itself answered from its metadata ("document", docinfo.py), the kind
+# of answer asked for missing from the quotes ("kind"), a name of the question missing from the
+# quoted documents ("name")
+CHECKS = frozenset({"detail", "document", "kind", "name"})
+
+
 class Answerer:
     """Compose a cited answer from passages: the lexical scorer (``lexical``; ``embedder`` and the
     keyword arguments ``weights``, ``thesaurus``, ``dictionary`` are its), the reader (``scorer``,
@@ -128,13 +135,13 @@ class Answerer:
             ask.conf, threshold = self.lexical.confidence(cands[0] if cands else None, passages, ask.lang), self.settings.abstain_threshold
         if not cands:
             return self._abstain(ask, "low confidence")
-        checks = getattr(self.settings, "answer_checks", True)
+        checks = self._checks()
         # A number or place the sources never mention: whatever sentence comes closest answers a
         # different question (premise.py)
-        detail = unsupported_detail(question, passages) if checks else ""
+        detail = unsupported_detail(question, passages) if "detail" in checks else ""
         if detail:
             return self._abstain(ask, "detail", detail)
-        about = asks_about_document(question) if doc_chunks is not None and checks else None
+        about = asks_about_document(question) if doc_chunks is not None and "document" in checks else None
         if about:
             answered = self._about_document(ask, about)
             if answered is not None:
@@ -191,10 +198,16 @@ class Answerer:
         ask.scorer, ask.conf = scorer, conf
         return self._abstain(ask, "veto")
 
-    def _checked(self, ask: _Ask, chosen: list[Candidate], checks: bool) -> Answer:
+    def _checks(self) -> frozenset[str]:
+        """The checks in use: all (``CHECKS``) but those the settings leave out to measure them."""
+        if not getattr(self.settings, "answer_checks", True):
+            return frozenset()
+        return CHECKS - frozenset(getattr(self.settings, "skip_checks", ()))
+
+    def _checked(self, ask: _Ask, chosen: list[Candidate], checks: frozenset[str]) -> Answer:
         """The answer quoting ``chosen``, unless it lacks the kind of answer asked for or the
         documents it quotes never name a name of the question (premise.py)."""
-        kind = missing_kind(ask.question, " ".join(c.text for c in chosen), ask.lang) if checks else ""
+        kind = missing_kind(ask.question, " ".join(c.text for c in chosen), ask.lang) if "kind" in checks else ""
         if kind and ask.scorer is None and ask.lang == "en" and len(ask.passages) > self.lexical.w.passages:
             # An English question reads only the passages closest in meaning (``candidates``), and
             # the sentence with the amount or date it asks for can stand just below them ("How much
@@ -209,7 +222,7 @@ class Answerer:
                     ask.conf, chosen, kind = wider_conf, wider_chosen, ""
         if kind:
             return self._abstain(ask, "kind", kind)
-        name = self._absent_name(ask, chosen) if checks else None
+        name = self._absent_name(ask, chosen) if "name" in checks else None
         if name:
             return self._abstain(ask, "name", name)
         return self._answer(ask, chosen)

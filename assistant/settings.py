@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         default=True,
         description="The checks around the scorer (premise.py, docinfo.py); off only to measure what they add.",
     )
+    skip_checks: list[Literal["detail", "document", "kind", "name"]] = Field(
+        default_factory=list,
+        description="Checks left out, to measure what each adds (evals/ablate.py); empty in use.",
+    )
     max_question_chars: int = Field(default=2000, ge=10)
     thesaurus_path: Path | None = Field(
         default=Path("/usr/share/openthesaurus-de/openthesaurus.txt"),

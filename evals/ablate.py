@@ -42,6 +42,10 @@ EVALS = Path(__file__).resolve().parent
 # name → (settings changed, lexical weights changed): each takes one rule or weight out
 VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "no_checks": ({"answer_checks": False}, {}),  # premise.py and docinfo.py: detail, kind, name, the document's own data
+    "check_detail": ({"skip_checks": ["detail"]}, {}),  # a number or place of the question no source holds
+    "check_document": ({"skip_checks": ["document"]}, {}),  # questions about a document's headline, publisher, date
+    "check_kind": ({"skip_checks": ["kind"]}, {}),  # the kind of answer asked for missing from the quotes
+    "check_name": ({"skip_checks": ["name"]}, {}),  # a name of the question missing from the quoted documents
     "window": ({}, {"window": 0.0}),  # neighbouring sentences' coverage in a sentence's score
     "qtype": ({}, {"qtype": 0.0}),  # a sentence holding the kind of answer asked for
     "prior": ({}, {"prior": 0.0}),  # the passage's retrieval rank

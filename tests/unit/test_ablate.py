@@ -36,13 +36,15 @@ def test_each_question_is_asked_once_and_every_variant_is_scored_apart():
     settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
     assistant, reports = RetrievedOnce(settings), {}
     shipped_answerer = assistant.answerer
-    shipped = runner(["no_checks", "window"], reports)(ITEMS, assistant, False, {"dataset": "test"})
+    shipped = runner(["no_checks", "window", "check_detail", "check_name"], reports)(ITEMS, assistant, False, {"dataset": "test"})
     assert assistant.asked == len(ITEMS) and assistant.answerer is shipped_answerer  # put back
-    assert list(reports) == ["shipped", "no_checks", "window"] and reports["shipped"] is shipped
+    assert list(reports) == ["shipped", "no_checks", "window", "check_detail", "check_name"] and reports["shipped"] is shipped
     assert all(len(r.rows) == len(ITEMS) for r in reports.values())
     # as shipped, the year the sources never mention makes it abstain; without the checks it answers
     assert [r.abstained for r in reports["shipped"].rows] == [False, True]
     assert [r.abstained for r in reports["no_checks"].rows] == [False, False]
+    assert [r.abstained for r in reports["check_detail"].rows] == [False, False]  # the check that caught it
+    assert [r.abstained for r in reports["check_name"].rows] == [False, True]  # another one
     lines = table(reports).splitlines()
     assert lines[1].split()[:4] == ["shipped", "1.000", "0.000", "1.000"]
     assert lines[2].split()[0] == "no_checks" and lines[2].split()[3] == "0.000" and lines[2].split()[-1] == "1"
