@@ -32,7 +32,7 @@ from assistant.errors import AssistantError
 from assistant.read.lexical import Weights
 from assistant.records import Answer, Turn
 
-from .metrics import summarize
+from .metrics import metric_at, summarize
 from .run import Report
 from .scoring import EvalItem, score
 
@@ -136,23 +136,20 @@ def runner(names: Sequence[str], reports: dict[str, Report]):
     return run
 
 
-def measures(report: Report) -> tuple[float, float, float | None, float | None]:
-    """correct / false abstention / abstention recall / citation precision."""
-    ans = [r for r in report.rows if r.answerable]
-    unans = [r for r in report.rows if not r.answerable]
-    return (
-        sum(r.correct for r in ans) / len(ans),
-        sum(r.abstained for r in ans) / len(ans),
-        sum(r.abstained for r in unans) / len(unans) if unans else None,
-        report.metrics.get("citation_precision"),
-    )
+# what each variant is judged by: correct / false abstention / abstention recall / citation precision
+MEASURES = ("answer_correctness", "abstention.false_abstention_rate", "abstention.recall", "citation_precision")
+
+
+def measures(report: Report) -> tuple[float | None, ...]:
+    """The report's own metrics (``evals/metrics.py``) that the table shows."""
+    return tuple(metric_at(report.metrics, m) for m in MEASURES)
 
 
 def table(reports: dict[str, Report]) -> str:
     base = reports["shipped"]
     lines = ["variant          correct  false_abst  abst_recall  cit_prec  differ  (rule taken out)"]
     for name, rep in reports.items():
-        c, fa, ar, cp = measures(rep)
+        c, fa, ar, cp = measures(rep)  # answerable items in every set: c and fa are never None
         differ = sum(a.answer != b.answer or a.abstained != b.abstained for a, b in zip(base.rows, rep.rows))
         fmt = lambda x: "     –" if x is None else f"{x:6.3f}"  # noqa: E731
         lines.append(f"{name:15s}  {c:7.3f}  {fa:10.3f}  {fmt(ar):>11}  {fmt(cp):>8}  {differ:6d}")
@@ -194,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "ablation.txt").write_text(text + "\n", encoding="utf-8")
-        summary = {name: dict(zip(("correct", "false_abstention", "abstention_recall", "citation_precision"), measures(r))) for name, r in reports.items()}
+        summary = {name: dict(zip(MEASURES, measures(r))) for name, r in reports.items()}
         (args.out / "ablation.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
 
 
