@@ -111,32 +111,26 @@ def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(t
     assert all(np.allclose(back[k].numpy(), trained[k].numpy(), atol=2e-3, rtol=2e-3) for k in trained)  # 16-bit matrices
 
 
-def test_a_step_in_passes_of_one_question_has_the_one_pass_loss_and_gradients():
+def test_a_step_in_passes_of_one_question_has_the_one_pass_loss_and_gradients(tmp_path):
     """Gradients accumulated over passes of a few questions (the CPU's memory) are the one pass's
     (dropout off: its random masks differ with the passes' shapes)."""
-    import random
+    import copy
 
     import torch
 
-    from training.reader import Config, _group, _loss, _training_data
+    from training.reader import Config, _Run, _step, _training_data
 
     cfg = Config(fraction=0.005, max_len=48, **SMALL)
     model, data, special = _training_data(cfg, None)
     model.eval()
     batch = data[: SMALL["questions_per_step"]]
-    rng = random.Random(0)
-    groups = [_group(ex, rng, cfg) for ex in batch]
-    pairs = sum(len(g) for g in groups)
     assert any(ex.positive is not None for ex in batch)  # the listwise term is in the sum too
 
     def step(micro):
-        model.zero_grad(set_to_none=True)
-        total = 0.0
-        for at in range(0, len(batch), micro):
-            part = _loss(model, batch[at : at + micro], groups[at : at + micro], special, cfg, "cpu", pairs, len(batch))
-            part.backward()
-            total += part.item()
-        return total, {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        """One optimiser step from the same weights and groups; the loss and the (clipped) gradients."""
+        run = _Run.start(Config(**{**cfg.__dict__, "micro_questions": micro}), copy.deepcopy(model), len(data), tmp_path / "ckpt.pt")
+        loss = _step(run, batch, special, "cpu")
+        return loss, {n: p.grad.clone() for n, p in run.model.named_parameters() if p.grad is not None}
 
     (one, g1), (many, g4) = step(len(batch)), step(1)
     assert abs(one - many) < 1e-5 and one > 0
