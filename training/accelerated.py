@@ -3,8 +3,8 @@
 A lease is short (minutes) and the machine starts bare, so the run is planned ahead: it reads a
 pack (``training.pack``: the sets pre-tokenized, the base model pruned) and trains the
 configurations of ``VARIANTS`` in order, each measured on the reader set's dev split, the press
-dev set (the seed documents' genre; never trained on) and xquad-de, and keeps the best by
-``merit``. With ``--curve`` and time left it then trains the learning curve's subsets (1/8, 1/4,
+dev set (the seed documents' genre; never trained on), xquad-de and the seed set over the seed
+documents themselves, and keeps the best by ``merit``. With ``--curve`` and time left it then trains the learning curve's subsets (1/8, 1/4,
 1/2 of the train passages) with the kept configuration. Each step is skipped when the time it is
 expected to take (from the first run's) would overrun ``--seconds``. Only one run's weights can
 come back from such a machine (what returns is limited to 64 MiB), so the choice is made there:
@@ -40,13 +40,15 @@ VARIANTS: dict[str, dict] = {
     "press-2ep": {"epochs": 2.0},  # fewer epochs: on the seed set, earlier runs did better with fewer
     "reader-only": {"press_repeat": 0},  # the reader set alone (the earlier runs' data): what the press set adds
 }
-MEASURED = ("dev", "press_dev", "xquad")
+MEASURED = ("dev", "press_dev", "xquad", "seed")  # seed: the seed set over the seed documents (training.pack)
 
 
 def merit(rec: dict) -> float:
-    """Sentence choice plus the AUC that abstention needs, on the reader set's dev split and on the
-    press dev set alike: a run that fits the reader set's writing alone does not win."""
-    return sum((rec[s]["sentence_choice"] or 0) + (rec[s]["auc_answerable_vs_not"] or 0) for s in ("dev", "press_dev") if s in rec)
+    """Sentence choice plus the AUC that abstention needs, on the reader set's dev split, the press
+    dev set and the seed set over the seed documents alike: a run that fits the writing of the sets
+    written for training alone does not win (on the seed documents the shipped reader chooses the
+    answering sentence 0.56 of the time, against 0.72 on the dev split)."""
+    return sum((rec[s]["sentence_choice"] or 0) + (rec[s]["auc_answerable_vs_not"] or 0) for s in ("dev", "press_dev", "seed") if s in rec)
 
 
 def main(argv=None) -> None:

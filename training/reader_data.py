@@ -146,3 +146,49 @@ def xquad_examples(path: Path | None = None) -> list[Example]:
                 out.append(Example(qa["id"], f"{article['title']}#{n}", qa["question"], "", sentences,
                                    [article["title"]] * len(sentences), len(sentences), _sentence_at(sp, start), None))  # fmt: skip
     return out
+
+def corpus_examples(questions: Path, docs: Path | None = None) -> list[Example]:
+    """An evaluation question file (``evals/*_questions.jsonl``; measurement only, never trained on)
+    over a corpus folder (the seed documents by default): each question with every sentence of the
+    corpus, its gold document's first; the positive is the sentence holding the gold evidence's start
+    (by its first words where the cleaned text differs). Follow-ups read their previous question."""
+    import re
+
+    from assistant.settings import Settings
+    from evals.run import load_items
+    from ingest.loaders import iter_files
+    from ingest.prepare import load_document
+    from ingest.sentences import split_sentences
+
+    root = docs or Path(__file__).resolve().parents[1] / "seeds"
+    settings = Settings()
+    corpus = {}
+    for path in iter_files(root):
+        doc = load_document(path, settings, root)
+        sp = split_sentences(doc.text)
+        corpus[doc.doc_id] = (doc.meta.get("title", ""), sp, [doc.text[a:b] for a, b in sp], doc.text)
+
+    def words(s: str) -> set[str]:
+        return {w for w in re.findall(r"\w+", s.casefold()) if len(w) > 2}
+
+    out = []
+    for item in load_items(questions):
+        order = [d for d in item.gold_docs if d in corpus] + [d for d in corpus if d not in item.gold_docs]
+        sentences, titles, positive = [], [], None
+        for d in order:
+            title, sp, texts, text = corpus[d]
+            if positive is None and item.answerable and item.gold_evidence and d in item.gold_docs:
+                at = text.find(item.gold_evidence[:60])
+                if at >= 0:
+                    positive = len(sentences) + _sentence_at(sp, at)
+                else:  # cleaned differently: the sentence sharing most of its words
+                    ev = words(item.gold_evidence)
+                    positive = len(sentences) + max(range(len(texts)), key=lambda i: len(ev & words(texts[i])))
+            sentences += texts
+            titles += [title] * len(texts)
+        own = len(corpus[order[0]][2]) if item.gold_docs and order else 0
+        if item.answerable and positive is None:
+            continue  # no evidence to measure sentence choice against
+        previous = item.history[-1][0] if item.history else ""
+        out.append(Example(item.id, order[0] if own else "", item.question, previous, sentences, titles, own, positive, None))
+    return out

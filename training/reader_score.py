@@ -93,18 +93,23 @@ def token_logits(model, data: Sequence[Tokenized], max_len: int, special: tuple[
                 out[k][j] = v
     return {ex.qid: v for ex, v in zip(data, out)}
 
+FLOOR_MARGIN = 0.1  # logits this close to the set's lowest count as at the floor
+
 def evaluate(score, data: Sequence[Example | Tokenized], rows: list | None = None) -> dict:
     """Sentence choice among all of a question's sentences (its passage's and its neighbours'),
     the same within its own passage alone, and the AUC of the best sentence's score, answerable
     vs not. ``rows`` (if given) receives each question's best score and whether it is
     answerable: what ``export`` fits the calibration on."""
-    top1, own, pos, neg = [], [], [], []
+    top1, own, pos, neg, gold = [], [], [], [], []
+    floor = np.inf
     for ex in data:
         s = score(ex)
+        floor = min(floor, float(s.min()))
         if ex.positive is not None:
             top1.append(int(s.argmax()) == ex.positive)
             own.append(int(s[: ex.own].argmax()) == ex.positive)
             pos.append(float(s.max()))
+            gold.append(float(s[ex.positive]))
         else:
             neg.append(float(s.max()))
         if rows is not None:
@@ -113,4 +118,6 @@ def evaluate(score, data: Sequence[Example | Tokenized], rows: list | None = Non
         "questions": len(data), "sentence_choice": round(float(np.mean(top1)), 3),
         "own_passage_choice": round(float(np.mean(own)), 3),
         "auc_answerable_vs_not": round(auc(pos, neg), 3) if neg else None,
+        # a saturated reader scores many answering sentences at its lowest logit: no ranking left there
+        "gold_at_floor": round(float(np.mean(np.array(gold) <= floor + FLOOR_MARGIN)), 3) if gold else None,
     }  # fmt: skip

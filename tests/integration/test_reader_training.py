@@ -187,7 +187,7 @@ def test_a_pack_trains_the_weights_the_set_itself_trains(tmp_path):
 
 def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
     """``training.accelerated --smoke``: every step of the lease's one prepared run (the variants,
-    the choice by merit on both dev sets, the learning curve, weights in parts, results), on the CPU
+    the choice by merit on both dev sets and the seed set, the learning curve, weights in parts, results), on the CPU
     and a sliver of the data: what must work before a lease is spent. The parts join into weights
     that the export loads."""
     import json
@@ -204,7 +204,7 @@ def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert [r["name"] for r in results["runs"]] == ["press", "reader-only", "curve-1-8", "curve-1-4", "curve-1-2"]
     best = max(results["runs"][:2], key=lambda r: r["merit"])
-    assert results["kept"] == best["name"] and all(0 <= r[s]["sentence_choice"] <= 1 for r in results["runs"] for s in ("dev", "press_dev"))
+    assert results["kept"] == best["name"] and all(0 <= r[s]["sentence_choice"] <= 1 for r in results["runs"] for s in ("dev", "press_dev", "seed"))
     assert results["runs"][1]["summary"]["questions"] < results["runs"][0]["summary"]["questions"]  # without the press set
     logits = json.loads((tmp_path / "out" / "dev-logits.json").read_text())  # the kept run's, for a first calibration
     assert len(logits) == results["runs"][0]["dev"]["questions"] > 0 and all(len(v) >= 1 for v in logits.values())
@@ -216,3 +216,37 @@ def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
     (run / "train.json").write_text((tmp_path / "out" / "train.json").read_text())
     model, _ = load_trained(run)
     assert not torch.equal(model.head.bias, torch.zeros_like(model.head.bias))
+
+
+def test_an_eval_question_file_is_read_over_all_the_seed_documents_with_its_gold_sentence():
+    from pathlib import Path
+
+    from evals.matching import overlaps
+    from evals.run import load_items
+    from training.reader_data import corpus_examples
+
+    path = Path("evals/holdout_questions.jsonl")
+    items = {it.id: it for it in load_items(path)}
+    data = corpus_examples(path)
+    assert len(data) == len(items)  # every hold-out question has its evidence
+    sizes = {len(ex.sentences) for ex in data}
+    assert len(sizes) == 1 and sizes.pop() > 40  # every question reads every sentence of both documents
+    for ex in data:
+        item = items[ex.qid]
+        assert (ex.positive is not None) == item.answerable
+        if item.answerable:
+            assert ex.positive < ex.own  # in its gold document, which comes first
+            assert overlaps(ex.sentences[ex.positive], item.gold_evidence)
+        assert ex.previous == (item.history[-1][0] if item.history else "")
+    assert any(ex.previous for ex in data)
+
+
+def test_the_shipped_graph_measures_an_eval_question_file(tmp_path):
+    import json
+
+    from training.reader import main
+
+    main(["eval", "--out", str(tmp_path), "--graph", "assistant/read/weights", "--split", "evals/holdout_questions.jsonl", "--limit", "6"])
+    metrics = json.loads((tmp_path / "graph_holdout_questions.json").read_text())
+    assert metrics["questions"] == 6 and 0.0 <= metrics["sentence_choice"] <= 1.0
+    assert metrics["gold_at_floor"] is not None
