@@ -4,8 +4,9 @@ A lease is short (minutes) and the machine starts bare, so the run is planned ah
 pack (``training.pack``: the sets pre-tokenized, the base model pruned) and trains the
 configurations of ``VARIANTS`` in order, each measured on the reader set's dev split, the press
 dev set (the seed documents' genre; never trained on), xquad-de and the seed set over the seed
-documents themselves, and keeps the best by ``merit``. With ``--curve`` and time left it then trains the learning curve's subsets (1/8, 1/4,
-1/2 of the train passages) with the kept configuration. Each step is skipped when the time it is
+documents themselves, and keeps the best by ``merit``. With ``--curve`` and time left it then
+trains the learning curve's subsets (1/8, 1/4, 1/2 of the train passages) with the kept
+configuration. Each step is skipped when the time it is
 expected to take (from the first run's) would overrun ``--seconds``. Only one run's weights can
 come back from such a machine (what returns is limited to 64 MiB), so the choice is made there:
 the kept weights leave in float16 in parts of at most 15 MiB; ``results.json`` holds every run's

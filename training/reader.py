@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .reader_data import Example, Tokenized, corpus_examples, examples, kept_pids, tokenize, xquad_examples
-from .reader_export import export, shipped_logits
+from .reader_export import export, graph_scorer
 from .reader_score import cosine_scorer, evaluate, forward, load_trained, reader_model, reader_scorer
 
 
@@ -309,19 +309,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not summary["finished"]:
             return
     t0 = time.time()
-    split = Path(args.split).stem if args.split.endswith(".jsonl") else args.split
     if args.split.endswith(".jsonl"):
-        data = corpus_examples(Path(args.split))
+        split, data = Path(args.split).stem, corpus_examples(Path(args.split))
     else:
-        data = xquad_examples() if args.split == "xquad" else examples(args.split, neighbours=cfg.neighbours)
+        split, data = args.split, xquad_examples() if args.split == "xquad" else examples(args.split, neighbours=cfg.neighbours)
     data = data[: args.limit or None]
     if args.cosine:
         scorer, name = cosine_scorer(), f"cosine_{split}"
     elif args.graph:
         from assistant.read.model import ReaderModel
 
-        scored = dict(zip((ex.qid for ex in data), shipped_logits(ReaderModel(args.graph), data)))
-        scorer, name = (lambda ex: scored[ex.qid]), f"graph_{split}"
+        scorer, name = graph_scorer(ReaderModel(args.graph), data), f"graph_{split}"
     else:
         scorer, name = reader_scorer(*load_trained(args.out), cfg.max_len), f"eval_{split}"
     metrics = evaluate(scorer, data) | {"split": args.split, "seconds": round(time.time() - t0)}

@@ -186,7 +186,7 @@ def corpus_examples(questions: Path, docs: Path | None = None) -> list[Example]:
                     positive = len(sentences) + max(range(len(texts)), key=lambda i: len(ev & words(texts[i])))
             sentences += texts
             titles += [title] * len(texts)
-        own = len(corpus[order[0]][2]) if item.gold_docs and order else 0
+        own = len(corpus[order[0]][2]) if order and order[0] in item.gold_docs else 0
         if item.answerable and positive is None:
             continue  # no evidence to measure sentence choice against
         previous = item.history[-1][0] if item.history else ""

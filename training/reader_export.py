@@ -68,6 +68,11 @@ def shipped_logits(model, data: Sequence[Example]) -> list[np.ndarray]:
         at += len(ex.sentences)
     return out
 
+def graph_scorer(model, data: Sequence[Example]):
+    """Example → the graph's logits for its sentences, every example of ``data`` scored at once."""
+    scored = dict(zip((ex.qid for ex in data), shipped_logits(model, data)))
+    return lambda ex: scored[ex.qid]
+
 def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequence[Example] | None = None,
            xquad: bool = False, log=print) -> dict:  # fmt: skip
     """Ship the run in ``out`` into ``to``: the ONNX graph (``to_onnx``) and ``reader.json``
@@ -111,7 +116,6 @@ def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequ
     if xquad:
         log("scoring xquad-de sentence choice")
         xq = xquad_examples()
-        scored = dict(zip((ex.qid for ex in xq), shipped_logits(model, xq)))
-        info["xquad"] = evaluate(lambda ex: scored[ex.qid], xq)
+        info["xquad"] = evaluate(graph_scorer(model, xq), xq)
     (to / CARD_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return info

@@ -98,8 +98,9 @@ FLOOR_MARGIN = 0.1  # logits this close to the set's lowest count as at the floo
 def evaluate(score, data: Sequence[Example | Tokenized], rows: list | None = None) -> dict:
     """Sentence choice among all of a question's sentences (its passage's and its neighbours'),
     the same within its own passage alone, and the AUC of the best sentence's score, answerable
-    vs not. ``rows`` (if given) receives each question's best score and whether it is
-    answerable: what ``export`` fits the calibration on."""
+    vs not, and the share of answering sentences scored at the set's lowest logit. ``rows`` (if
+    given) receives each question's best score and whether it is answerable: what ``export`` fits
+    the calibration on."""
     top1, own, pos, neg, gold = [], [], [], [], []
     floor = np.inf
     for ex in data:
