@@ -32,12 +32,16 @@ from .question import Question
 from .read.candidates import Candidate, by_meaning, sentence_candidates
 from .read.lexical import LexicalScorer
 from .read.model import WEIGHTS_DIR, ReaderMissing, load_reader
+from .read.reader import Pair
 from .read.select import citations, select, synonym_words
+from .read.span import Spanner, load_span
 from .read.stage import ReaderScorer, Scorer, read
-from .records import Answer, Chunk, Passage, Turn
+from .records import Answer, Chunk, Citation, Passage, ShortAnswer, Turn
 from .thesaurus import Thesaurus
 
 _UNSET = object()  # the reader not looked for yet
+# A span this long (of its sentence's characters) is no shorter than the quote below it
+SHORT_SHARE = 0.8
 
 
 @dataclass
@@ -75,12 +79,27 @@ class Answerer:
     keyword arguments ``weights``, ``thesaurus``, ``dictionary`` are its), the reader (``scorer``,
     loaded on first use unless given), the checks."""
 
-    def __init__(self, settings, embedder=None, *, scorer: Scorer | None = None, **lexical):
+    def __init__(self, settings, embedder=None, *, scorer: Scorer | None = None, spanner: Spanner | None = None, **lexical):
         self.settings = settings
         # weights, thesaurus, dictionary: see LexicalScorer
         self.lexical = LexicalScorer(settings, embedder, **lexical)
         self._scorer: Scorer | None | object = _UNSET if scorer is None else scorer
         self._scorer_note = ""
+        self._spanner: Spanner | None | object = _UNSET if spanner is None else spanner
+
+    @property
+    def spanner(self) -> Spanner | None:
+        """The span model for short answers (beside the reader's weights), loaded on the first
+        answer; None when ``settings.short_answers`` or the reader is off, or it cannot load (the
+        answer then quotes only)."""
+        if self._spanner is _UNSET:
+            self._spanner = None
+            if getattr(self.settings, "short_answers", "auto") != "off" and getattr(self.settings, "reader", "auto") != "off":
+                try:
+                    self._spanner = load_span(getattr(self.settings, "reader_dir", None) or WEIGHTS_DIR)
+                except ReaderMissing:
+                    pass  # logged once by load_span
+        return self._spanner  # type: ignore[return-value]
 
     @property
     def scorer(self) -> Scorer | None:
@@ -250,7 +269,29 @@ class Answerer:
             synonyms=synonym_words(ask.question, chosen),
             scorer=ask.scorer.name if ask.scorer is not None else "lexical",
             scorer_note=self._scorer_note,
+            short=self._short(ask, chosen, cited),
         )
+
+    def _short(self, ask: _Ask, chosen: Sequence[Candidate], cited: Sequence[Citation]) -> ShortAnswer | None:
+        """The words of a quoted sentence that answer the question: the span model reads each
+        quoted sentence (one pass), and its most probable span is shown where it reaches the
+        model's threshold and is clearly shorter than its sentence. Not only the best sentence:
+        the answer of "Und wie viel steht dieses Jahr insgesamt bereit?" can stand in the second."""
+        spanner = self.spanner
+        if spanner is None or not chosen:
+            return None
+        pairs = [Pair(ask.question, c.text, c.passage.chunk.doc.title, ask.q.previous) for c in chosen]
+        found = [(s, c) for s, c in zip(spanner.spans(pairs), chosen) if s is not None]
+        if not found:
+            return None
+        span, best = max(found, key=lambda sc: sc[0].probability)
+        text = best.text
+        if span.probability < spanner.threshold or span.end - span.start >= SHORT_SHARE * len(text.strip()):
+            return None
+        ch = best.passage.chunk
+        start, end = ch.start + best.a + span.start, ch.start + best.a + span.end
+        n = next(c.n for c in cited if c.chunk_id == ch.id and c.start <= start < c.end)
+        return ShortAnswer(text[span.start : span.end], n, start, end, span.probability)
 
     def _abstain(self, ask: _Ask, basis: str, detail: str = "") -> Answer:
         """The honest "not in the documents" answer, saying why (messages.py)."""

@@ -117,6 +117,18 @@ class Turn:
     answer: str = ""
 
 
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The words of a quoted sentence that answer the question ("95.000 Euro"), marked by the
+    span model (read/span.py): ``text == document text[start:end]``, inside citation ``n``."""
+
+    text: str
+    n: int
+    start: int  # offsets into the cleaned document text, as a citation's
+    end: int
+    probability: float
+
+
 @dataclass
 class Answer:
     """What the answerer returns for one question."""
@@ -148,6 +160,8 @@ class Answer:
     # (word coverage, the fallback); ``scorer_note`` says why the reader was not used, for staff
     scorer: str = ""
     scorer_note: str = ""
+    # the short answer above the quotes, where the span model is sure enough (None: none shown)
+    short: ShortAnswer | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``assistant ask --json``."""
@@ -173,5 +187,9 @@ class Answer:
                 }
                 for c in self.citations
             ],
+            "short": None if self.short is None else {
+                "text": self.short.text, "citation": self.short.n, "start": self.short.start, "end": self.short.end,
+                "probability": round(self.short.probability, 4),
+            },  # fmt: skip
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         default="lexical_or_reader",
         description="lexical_or_reader: the lexical scorer decides, and where it would abstain the reader answers at or above its rescue threshold; decide: the reader chooses the sentences and abstains below its calibrated threshold; decide_or_lexical: below that threshold, the lexical scorer decides.",
     )
+    # Off by default: on the seed documents about one short answer in five marks the wrong words of
+    # a quoted sentence, confidently (docs/measurements.md, 2026-12-05 (evening))
+    short_answers: Literal["auto", "off"] = Field(
+        default="off",
+        description="auto: the span model (read/span.py, span.onnx beside the reader's weights) marks the words that answer above the quotes, where it is sure; off (or reader off): quotes only.",
+    )
     answer_checks: bool = Field(
         default=True,
         description="The checks around the scorer (premise.py, docinfo.py); off only to measure what they add.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
@@ -89,3 +90,14 @@ def overlaps(text: str, evidence: str, min_share: float = 0.5) -> bool:
 
 def contains_any(text: str, needles: Iterable[str]) -> bool:
     return any(contains(text, n) for n in needles)
+
+
+def word_f1(predicted: str, gold: str) -> float:
+    """SQuAD's word-overlap F1 of two answers, on normalised text (without SQuAD's English article
+    list): how well a short answer agrees with a writer's."""
+    p, g = re.findall(r"\w+", normalize(predicted)), re.findall(r"\w+", normalize(gold))
+    common = sum((Counter(p) & Counter(g)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(p), common / len(g)
+    return 2 * precision * recall / (precision + recall)

@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from .matching import word_f1
 from .scoring import EvalRow
 
 
@@ -92,6 +93,15 @@ def citation_metrics(rows: Sequence[EvalRow]) -> dict[str, float | None]:
     }
 
 
+def short_metrics(rows: Sequence[EvalRow]) -> dict[str, float | None]:
+    """Short answers: the share of right answers that show one, and how well those agree with the
+    gold answers (mean of the best word F1; 1.0 = word for word a gold answer)."""
+    right = [r for r in rows if r.answerable and r.correct]
+    shown = [r for r in right if r.short]
+    f1 = [max((word_f1(r.short, g) for g in r.gold.get("answers", ())), default=0.0) for r in shown]
+    return {"shown": _share(len(shown), len(right)), "f1": (sum(f1) / len(f1)) if f1 else None}
+
+
 def latency_metrics(rows: Sequence[EvalRow]) -> dict[str, float | None]:
     xs = [r.latency_ms for r in rows]
     return {
@@ -144,6 +154,7 @@ def summarize(rows: Sequence[EvalRow]) -> dict[str, Any]:
         "retrieval": retrieval_metrics(rows),
         "abstention": abstention_metrics(rows),
         "latency_ms": latency_metrics(rows),
+        "short_answers": short_metrics(rows),
         "failures": _count(r.failure for r in rows if r.failure),
         "errors": sum(1 for r in rows if r.error),
         "per_category": {g: _group_metrics(rs) for g, rs in sorted(groups.items())},

@@ -55,6 +55,8 @@ def _summary(report: Report) -> list[str]:
         f"| Enthaltung Präzision / Recall | {fmt(m['abstention']['precision'])} / {fmt(m['abstention']['recall'])} |",
         f"| Falsche Enthaltungen (`false_abstention_rate`) | {fmt(m['abstention']['false_abstention_rate'])} |",
         f"| Gesamt richtig (inkl. Enthaltungen) / bestanden | {fmt(m['accuracy'])} / {fmt(m['passed'])} |",
+        f"| Kurzantwort bei richtigen Antworten / Wort-F1 zur Gold-Antwort | "
+        f"{fmt(m.get('short_answers', {}).get('shown'))} / {fmt(m.get('short_answers', {}).get('f1'))} |",
         f"| Latenz p50 / p95 | {fmt_ms(lat['p50'])} / {fmt_ms(lat['p95'])} |",
         "",
     ]

@@ -95,6 +95,7 @@ class EvalRow:
     basis: str = ""  # how the answerer decided (Answer.basis), with its detail: "detail: 2015"
     scorer: str = ""  # "reader" or "lexical" (Answer.scorer)
     confidence: float = 0.0  # the answerer's confidence; the reader's calibrated probability
+    short: str = ""  # the short answer shown above the quotes (Answer.short), "" when none
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -198,4 +199,5 @@ def score(item: EvalItem, answer: Answer, error: str = "") -> EvalRow:
         basis=f"{answer.basis}: {answer.basis_detail}" if answer.basis_detail else answer.basis,
         scorer=answer.scorer,
         confidence=round(float(answer.confidence), 4),
+        short=answer.short.text if answer.short is not None else "",
     )

@@ -208,10 +208,11 @@ class _EpochOrder:
         return self.idx
 
 
-def _loop(run: _Run, data: Sequence[Tokenized], special: tuple[int, int, int], device: str, log,
-          stop_after_steps: int, budget_minutes: float) -> bool:  # fmt: skip
+def _loop(run: _Run, data: Sequence, special: tuple[int, int, int], device: str, log,
+          stop_after_steps: int, budget_minutes: float, step=None) -> bool:  # fmt: skip
     """Steps until the run's last; False when ``stop_after_steps`` or ``budget_minutes`` ended it
-    first (with a checkpoint)."""
+    first (with a checkpoint). ``step(batch) -> loss``: one optimiser step (default: the reader's)."""
+    step = step or (lambda batch: _step(run, batch, special, device))
     cfg, per_step, order = run.cfg, run.cfg.questions_per_step, _EpochOrder(len(data), run.cfg.seed)
     run.model.train()
     run.t0, losses, first = time.time(), [], run.step
@@ -221,7 +222,7 @@ def _loop(run: _Run, data: Sequence[Tokenized], special: tuple[int, int, int], d
             return False
         epoch, at = divmod(run.step * per_step, len(data))
         batch = [data[i] for i in order(epoch)[at : at + per_step]]
-        losses.append(_step(run, batch, special, device))
+        losses.append(step(batch))
         run.step += 1
         if run.step % 10 == 0 or run.step == run.total:
             el = run.spent + time.time() - run.t0

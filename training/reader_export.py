@@ -21,26 +21,39 @@ def to_onnx(out: Path, path: Path) -> None:
     became -1.81 alone and -0.38 beside a longer pair, whose padding changes the activations'
     scale), per channel or not. Stored in float16 and cast back, the logits are the float model's
     within 0.01, and the file stays below 80 MB (43 MB; float32 would be 86)."""
+    from assistant.read.reader import Pair, encode, on_embeddings
+
+    model, tok = load_trained(out)
+    ids, mask = encode(tok, [Pair("Wer?", "Ein Satz."), Pair("Wie viel Geld gibt es dafür?", "Das Land gibt 95.000 Euro.")], 64)
+    embeds = model.bert.embeddings.word_embeddings(ids).detach()
+    write_graph(on_embeddings(model).eval(), embeds, mask.float(), path, {0: "batch"})
+
+
+def write_graph(graph, embeds, mask, path: Path, logits_axes: dict[int, str]) -> None:
+    """Export ``graph(embeds, mask) -> logits`` (dynamic batch and length; ``logits_axes`` names
+    the output's dynamic axes) to ``path`` through ``store_half``."""
     import tempfile
 
     import onnx
     import torch
-    from onnx import helper, numpy_helper
 
-    from assistant.read.reader import Pair, encode, on_embeddings
-
-    model, tok = load_trained(out)
-    graph = on_embeddings(model).eval()
-    ids, mask = encode(tok, [Pair("Wer?", "Ein Satz."), Pair("Wie viel Geld gibt es dafür?", "Das Land gibt 95.000 Euro.")], 64)
-    embeds = model.bert.embeddings.word_embeddings(ids).detach()
     with tempfile.TemporaryDirectory() as tmp:
-        plain = Path(tmp) / "reader-fp32.onnx"
+        plain = Path(tmp) / "graph-fp32.onnx"
         torch.onnx.export(
-            graph, (embeds, mask.float()), str(plain), input_names=["embeds", "mask"], output_names=["logits"],
-            dynamic_axes={"embeds": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}, "logits": {0: "batch"}},
+            graph, (embeds, mask), str(plain), input_names=["embeds", "mask"], output_names=["logits"],
+            dynamic_axes={"embeds": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}, "logits": logits_axes},
             opset_version=17, dynamo=False,
         )  # fmt: skip
         m = onnx.load(str(plain))
+    store_half(m, path)
+
+
+def store_half(m, path: Path) -> None:
+    """Save the ONNX model ``m`` to ``path`` with its matrices stored in 16 bits and cast to 32 at
+    load (see ``to_onnx``)."""
+    import onnx
+    from onnx import helper, numpy_helper
+
     casts, keep = [], []
     for init in m.graph.initializer:
         arr = numpy_helper.to_array(init)

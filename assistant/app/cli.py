@@ -51,6 +51,8 @@ def _print_answer(ans, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(ans.to_json(), ensure_ascii=False))
         return
+    if ans.short is not None:
+        typer.echo(f"{'In short' if ans.language == 'en' else 'Kurz'}: {ans.short.text} [{ans.short.n}]\n")
     typer.echo(ans.answer)
     if ans.citations:
         en = ans.language == "en"

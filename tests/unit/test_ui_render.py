@@ -156,6 +156,22 @@ def test_answer_shows_markers_title_publisher_date_link_and_marked_quote():
     assert marks == [html.escape(quote)]
 
 
+def test_a_short_answer_stands_above_the_quotes_escaped_with_its_marker():
+    from assistant.records import ShortAnswer
+
+    quote = "Aus diesem Grund haben wir insgesamt 95.000 Euro zur Verfügung gestellt."
+    short = ShortAnswer("95.000 <Euro>", 1, 40, 53, 0.8)
+    rendered = render.render_answer(_answer([_citation(1, quote)], short=short))
+    assert '<p class="answer-short">' in rendered and "<strong>95.000 &lt;Euro&gt;</strong>" in rendered
+    assert rendered.index("answer-short") < rendered.index('class="answer-text"')
+    assert "Kurz:" in _visible_text(rendered)
+    english = render.render_answer(_answer([_citation(1, quote)], short=short, language="en"))
+    assert "In short:" in _visible_text(english)
+    assert "answer-short" not in render.render_answer(_answer([_citation(1, quote)]))
+    staff = staff_render.render_staff_answer(_answer([_citation(1, quote)], short=short))
+    assert "Kurzantwort" in staff and "95.000 &lt;Euro&gt; [1] (Zeichen 40–53" in staff
+
+
 def test_quote_is_cut_by_offsets_not_found_by_search():
     """The passage contains the quoted words twice; the offsets decide which one is marked."""
     passage = "Es gab 5 Euro. Dann: Es gab 5 Euro."

@@ -48,6 +48,8 @@ CSS = """
 #chat .message-content { font-size: 1rem; line-height: 1.55; }
 #chat .bot .message-content, #chat .bot { max-width: 100%; }
 .answer .answer-text { margin: 0; white-space: pre-wrap; }
+.answer .answer-short { margin: 0 0 6px; }
+.answer .answer-short-label { color: var(--body-text-color-subdued); }
 .answer .cite-ref { color: var(--color-accent); font-weight: 600; font-size: .85em; }
 .answer .cursor { animation: blink 1s steps(2) infinite; color: var(--color-accent); }
 @keyframes blink { 50% { opacity: 0; } }

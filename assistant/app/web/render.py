@@ -40,6 +40,7 @@ BUBBLE_LABELS = {
         "open": "Original öffnen",
         "page": "Seite",
         "pending": "Ich suche in den Dokumenten …",
+        "short": "Kurz",
     },
     "en": {
         "abstained": "No reliable answer in the documents",
@@ -47,6 +48,7 @@ BUBBLE_LABELS = {
         "open": "Open the original",
         "page": "Page",
         "pending": "Searching the documents …",
+        "short": "In short",
     },
 }
 PASSAGE_CONTEXT = 220  # characters of the passage shown before and after the cited sentences
@@ -213,8 +215,19 @@ def render_answer(answer: Answer) -> str:
         else ""
     )
     return (
-        f'<div class="answer" lang="{lang}">'
+        f'<div class="answer" lang="{lang}">{render_short(answer, lang)}'
         f'<p class="answer-text">{_answer_text_html(answer.answer)}</p>{sources_html}</div>'
+    )
+
+
+def render_short(answer: Answer, lang: str) -> str:
+    """The short answer above the quotes ("Kurz: 95.000 Euro [1]"), or nothing."""
+    if answer.short is None:
+        return ""
+    short = answer.short
+    return (
+        f'<p class="answer-short"><span class="answer-short-label">{BUBBLE_LABELS[lang]["short"]}:</span> '
+        f"<strong>{esc(short.text)}</strong> {_answer_text_html(f'[{int(short.n)}]')}</p>"
     )
 
 

