@@ -194,7 +194,8 @@ def test_cli_ask_json_stdin_and_blank(seed_index):
     out = _cli(["ask", "--json", "Welche Agentur hat die Videos produziert?"], settings)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"question", "answer", "abstained", "basis", "citations", "timings_ms"}
+    assert set(data) == {"question", "answer", "abstained", "basis", "citations", "short", "timings_ms"}
+    assert data["short"] is None  # short answers are off by default
     assert set(data["citations"][0]) >= {"n", "doc_id", "title", "source", "url", "quote", "start", "end", "score"}
     assert set(data["timings_ms"]) >= {"retrieve", "answer", "total"}
 

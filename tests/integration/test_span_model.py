@@ -88,3 +88,21 @@ def test_short_answers_on_the_seeds_stand_at_their_offsets_inside_their_citation
         assert c.quote[ans.short.start - c.start : ans.short.end - c.start] == ans.short.text
         assert len(ans.short.text) < len(c.quote)
     assert right >= 10 and shown >= 1, (shown, right)
+
+
+def test_the_cli_prints_the_short_answer_above_the_quotes_when_switched_on(seed_index):
+    import os
+
+    settings, _ = seed_index
+    lines = (ROOT / "evals" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()
+    item = next(it for it in map(json.loads, lines) if it["category"] == "amounts")
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_SHORT_ANSWERS": "auto"}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "assistant", "ask", *args, item["question"]],  # noqa: E731
+                                       capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    data = json.loads(run("--json").stdout)
+    short = data["short"]
+    assert short is not None and any(g in short["text"] for g in item["gold_answers"])
+    (c,) = [c for c in data["citations"] if c["n"] == short["citation"]]
+    assert c["quote"][short["start"] - c["start"] : short["end"] - c["start"]] == short["text"]
+    text = run().stdout
+    assert text.startswith(f"Kurz: {short['text']} [{short['citation']}]") and text.index("Quellen:") > text.index(c["quote"][:20])
