@@ -34,7 +34,7 @@ from .read.lexical import LexicalScorer
 from .read.model import WEIGHTS_DIR, ReaderMissing, load_reader
 from .read.reader import Pair
 from .read.select import citations, select, synonym_words
-from .read.span import Spanner, load_span
+from .read.span import Spanner, SpanScorer, load_span
 from .read.stage import ReaderScorer, Scorer, read
 from .records import Answer, Chunk, Citation, Passage, ShortAnswer, Turn
 from .thesaurus import Thesaurus
@@ -109,7 +109,11 @@ class Answerer:
             self._scorer = None
             if getattr(self.settings, "reader", "auto") != "off":
                 try:
-                    self._scorer = ReaderScorer(load_reader(getattr(self.settings, "reader_dir", None) or WEIGHTS_DIR))
+                    folder = getattr(self.settings, "reader_dir", None) or WEIGHTS_DIR
+                    if getattr(self.settings, "reader_model", "reader") == "span":
+                        self._scorer = SpanScorer(load_span(folder))
+                    else:
+                        self._scorer = ReaderScorer(load_reader(folder))
                 except ReaderMissing as exc:
                     self._scorer_note = exc.de
         return self._scorer  # type: ignore[return-value]

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default="lexical_or_reader",
         description="lexical_or_reader: the lexical scorer decides, and where it would abstain the reader answers at or above its rescue threshold; decide: the reader chooses the sentences and abstains below its calibrated threshold; decide_or_lexical: below that threshold, the lexical scorer decides.",
     )
+    reader_model: Literal["reader", "span"] = Field(
+        default="reader",
+        description="reader: the cross-encoder (reader.onnx) scores the sentences; span: the span model (span.onnx) does, by how likely some words of the sentence answer.",
+    )
     # Off by default: on the seed documents about one short answer in five marks the wrong words of
     # a quoted sentence, confidently (docs/measurements.md, 2026-12-05 (evening))
     short_answers: Literal["auto", "off"] = Field(

@@ -106,10 +106,10 @@ def choose_veto(replays: Sequence[Replay]) -> Replay | None:
     return best
 
 
-def write(directory: Path, best: Replay | None, reports: tuple[Path, Path], veto: Replay | None = None) -> None:
-    """Record ``best`` and ``veto`` (None: remove the rescue, the veto) in ``directory/reader.json``,
-    saying how they were chosen."""
-    path = Path(directory) / "reader.json"
+def write(directory: Path, best: Replay | None, reports: tuple[Path, Path], veto: Replay | None = None, card_file: str = "reader.json") -> None:
+    """Record ``best`` and ``veto`` (None: remove the rescue, the veto) in ``directory/card_file``
+    (``span.json`` for the span model as scorer), saying how they were chosen."""
+    path = Path(directory) / card_file
     card = json.loads(path.read_text(encoding="utf-8"))
     card.pop("rescue", None)
     card.pop("veto", None)
@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("lexical", type=Path, help="report.json of the run with ASSISTANT_READER=off")
     ap.add_argument("reader", type=Path, help="report.json of the run with the reader deciding")
     ap.add_argument("--write", type=Path, metavar="DIR", help="record the choice in DIR/reader.json")
+    ap.add_argument("--card", default="reader.json", help="with --write: the card to record in (span.json: the span model as scorer)")
     ap.add_argument("--veto", action="store_true", help="also choose (and with --write record) a veto threshold")
     args = ap.parse_args(argv)
     lexical, reader = _rows(args.lexical), _rows(args.reader)
@@ -150,8 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.veto:
         print("chosen:", "none (no threshold vetoes well enough)" if veto is None else f"{veto.veto:.2f}")
     if args.write is not None:
-        write(args.write, best, (args.lexical, args.reader), veto)
-        print(f"written to {args.write / 'reader.json'}")
+        write(args.write, best, (args.lexical, args.reader), veto, args.card)
+        print(f"written to {args.write / args.card}")
 
 
 if __name__ == "__main__":

@@ -130,7 +130,7 @@ def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = T
             # ... and the dictionary which sentences answer an English question
             "dictionary": f"{len(d)} englische Wörter" if (d := assistant.answerer.dictionary) else "aus",
             # the reader (its checksum names the weights) and its role, or the lexical fallback
-            "reader": f"an ({sc.model.info.sha256[:12]}, {s.reader_role})" if (sc := assistant.answerer.scorer) is not None and hasattr(sc, "model") else "aus",
+            "reader": f"an ({sc.name} {sc.sha256[:12]}, {s.reader_role})" if (sc := assistant.answerer.scorer) is not None and hasattr(sc, "sha256") else "aus",
         },
     }
     return Report(meta={**(meta or {}), **info}, metrics=summarize(rows), rows=rows)

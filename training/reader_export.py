@@ -86,6 +86,25 @@ def graph_scorer(model, data: Sequence[Example]):
     scored = dict(zip((ex.qid for ex in data), shipped_logits(model, data)))
     return lambda ex: scored[ex.qid]
 
+def fit_calibration(rows: Sequence[dict], target_false_abstention: float) -> tuple[dict, dict]:
+    """Platt scaling of each dev question's best score (``evaluate``'s ``rows``) to the probability
+    that it is answered there, with the threshold that keeps false abstentions at the target; and
+    how it fits (rates at the threshold, reliability table): what a card records."""
+    from assistant.read import calibration
+
+    logits = [r["best"] for r in rows]
+    labels = [int(r["answerable"]) for r in rows]
+    cal = calibration.fit(logits, labels, target_false_abstention)
+    probs = cal.prob(logits)
+    return cal.to_dict(), {
+        "split": "dev", "questions": len(rows), "target_false_abstention": target_false_abstention,
+        "false_abstention": round(float(np.mean([p < cal.threshold for p, y in zip(probs, labels) if y])), 3),
+        "abstention_recall": round(float(np.mean([p < cal.threshold for p, y in zip(probs, labels) if not y])), 3),
+        "expected_calibration_error": calibration.expected_calibration_error(probs, labels),
+        "reliability": calibration.reliability(probs, labels),
+    }  # fmt: skip
+
+
 def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequence[Example] | None = None,
            xquad: bool = False, log=print) -> dict:  # fmt: skip
     """Ship the run in ``out`` into ``to``: the ONNX graph (``to_onnx``) and ``reader.json``
@@ -113,18 +132,7 @@ def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequ
     logged = json.loads(cache.read_text())
     info["dev"] = evaluate(lambda ex: np.asarray(logged[ex.qid]), dev, rows)
     info["dev"]["seconds"] = round(time.time() - t0)
-    logits = [r["best"] for r in rows]
-    labels = [int(r["answerable"]) for r in rows]
-    cal = calibration.fit(logits, labels, target_false_abstention)
-    probs = cal.prob(logits)
-    info["calibration"] = cal.to_dict()
-    info["calibration_fit"] = {
-        "split": "dev", "questions": len(rows), "target_false_abstention": target_false_abstention,
-        "false_abstention": round(float(np.mean([p < cal.threshold for p, y in zip(probs, labels) if y])), 3),
-        "abstention_recall": round(float(np.mean([p < cal.threshold for p, y in zip(probs, labels) if not y])), 3),
-        "expected_calibration_error": calibration.expected_calibration_error(probs, labels),
-        "reliability": calibration.reliability(probs, labels),
-    }  # fmt: skip
+    info["calibration"], info["calibration_fit"] = fit_calibration(rows, target_false_abstention)
     info["trained"] = cfg
     if xquad:
         log("scoring xquad-de sentence choice")

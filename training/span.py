@@ -261,6 +261,32 @@ def export(out: Path, to: Path, log=print, limit: int = 0) -> dict:
     return info
 
 
+def calibrate(to: Path, log=print, limit: int = 0) -> dict:
+    """The span model as a scorer (``reader_model=span``): its "does this sentence answer?" log-odds
+    (``SpanModel.answerability``) over the lists the product reads on the reader set's dev split
+    (each question's passage and its three nearest), calibrated as the reader's export calibrates
+    the reader's score; recorded in ``to/span.json`` with the sentence choice it gives."""
+    from assistant.read.span import SPAN_CARD, SpanModel
+
+    from .reader_data import example_pairs, examples
+    from .reader_export import fit_calibration
+    from .reader_score import evaluate
+
+    model = SpanModel(to)
+    dev = examples("dev", neighbours=3)[: limit or None]
+    t0 = time.time()
+    log(f"scoring {sum(len(ex.sentences) for ex in dev)} sentences of {len(dev)} dev questions")
+    flat = model.answerability([p for ex in dev for p in example_pairs(ex, range(len(ex.sentences)))])
+    scored, at = {}, 0
+    for ex in dev:
+        scored[ex.qid], at = flat[at : at + len(ex.sentences)], at + len(ex.sentences)
+    rows: list[dict] = []
+    model.info["scorer_dev"] = evaluate(lambda ex: scored[ex.qid], dev, rows) | {"seconds": round(time.time() - t0)}
+    model.info["calibration"], model.info["calibration_fit"] = fit_calibration(rows, 0.05)
+    (to / SPAN_CARD).write_text(json.dumps(model.info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return model.info
+
+
 def span_input_sample(tok, max_len: int):
     from assistant.read.encoder import pad
     from assistant.read.reader import Pair
@@ -286,8 +312,8 @@ def _OnEmbeddings(model):
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m training.span")
-    ap.add_argument("command", choices=("train", "eval", "export"))
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("command", choices=("train", "eval", "export", "calibrate"))
+    ap.add_argument("--out", type=Path, default=None, help="train, eval, export: the run's folder")
     ap.add_argument("--to", type=Path, default=None, help="export: the folder to write (default: assistant/read/weights)")
     ap.add_argument("--split", default="dev", help="eval: dev, press_dev, or xquad (measurement only)")
     ap.add_argument("--budget-minutes", type=float, default=0.0, help="train: stop (with a checkpoint) after this long")
@@ -295,15 +321,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name, value in asdict(SpanConfig()).items():
         ap.add_argument("--" + name.replace("_", "-"), type=(lambda v: v.lower() in ("1", "true", "yes")) if isinstance(value, bool) else type(value), default=value)
     args = ap.parse_args(argv)
+    if args.out is None and args.command != "calibrate":
+        ap.error(f"{args.command} needs --out")
     cfg = SpanConfig(**{k: getattr(args, k) for k in asdict(SpanConfig())})
     if args.command == "train":
         print(json.dumps(train(args.out, cfg, budget_minutes=args.budget_minutes), indent=1))
         return
-    if args.command == "export":
+    if args.command in ("export", "calibrate"):
         from assistant.read.model import WEIGHTS_DIR
 
-        info = export(args.out, args.to or WEIGHTS_DIR)
-        print(json.dumps({k: v for k, v in info.items() if k != "trained"}, indent=1))
+        to = args.to or WEIGHTS_DIR
+        info = export(args.out, to) if args.command == "export" else calibrate(to, limit=args.limit)
+        print(json.dumps({k: v for k, v in info.items() if k not in ("trained", "calibration_fit")}, indent=1))
         return
     model, tok, trained = load_trained(args.out)
     data = xquad_span_examples() if args.split == "xquad" else span_examples(args.split)

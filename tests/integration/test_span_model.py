@@ -61,6 +61,27 @@ def test_the_span_model_loads_with_the_network_off_and_marks_the_amount():
     assert "95.000" in out.stdout and "Sozialministerium" not in out.stdout
 
 
+def test_the_span_model_as_scorer_is_calibrated_by_its_command_and_prefers_the_answering_sentence(tmp_path):
+    import shutil
+
+    from assistant.read.model import WEIGHTS_DIR
+    from assistant.read.reader import Pair
+    from assistant.read.span import SPAN_CARD, SPAN_FILE, SpanModel, SpanScorer
+    from training.span import calibrate
+
+    for name in (SPAN_FILE, SPAN_CARD):
+        shutil.copy(WEIGHTS_DIR / name, tmp_path / name)
+    info = calibrate(tmp_path, log=lambda *_: None, limit=30)
+    assert info["scorer_dev"]["questions"] == 30 and 0.0 < info["calibration"]["threshold"] < 1.0
+    assert json.loads((tmp_path / SPAN_CARD).read_text())["calibration"] == info["calibration"]
+    model = SpanModel(tmp_path)
+    q = "Wie viel Geld gibt das Ministerium für die Kampagne aus?"
+    odds = model.answerability([Pair(q, "Das Sozialministerium stellt für die Kampagne 95.000 Euro bereit.", "Videokampagne"),
+                                Pair(q, "Die Filme sind auf dem Karriereportal des Landes zu sehen.", "Videokampagne")])  # fmt: skip
+    assert odds[0] > odds[1]
+    assert SpanScorer(model).threshold == info["calibration"]["threshold"]
+
+
 def test_short_answers_on_the_seeds_stand_at_their_offsets_inside_their_citation(seed_index):
     """The seed set's questions about amounts, numbers, dates, names and contacts, asked with short
     answers on: every short answer is the document's text at its offsets, inside the citation it

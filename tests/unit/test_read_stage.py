@@ -9,6 +9,7 @@ from assistant.lexical import BM25Index
 from assistant.messages import basis_for_staff
 from assistant.read import calibration
 from assistant.read.model import CARD_FILE, WEIGHTS_FILE, ReaderMissing, ReaderModel
+from assistant.read.span import SPAN_CARD, SPAN_FILE, SpanModel, SpanScorer, answer_log_odds
 from assistant.read.stage import select
 from assistant.records import Turn
 from assistant.settings import Settings
@@ -131,6 +132,74 @@ def test_altered_weights_are_refused_by_their_checksum(tmp_path):
     with pytest.raises(ReaderMissing) as err:
         ReaderModel(tmp_path)
     assert "beschädigt" in err.value.de and "SHA-256" in err.value.en
+
+
+def test_span_weights_missing_or_altered_are_refused_with_a_message_for_each(tmp_path):
+    with pytest.raises(ReaderMissing) as err:
+        SpanModel(tmp_path)
+    assert err.value.de == "Das Modell für Kurzantworten ist nicht installiert."
+    (tmp_path / SPAN_CARD).write_text(json.dumps({"sha256": "0" * 64, "max_len": 128, "threshold": 0.2}))
+    with pytest.raises(ReaderMissing) as err:
+        SpanModel(tmp_path)
+    assert err.value.de == "Das Modell für Kurzantworten ist nicht installiert." and SPAN_FILE in err.value.en
+    (tmp_path / SPAN_FILE).write_bytes(b"not the trained weights")
+    with pytest.raises(ReaderMissing) as err:
+        SpanModel(tmp_path)
+    assert err.value.de == "Das Modell für Kurzantworten ist beschädigt." and "SHA-256" in err.value.en
+
+
+def _logits(null: float, peak: float, n: int = 5, at: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end logits as the span head gives them: "no answer" first, then ``n`` tokens,
+    one of which (``at``) is a one-token span of logit ``peak``."""
+    start, end = np.zeros(n + 1), np.zeros(n + 1)
+    start[0] = end[0] = null
+    start[1 + at] = end[1 + at] = peak
+    return start, end
+
+
+def test_answer_log_odds_weighs_every_span_against_no_answer():
+    assert answer_log_odds(*_logits(null=8.0, peak=0.0), 5) < -10  # "no answer" takes the mass
+    assert answer_log_odds(*_logits(null=0.0, peak=8.0), 5) > 10  # one span takes it
+    sure, unsure = answer_log_odds(*_logits(null=2.0, peak=6.0), 5), answer_log_odds(*_logits(null=4.0, peak=4.0), 5)
+    assert sure > unsure
+    # spans longer than allowed, or ending before they start, count for nothing
+    start, end = np.zeros(6), np.zeros(6)
+    start[0], end[0], start[1], end[5] = 0.0, 0.0, 9.0, 9.0
+    assert answer_log_odds(start, end, 5, max_tokens=2) < answer_log_odds(start, end, 5, max_tokens=5)
+    assert answer_log_odds(np.zeros(1), np.zeros(1), 0) == -30.0
+
+
+class _FakeSpanModel:
+    """What ``SpanScorer`` reads of the span model: its card and ``answerability``."""
+
+    def __init__(self, info: dict, odds: dict[str, float]):
+        self.info, self.odds, self.asked = info, odds, []
+
+    def answerability(self, pairs):
+        self.asked.extend(pairs)
+        return np.array([next((v for k, v in self.odds.items() if k in p.sentence), -5.0) for p in pairs])
+
+
+def test_the_span_model_scores_calibrated_and_rescues_only_with_a_recorded_threshold():
+    card = {"sha256": "0" * 64, "calibration": {"a": 1.0, "b": 0.0, "threshold": 0.6}}
+    model = _FakeSpanModel(card, {"40.000 Euro": 3.0})
+    scorer = SpanScorer(model)
+    assert scorer.name == "span" and scorer.threshold == 0.6 and scorer.rescue_threshold == float("inf")
+    assert SpanScorer(_FakeSpanModel({**card, "rescue": {"threshold": 0.7}}, {})).rescue_threshold == 0.7
+    passages = make_passages([("prog", DOC), ("park", OTHER)])
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto", reader_role="decide")
+    bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    ans = Answerer(settings, scorer=scorer).compose("Wie viel Geld steht für das Programm bereit?", passages, bm25, [])
+    assert not ans.abstained and "40.000 Euro" in ans.answer and ans.scorer == "span"
+    assert model.asked and model.asked[0].question == "Wie viel Geld steht für das Programm bereit?"
+    with pytest.raises(ReaderMissing):
+        SpanScorer(_FakeSpanModel({"sha256": "0" * 64}, {}))  # a card without a calibration
+
+
+def test_reader_model_span_without_its_files_falls_back_to_the_lexical_scorer(tmp_path):
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto", reader_dir=tmp_path, reader_model="span")
+    answerer = Answerer(settings)
+    assert answerer.scorer is None and answerer._scorer_note == "Das Modell für Kurzantworten ist nicht installiert."
 
 
 def test_reader_off_is_the_lexical_scorer():

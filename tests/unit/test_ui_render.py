@@ -510,3 +510,5 @@ def test_staff_see_which_scorer_chose_and_why_the_reader_did_not():
     note = "Das Lesemodell ist nicht installiert; die Antworten beruhen auf dem Wortabgleich."
     fallback = staff_render.render_staff_answer(Answer(question="Wer?", answer="…", abstained=False, basis="coverage", scorer="lexical", scorer_note=note))
     assert f"Bewertet von</dt><dd>Wortabgleich ({note})</dd>" in fallback
+    by_span = staff_render.render_staff_answer(Answer(question="Wer?", answer="…", abstained=False, basis="reader", scorer="span"))
+    assert "Bewertet von</dt><dd>Lesemodell (Antwortspannen)</dd>" in by_span

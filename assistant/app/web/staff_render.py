@@ -15,6 +15,8 @@ from assistant.records import Answer
 from assistant.text import format_date
 
 FEEDBACK_ROWS_SHOWN = 200
+# which scorer chose the sentences (``Answer.scorer``), in words for staff
+SCORERS = {"reader": "Lesemodell", "span": "Lesemodell (Antwortspannen)", "lexical": "Wortabgleich"}
 
 def format_timestamp(value: str) -> str:
     """ISO datetime -> "06.09.2023, 14:05 UTC" (staff tables)."""
@@ -91,7 +93,7 @@ def _summary(answer: Answer) -> list[tuple[str, str]]:
         summary.append((label, esc(" · ".join(f"{q} → {s}" for q, s in answer.synonyms))))
     if answer.scorer:
         # which scorer chose the sentences: the reader, or the word-matching fallback and why
-        scorer = "Lesemodell" if answer.scorer == "reader" else "Wortabgleich" if answer.scorer == "lexical" else answer.scorer
+        scorer = SCORERS.get(answer.scorer, answer.scorer)
         summary.append(("Bewertet von", esc(scorer + (f" ({answer.scorer_note})" if answer.scorer_note else ""))))
     if answer.short is not None:
         # the span model's words, with where they stand, so that staff can check them in the source
