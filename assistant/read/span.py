@@ -67,18 +67,24 @@ def span_input(tok, pair: Pair, max_len: int) -> SpanInput:
     return SpanInput([tok.bos, *query, tok.eos, *ids, tok.eos], len(query) + 2 + first, sentence)
 
 
-def best_span(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int = MAX_SPAN_TOKENS) -> tuple[int, int, float] | None:
-    """(first token, last token, probability) of the best span among the sentence's ``n`` tokens,
-    at most ``max_tokens`` long. ``start``/``end`` hold the "no answer" logit first (the <s>
-    token's) and then the sentence's: the softmax runs over both, and None means that no span
-    beats "no answer"."""
+def span_scores(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int = MAX_SPAN_TOKENS) -> tuple[np.ndarray, float]:
+    """The log-probability of every span of the sentence's ``n`` tokens ((n, n), −inf where it ends
+    before it starts or is longer than ``max_tokens``) and of "no answer". ``start``/``end`` hold
+    the "no answer" logit first (the <s> token's) and then the sentence's; each softmax runs over both."""
     ls = start[: n + 1] - np.logaddexp.reduce(start[: n + 1])
     le = end[: n + 1] - np.logaddexp.reduce(end[: n + 1])
     score = ls[1:, None] + le[None, 1:]
     i, j = np.indices(score.shape)
     score[(j < i) | (j - i >= max_tokens)] = -np.inf
+    return score, float(ls[0] + le[0])
+
+
+def best_span(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int = MAX_SPAN_TOKENS) -> tuple[int, int, float] | None:
+    """(first token, last token, probability) of the best span (``span_scores``); None means that
+    no span beats "no answer"."""
+    score, null = span_scores(start, end, n, max_tokens)
     a, b = np.unravel_index(int(np.argmax(score)), score.shape)
-    if score[a, b] <= ls[0] + le[0]:
+    if score[a, b] <= null:
         return None
     return int(a), int(b), float(np.exp(score[a, b]))
 
@@ -185,12 +191,8 @@ def answer_log_odds(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int 
     ``best_span`` reads: the span head's own "does this sentence answer?" (−30 without tokens)."""
     if n == 0:
         return -30.0
-    ls = start[: n + 1] - np.logaddexp.reduce(start[: n + 1])
-    le = end[: n + 1] - np.logaddexp.reduce(end[: n + 1])
-    score = ls[1:, None] + le[None, 1:]
-    i, j = np.indices(score.shape)
-    valid = (j >= i) & (j - i < max_tokens)
-    return float(np.logaddexp.reduce(score[valid]) - (ls[0] + le[0]))
+    score, null = span_scores(start, end, n, max_tokens)
+    return float(np.logaddexp.reduce(score[np.isfinite(score)]) - null)
 
 
 class SpanScorer:
