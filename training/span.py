@@ -13,6 +13,7 @@ it already reads question and sentence together. Runs are deterministic, checkpo
     python -m training.span train --out runs/span2 --init runs/span1/span.pt --epochs 1   # + "no answer", 0.49 h
     python -m training.span eval --out runs/span2 --split dev      # F1 / EM against the writers' answers
     python -m training.span export --out runs/span2                # → assistant/read/weights/span.*
+    python -m training.span calibrate                             # its score as a scorer (reader_model=span), after export
 
 xquad-de (``--split xquad``) is measurement only, like every eval set: never trained or tuned on.
 """
