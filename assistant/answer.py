@@ -32,10 +32,9 @@ from .question import Question
 from .read.candidates import Candidate, by_meaning, sentence_candidates
 from .read.lexical import LexicalScorer
 from .read.model import WEIGHTS_DIR, ReaderMissing, load_reader
-from .read.reader import Pair
 from .read.select import citations, select, synonym_words
 from .read.span import Spanner, SpanScorer, load_span
-from .read.stage import ReaderScorer, Scorer, read
+from .read.stage import ReaderScorer, Scorer, candidate_pairs, read
 from .records import Answer, Chunk, Citation, Passage, ShortAnswer, Turn
 from .thesaurus import Thesaurus
 
@@ -284,8 +283,7 @@ class Answerer:
         spanner = self.spanner
         if spanner is None or not chosen:
             return None
-        pairs = [Pair(ask.question, c.text, c.passage.chunk.doc.title, ask.q.previous) for c in chosen]
-        found = [(s, c) for s, c in zip(spanner.spans(pairs), chosen) if s is not None]
+        found = [(s, c) for s, c in zip(spanner.spans(candidate_pairs(ask.question, ask.q.previous, chosen)), chosen) if s is not None]
         if not found:
             return None
         span, best = max(found, key=lambda sc: sc[0].probability)

@@ -320,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.graph:
         from assistant.read.model import ReaderModel
 
-        scorer, name = graph_scorer(ReaderModel(args.graph), data), f"graph_{split}"
+        scorer, name = graph_scorer(ReaderModel(args.graph).logits, data), f"graph_{split}"
     else:
         scorer, name = reader_scorer(*load_trained(args.out), cfg.max_len), f"eval_{split}"
     metrics = evaluate(scorer, data) | {"split": args.split, "seconds": round(time.time() - t0)}

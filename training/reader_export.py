@@ -70,20 +70,22 @@ def store_half(m, path: Path) -> None:
     onnx.checker.check_model(m)
     onnx.save(m, str(path))
 
-def shipped_logits(model, data: Sequence[Example]) -> list[np.ndarray]:
-    """The shipped reader's logits for every sentence of every example, scored in one call: the
-    model sorts all pairs by length, so passes pad far less than one example at a time (2x)."""
+def shipped_logits(score, data: Sequence[Example]) -> list[np.ndarray]:
+    """A shipped graph's scores (``score(pairs)``: ``ReaderModel.logits``, ``SpanModel.answerability``)
+    for every sentence of every example, scored in one call: the model sorts all pairs by length,
+    so passes pad far less than one example at a time (2x)."""
     pairs = [p for ex in data for p in example_pairs(ex, range(len(ex.sentences)))]
-    flat = model.logits(pairs)
+    flat = score(pairs)
     out, at = [], 0
     for ex in data:
         out.append(flat[at : at + len(ex.sentences)])
         at += len(ex.sentences)
     return out
 
-def graph_scorer(model, data: Sequence[Example]):
-    """Example → the graph's logits for its sentences, every example of ``data`` scored at once."""
-    scored = dict(zip((ex.qid for ex in data), shipped_logits(model, data)))
+def graph_scorer(score, data: Sequence[Example]):
+    """Example → the graph's scores for its sentences (``score(pairs)``), every example of ``data``
+    scored at once."""
+    scored = dict(zip((ex.qid for ex in data), shipped_logits(score, data)))
     return lambda ex: scored[ex.qid]
 
 def fit_calibration(rows: Sequence[dict], target_false_abstention: float) -> tuple[dict, dict]:
@@ -128,7 +130,7 @@ def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequ
     # the graph's dev logits, kept beside the run: fitting the calibration again needs no rescoring
     cache = out / f"dev-logits-{info['sha256'][:12]}-{len(dev)}.json"
     if not cache.exists():
-        cache.write_text(json.dumps(dict(zip((ex.qid for ex in dev), (v.tolist() for v in shipped_logits(model, dev))))) + "\n")
+        cache.write_text(json.dumps(dict(zip((ex.qid for ex in dev), (v.tolist() for v in shipped_logits(model.logits, dev))))) + "\n")
     logged = json.loads(cache.read_text())
     info["dev"] = evaluate(lambda ex: np.asarray(logged[ex.qid]), dev, rows)
     info["dev"]["seconds"] = round(time.time() - t0)
@@ -137,6 +139,6 @@ def export(out: Path, to: Path, target_false_abstention: float = 0.05, dev: Sequ
     if xquad:
         log("scoring xquad-de sentence choice")
         xq = xquad_examples()
-        info["xquad"] = evaluate(graph_scorer(model, xq), xq)
+        info["xquad"] = evaluate(graph_scorer(model.logits, xq), xq)
     (to / CARD_FILE).write_text(json.dumps(info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return info

@@ -269,20 +269,16 @@ def calibrate(to: Path, log=print, limit: int = 0) -> dict:
     the reader's score; recorded in ``to/span.json`` with the sentence choice it gives."""
     from assistant.read.span import SPAN_CARD, SpanModel
 
-    from .reader_data import example_pairs, examples
-    from .reader_export import fit_calibration
+    from .reader_data import examples
+    from .reader_export import fit_calibration, graph_scorer
     from .reader_score import evaluate
 
     model = SpanModel(to)
     dev = examples("dev", neighbours=3)[: limit or None]
     t0 = time.time()
     log(f"scoring {sum(len(ex.sentences) for ex in dev)} sentences of {len(dev)} dev questions")
-    flat = model.answerability([p for ex in dev for p in example_pairs(ex, range(len(ex.sentences)))])
-    scored, at = {}, 0
-    for ex in dev:
-        scored[ex.qid], at = flat[at : at + len(ex.sentences)], at + len(ex.sentences)
     rows: list[dict] = []
-    model.info["scorer_dev"] = evaluate(lambda ex: scored[ex.qid], dev, rows) | {"seconds": round(time.time() - t0)}
+    model.info["scorer_dev"] = evaluate(graph_scorer(model.answerability, dev), dev, rows) | {"seconds": round(time.time() - t0)}
     model.info["calibration"], model.info["calibration_fit"] = fit_calibration(rows, 0.05)
     (to / SPAN_CARD).write_text(json.dumps(model.info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return model.info

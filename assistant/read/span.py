@@ -17,16 +17,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from .calibration import Calibration
 from .model import WEIGHTS_DIR, LoadOnce, ReaderMissing, by_length, open_graph, per_group
 from .reader import MAX_QUESTION_TOKENS, Pair, passage_text, query_text
-
-if TYPE_CHECKING:
-    from .candidates import Candidate
+from .stage import CalibratedScorer
 
 SPAN_FILE = "span.onnx"
 SPAN_CARD = "span.json"
@@ -195,7 +193,7 @@ def answer_log_odds(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int 
     return float(np.logaddexp.reduce(score[np.isfinite(score)]) - null)
 
 
-class SpanScorer:
+class SpanScorer(CalibratedScorer):
     """The span model as the answerer's scorer (``reader_model=span``): a sentence answers as
     likely as some span of it beats "no answer", calibrated like the reader's score
     (``span.json``'s ``calibration``, fitted on the reader set's dev split by ``training.span
@@ -204,19 +202,13 @@ class SpanScorer:
     name = "span"
 
     def __init__(self, model: SpanModel):
-        if "calibration" not in model.info:
+        info = model.info
+        if "calibration" not in info:
             raise ReaderMissing("Das Modell für Kurzantworten ist nicht kalibriert.", f"{SPAN_CARD} has no calibration")
-        self.model = model
-        self.sha256 = model.info["sha256"]
-        self.calibration = Calibration.from_dict(model.info["calibration"])
-        self.threshold = self.calibration.threshold
-        rescue = model.info.get("rescue", {}).get("threshold")
-        self.rescue_threshold = float("inf") if rescue is None else float(rescue)
-        self.veto_threshold = float(model.info.get("veto", {}).get("threshold") or 0.0)
-
-    def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray:
-        pairs = [Pair(question, c.text, c.passage.chunk.doc.title, previous) for c in cands]
-        return self.calibration.prob(self.model.answerability(pairs))
+        super().__init__(
+            model.answerability, Calibration.from_dict(info["calibration"]), info["sha256"],
+            info.get("rescue", {}).get("threshold"), info.get("veto", {}).get("threshold"),
+        )  # fmt: skip
 
 
 # The span model in a folder, loaded once per process; raises ``ReaderMissing`` (also on every

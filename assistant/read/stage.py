@@ -16,6 +16,7 @@ import numpy as np
 from .reader import Pair
 
 if TYPE_CHECKING:
+    from .calibration import Calibration
     from .candidates import Candidate
     from .model import ReaderModel
 
@@ -31,22 +32,36 @@ class Scorer(Protocol):
     def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray: ...
 
 
-class ReaderScorer:
+def candidate_pairs(question: str, previous: str, cands: Sequence[Candidate]) -> list[Pair]:
+    """What a trained model reads for each candidate: the question, the sentence, its document's
+    title and the previous turn's question."""
+    return [Pair(question, c.text, c.passage.chunk.doc.title, previous) for c in cands]
+
+
+class CalibratedScorer:
+    """A trained model's score for each candidate (``score(pairs)``), calibrated to a probability,
+    with the thresholds its card records (a rescue or veto threshold of None: never)."""
+
+    name = "model"
+
+    def __init__(self, score, calibration: Calibration, sha256: str, rescue: float | None, veto: float | None):
+        self.score, self.calibration, self.sha256 = score, calibration, sha256
+        self.threshold = calibration.threshold
+        self.rescue_threshold = float("inf") if rescue is None else rescue
+        self.veto_threshold = veto or 0.0
+
+    def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray:
+        return self.calibration.prob(self.score(candidate_pairs(question, previous, cands)))
+
+
+class ReaderScorer(CalibratedScorer):
     """The trained cross-encoder (``model.ReaderModel``) with its calibration."""
 
     name = "reader"
 
     def __init__(self, model: ReaderModel):
-        self.model = model
-        self.sha256 = model.info.sha256
-        self.threshold = model.calibration.threshold
-        rescue = model.info.rescue_threshold
-        self.rescue_threshold = float("inf") if rescue is None else rescue
-        self.veto_threshold = model.info.veto_threshold or 0.0
-
-    def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray:
-        pairs = [Pair(question, c.text, c.passage.chunk.doc.title, previous) for c in cands]
-        return self.model.calibration.prob(self.model.logits(pairs))
+        info = model.info
+        super().__init__(model.logits, info.calibration, info.sha256, info.rescue_threshold, info.veto_threshold)
 
 
 @dataclass
