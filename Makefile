@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-blind2 eval-blind3 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev clean
+.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-blind2 eval-blind3 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev eval-citizendev clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -93,6 +93,11 @@ eval-readerdev: setup
 eval-pressdev: setup
 	$(BIN)/python -m training.devset --set press --out eval-out/press-dev.json
 	$(BIN)/assistant eval --squad eval-out/press-dev.json --holdout 0.2 --out eval-out/pressdev
+
+# the press dev passages asked in citizens' words (training/citizendev/): a dev set, never trained on
+eval-citizendev: setup
+	$(BIN)/python -m training.devset --set citizen --out eval-out/citizen-dev.json
+	$(BIN)/assistant eval --squad eval-out/citizen-dev.json --holdout 0.2 --out eval-out/citizendev
 
 clean:
 	rm -rf $(VENV) data

@@ -10,7 +10,8 @@ carry their previous turn and English questions their language (keys the SQuAD l
     python -m training.devset --out eval-out/readerset-dev.json
     assistant eval --squad eval-out/readerset-dev.json --holdout 0.2 --out eval-out/readerdev
 
-``--set press`` writes the press dev set (``training/press.py``) the same way.
+``--set press`` writes the press dev set (``training/press.py``) the same way, ``--set citizen`` the
+citizen dev set (the press dev passages asked in citizens' words).
 """
 from __future__ import annotations
 
@@ -20,14 +21,16 @@ from pathlib import Path
 
 from .readerset import load
 
+PRESS_SETS = {"press": "dev", "citizen": "citizen-dev"}  # --set → training.press's set
+
 
 def squad(split: str = "dev", which: str = "readerset") -> dict:
-    """One SQuAD article per passage of ``split`` of the reader set (or of the press dev set,
-    ``training/press.py``), in the set's order."""
-    if which == "press":
+    """One SQuAD article per passage of ``split`` of the reader set (or of the press or citizen dev
+    set, ``training/press.py``), in the set's order."""
+    if which in PRESS_SETS:
         from .press import load as load_press
 
-        passages, items = load_press("dev")
+        passages, items = load_press(PRESS_SETS[which])
     else:
         passages, items = load(split)
     by_pid: dict[str, list[dict]] = {}
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--split", default="dev", choices=("dev", "train"))
-    ap.add_argument("--set", default="readerset", choices=("readerset", "press"), help="press: training/pressdev (dev only)")
+    ap.add_argument("--set", default="readerset", choices=("readerset", *PRESS_SETS), help="press: training/pressdev, citizen: training/citizendev (dev only)")
     args = ap.parse_args(argv)
     data = squad(args.split, args.set)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -32,10 +32,10 @@ def write(out: Path, neighbours: int = 3, fraction: float = 1.0, xquad: bool = T
     from assistant.read.encoder import QK, base
 
     from . import press
-    from .reader_data import SPLITS, corpus_examples, examples, tokenize, xquad_examples
+    from .reader_data import PRESS_SPLITS, SPLITS, corpus_examples, examples, tokenize, xquad_examples
 
     f, tok = base()
-    names = [s for s in SPLITS if not s.startswith("press_") or press.SETS[s.removeprefix("press_")].questions.exists()]
+    names = [s for s in SPLITS if s not in PRESS_SPLITS or press.SETS[PRESS_SPLITS[s]].questions.exists()]
     splits = {s: tokenize(examples(s, fraction, neighbours), tok) for s in names}
     if xquad:  # measurement only, never trained on
         from evals.run import SEED_ITEMS

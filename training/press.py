@@ -12,12 +12,27 @@ English, typing errors), by different writers who saw nothing but the instructio
 - ``train`` (``training/presstrain/``): trained on beside the reader set's train split; its
   questions are checked against the dev set's too (no near-copies).
 
+Their questions were written by the writer of the passage, with the passage in view: they score
+high with a trained model even where they are not answerable, while the questions of the blind eval
+sets — a citizen's own words, asked of a text the asker has not studied — score low even where
+they are. The **citizen** sets ask the same passages again the way those are written
+(``citizendev/instructions/CITIZEN_WRITER.md``: other writers, who saw the passages and nothing else,
+wrote the questions before looking for the answer; off-topic questions and prompt injections
+among the unanswerable ones):
+
+- ``citizen-dev`` (``training/citizendev/``): over the press dev passages; never trained on, and no
+  near-copy of a training question.
+- ``citizen-train`` (``training/citizentrain/``): over the press training passages; no near-copy of a
+  question of either dev set.
+
 The same checks as the reader set's hold (spans verbatim, no near-copy of an eval question).
 Each set's neighbours (the reader's hard negatives, ``training.neighbours``) are its own nearest
 passages. Run:
 
     python -m training.press build dev RAW_DIR     # written_p*.jsonl + q_p*.jsonl -> training/pressdev/
     python -m training.press build train RAW_DIR   # written_t*.jsonl + q_t*.jsonl -> training/presstrain/
+    python -m training.press build citizen-dev RAW_DIR    # q_c*.jsonl -> training/citizendev/
+    python -m training.press build citizen-train RAW_DIR  # q_u*.jsonl -> training/citizentrain/
     python -m training.devset --set press --out eval-out/press-dev.json
 """
 from __future__ import annotations
@@ -28,20 +43,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .readerset import BuildLog, _read_jsonl, _write_jsonl, read_questions, statistics, written_passages
+from .readerset import load as read_reader_set
 
 HERE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
 class PressSet:
-    name: str  # "dev" or "train": also every record's split
+    split: str  # "dev" or "train": every record's split
     dir: Path
     id_prefix: str  # question ids, distinct from the reader set's "rs" and from each other
     raw_batches: str  # the writers' batch letters in the raw file names
+    asks: str | None = None  # the set whose passages its questions ask (then it keeps none of its own)
+    apart_from: tuple[str, ...] = ()  # the sets none of its questions may come close to
 
     @property
     def passages(self) -> Path:
-        return self.dir / "passages.jsonl"
+        return SETS[self.asks].passages if self.asks else self.dir / "passages.jsonl"
 
     @property
     def questions(self) -> Path:
@@ -58,26 +76,38 @@ class PressSet:
 
 SETS = {
     "dev": PressSet("dev", HERE / "pressdev", "pd", "p"),
-    "train": PressSet("train", HERE / "presstrain", "pt", "t"),
+    "train": PressSet("train", HERE / "presstrain", "pt", "t", apart_from=("dev",)),
+    # a set that measures must not be a copy of training questions, and the other way round
+    "citizen-dev": PressSet("dev", HERE / "citizendev", "cd", "c", asks="dev", apart_from=("train", "readerset")),
+    "citizen-train": PressSet("train", HERE / "citizentrain", "ct", "u", asks="train", apart_from=("dev", "citizen-dev")),
 }
+
+
+def _questions_of(name: str) -> list[str]:
+    if name == "readerset":
+        return [it["question"] for it in read_reader_set("train")[1]]
+    return [it["question"] for it in load(name)[1]]
 
 
 def build(raw_dir: Path, which: str = "dev") -> dict:
     ps = SETS[which]
-    passages = [{**p, "split": ps.name} for p in written_passages(raw_dir, f"written_{ps.raw_batches}*.jsonl", "press")]
+    if ps.asks:
+        passages = list(load(ps.asks)[0].values())
+    else:
+        passages = [{**p, "split": ps.split} for p in written_passages(raw_dir, f"written_{ps.raw_batches}*.jsonl", "press")]
     by_pid = {p["pid"]: p for p in passages}
     if len(by_pid) != len(passages):
         raise SystemExit("duplicate passage ids")
     log = BuildLog()
-    # a training question must not copy a question of the set that measures
-    measuring = {"a press dev question": [it["question"] for it in load("dev")[1]]} if which != "dev" else None
-    items = read_questions(sorted(Path(raw_dir).glob(f"q_{ps.raw_batches}*.jsonl")), by_pid, log, measuring)
+    apart = {f"a question of {name}": _questions_of(name) for name in ps.apart_from}
+    items = read_questions(sorted(Path(raw_dir).glob(f"q_{ps.raw_batches}*.jsonl")), by_pid, log, apart)
     used = {it["pid"] for it in items}
     passages = [p for p in passages if p["pid"] in used]
     for n, it in enumerate(items):
-        it["id"], it["split"] = f"{ps.id_prefix}{n:05d}", ps.name
+        it["id"], it["split"] = f"{ps.id_prefix}{n:05d}", ps.split
     ps.dir.mkdir(parents=True, exist_ok=True)
-    _write_jsonl(ps.passages, passages)
+    if not ps.asks:
+        _write_jsonl(ps.passages, passages)
     _write_jsonl(ps.questions, [{"id": it.pop("id"), **it} for it in items])
     stats = statistics(passages, items)
     stats["build"] = {"raw_questions": log.read, "kept": len(items), "dropped": dict(sorted((log.dropped or {}).items()))}
@@ -86,7 +116,7 @@ def build(raw_dir: Path, which: str = "dev") -> dict:
 
 
 def load(which: str = "dev") -> tuple[dict[str, dict], list[dict]]:
-    """(passages by pid, questions) of the committed set ``which``."""
+    """(passages by pid, questions) of the committed set ``which`` (a citizen set: the passages it asks)."""
     ps = SETS[which]
     return {p["pid"]: p for p in _read_jsonl(ps.passages)}, _read_jsonl(ps.questions)
 

@@ -56,15 +56,17 @@ def kept_pids(pids, fraction: float) -> set[str]:
     return set(order[: max(1, round(fraction * len(order)))])
 
 
-SPLITS = ("train", "dev", "press_train", "press_dev")  # the reader set's and the press sets' (training.press)
+# the reader set's splits, and the press and citizen sets' (split → training.press's set)
+PRESS_SPLITS = {"press_train": "train", "press_dev": "dev", "citizen_train": "citizen-train", "citizen_dev": "citizen-dev"}
+SPLITS = ("train", "dev", *PRESS_SPLITS)
 
 
 def _split_data(split: str) -> tuple[dict[str, dict], list[dict], Path]:
     """(passages by pid, questions, neighbours file) of one of ``SPLITS``."""
-    if split.startswith("press_"):
+    if split in PRESS_SPLITS:
         from . import press
 
-        which = split.removeprefix("press_")
+        which = PRESS_SPLITS[split]
         return (*press.load(which), press.SETS[which].neighbours)
     from .neighbours import FILE
 
@@ -107,7 +109,8 @@ def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Exa
             qid=it["id"], pid=pid, question=it["question"], previous=it["prev_q"] or "", sentences=texts,
             titles=titles, own=len(own),
             positive=_sentence_at(spans[pid], it["answer_start"]) if it["answerable"] else None,
-            tempting=None if it["answerable"] else _sentence_at(spans[pid], it["tempting_start"]),
+            # off-topic questions and injections have no tempting sentence (readerset.OPEN_TRAPS)
+            tempting=None if it["tempting_start"] is None else _sentence_at(spans[pid], it["tempting_start"]),
         ))  # fmt: skip
     return out
 

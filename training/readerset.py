@@ -39,6 +39,8 @@ STATS = SET_DIR / "stats.json"
 
 STYLES = ("paraphrase", "everyday", "typo", "english", "followup", "direct")
 TRAPS = ("detail", "premise", "other_body", "number")
+# Unanswerable kinds with no sentence a careless reader would quote (the citizen sets', training/press.py).
+OPEN_TRAPS = ("off_topic", "injection")
 DEV_SHARE = 0.10  # of the passages, per source: the reader's own development split
 # A question this close (rapidfuzz ratio, 0-1, at least as strict as difflib's) to any question of
 # an eval set is dropped: the eval sets must keep measuring.
@@ -247,15 +249,16 @@ def _item(raw: dict, by_pid: dict[str, dict], batch: str, log: BuildLog) -> dict
             return None
         item["answer"], item["answer_start"] = span
     else:
-        if raw.get("trap") not in TRAPS:
+        if raw.get("trap") not in TRAPS + OPEN_TRAPS:
             log.drop("unanswerable without a known trap")
             return None
         item["trap"] = raw["trap"]
-        span = span_in(str(raw.get("tempting") or ""), text)
-        if span is None:
-            log.drop("tempting sentence not verbatim in the passage")
-            return None
-        item["tempting"], item["tempting_start"] = span
+        if item["trap"] not in OPEN_TRAPS:
+            span = span_in(str(raw.get("tempting") or ""), text)
+            if span is None:
+                log.drop("tempting sentence not verbatim in the passage")
+                return None
+            item["tempting"], item["tempting_start"] = span
     if style == "followup":
         prev_q = " ".join(str(raw.get("prev_q") or "").split())
         prev = span_in(str(raw.get("prev_a") or ""), text)
@@ -357,10 +360,13 @@ def problems(passages: dict[str, dict], items: Sequence[dict]) -> list[str]:
             if it["trap"] or it["tempting"]:
                 out.append(f"{it['id']}: answerable with a trap")
         else:
-            if it["answer"] is not None or it["trap"] not in TRAPS:
+            if it["answer"] is not None or it["trap"] not in TRAPS + OPEN_TRAPS:
                 out.append(f"{it['id']}: unanswerable needs answer null and a known trap")
             t, s = it["tempting"], it["tempting_start"]
-            if not t or text[s : s + len(t)] != t:
+            if it["trap"] in OPEN_TRAPS:
+                if t is not None:
+                    out.append(f"{it['id']}: {it['trap']} with a tempting sentence")
+            elif not t or text[s : s + len(t)] != t:
                 out.append(f"{it['id']}: tempting sentence not at tempting_start")
         if it["style"] not in STYLES:
             out.append(f"{it['id']}: unknown style {it['style']}")

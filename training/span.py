@@ -55,6 +55,8 @@ class SpanConfig:
     # a confident wrong one
     negatives: float = 1.0
     press: bool = True  # the press training set too
+    citizen: bool = False  # the citizen training set too (the press passages asked in citizens' words)
+    readerset: bool = True  # the reader set's train split (False: continue on the press sets alone)
     init: str = "shipped"  # "shipped": the shipped reader's encoder; "": the e5 base; a reader.pt; or a span.pt (continued)
 
 
@@ -116,7 +118,7 @@ def train(out: Path, cfg: SpanConfig, log=print, stop_after_steps: int = 0, budg
 
     out.mkdir(parents=True, exist_ok=True)
     model, tok = _model(cfg)
-    splits = ["train", "press_train"] if cfg.press else ["train"]
+    splits = [sp for sp, on in (("train", cfg.readerset), ("press_train", cfg.press), ("citizen_train", cfg.citizen)) if on]
     data = [ex for sp in splits for ex in span_examples(sp, cfg.fraction)]
     if cfg.negatives:
         data += [ex for sp in splits for ex in no_answer_examples(sp, cfg.fraction, cfg.negatives, cfg.seed)]
@@ -262,11 +264,11 @@ def export(out: Path, to: Path, log=print, limit: int = 0) -> dict:
     return info
 
 
-def calibrate(to: Path, log=print, limit: int = 0) -> dict:
+def calibrate(to: Path, log=print, limit: int = 0, split: str = "dev") -> dict:
     """The span model as a scorer (``reader_model=span``): its "does this sentence answer?" log-odds
-    (``SpanModel.answerability``) over the lists the product reads on the reader set's dev split
-    (each question's passage and its three nearest), calibrated as the reader's export calibrates
-    the reader's score; recorded in ``to/span.json`` with the sentence choice it gives."""
+    (``SpanModel.answerability``) over the lists the product reads on a dev split (by default the
+    reader set's; each question's passage and its three nearest), calibrated as the reader's export
+    calibrates the reader's score; recorded in ``to/span.json`` with the sentence choice it gives."""
     from assistant.read.span import SPAN_CARD, SpanModel
 
     from .reader_data import examples
@@ -274,11 +276,11 @@ def calibrate(to: Path, log=print, limit: int = 0) -> dict:
     from .reader_score import evaluate
 
     model = SpanModel(to)
-    dev = examples("dev", neighbours=3)[: limit or None]
+    dev = examples(split, neighbours=3)[: limit or None]
     t0 = time.time()
     log(f"scoring {sum(len(ex.sentences) for ex in dev)} sentences of {len(dev)} dev questions")
     rows: list[dict] = []
-    model.info["scorer_dev"] = evaluate(graph_scorer(model.answerability, dev), dev, rows) | {"seconds": round(time.time() - t0)}
+    model.info["scorer_dev"] = evaluate(graph_scorer(model.answerability, dev), dev, rows) | {"split": split, "seconds": round(time.time() - t0)}
     model.info["calibration"], model.info["calibration_fit"] = fit_calibration(rows, 0.05)
     (to / SPAN_CARD).write_text(json.dumps(model.info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return model.info
@@ -312,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("command", choices=("train", "eval", "export", "calibrate"))
     ap.add_argument("--out", type=Path, default=None, help="train, eval, export: the run's folder")
     ap.add_argument("--to", type=Path, default=None, help="export: the folder to write (default: assistant/read/weights)")
-    ap.add_argument("--split", default="dev", help="eval: dev, press_dev, or xquad (measurement only)")
+    ap.add_argument("--split", default="dev", help="eval: dev, press_dev, or xquad (measurement only); calibrate: dev, press_dev or citizen_dev")
     ap.add_argument("--budget-minutes", type=float, default=0.0, help="train: stop (with a checkpoint) after this long")
     ap.add_argument("--limit", type=int, default=0, help="eval: the first N questions only")
     for name, value in asdict(SpanConfig()).items():
@@ -328,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from assistant.read.model import WEIGHTS_DIR
 
         to = args.to or WEIGHTS_DIR
-        info = export(args.out, to) if args.command == "export" else calibrate(to, limit=args.limit)
+        info = export(args.out, to) if args.command == "export" else calibrate(to, limit=args.limit, split=args.split)
         print(json.dumps({k: v for k, v in info.items() if k not in ("trained", "calibration_fit")}, indent=1))
         return
     model, tok, trained = load_trained(args.out)
