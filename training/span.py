@@ -14,6 +14,7 @@ it already reads question and sentence together. Runs are deterministic, checkpo
     python -m training.span eval --out runs/span2 --split dev      # F1 / EM against the writers' answers
     python -m training.span export --out runs/span2                # → assistant/read/weights/span.*
     python -m training.span calibrate                             # its score as a scorer (reader_model=span), after export
+    python -m training.span score --split citizen_dev             # that score's sentence choice and AUC on a split
 
 xquad-de (``--split xquad``) is measurement only, like every eval set: never trained or tuned on.
 """
@@ -286,6 +287,28 @@ def calibrate(to: Path, log=print, limit: int = 0, split: str = "dev") -> dict:
     return model.info
 
 
+def score(to: Path, split: str, neighbours: int = 0, limit: int = 0) -> dict:
+    """The span model of ``to`` as a scorer on a split (``reader_data.SPLITS``; each question's
+    passage and its ``neighbours`` nearest) or an eval question file (every sentence of the seed
+    documents; measurement only): sentence choice, AUC, and where the best sentence's log-odds sit."""
+    from assistant.read.span import SpanModel
+
+    from .reader_data import corpus_examples, examples
+    from .reader_export import graph_scorer
+    from .reader_score import evaluate
+
+    model = SpanModel(to)
+    data = corpus_examples(Path(split)) if split.endswith(".jsonl") else examples(split, neighbours=neighbours)
+    data = data[: limit or None]
+    t0 = time.time()
+    rows: list[dict] = []
+    out = evaluate(graph_scorer(model.answerability, data), data, rows)
+    for key, answerable in (("median_best_answerable", True), ("median_best_unanswerable", False)):
+        best = [r["best"] for r in rows if r["answerable"] == answerable]
+        out[key] = round(float(np.median(best)), 2) if best else None
+    return out | {"split": split, "neighbours": neighbours, "seconds": round(time.time() - t0)}
+
+
 def span_input_sample(tok, max_len: int):
     from assistant.read.encoder import pad
     from assistant.read.reader import Pair
@@ -311,25 +334,29 @@ def _OnEmbeddings(model):
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m training.span")
-    ap.add_argument("command", choices=("train", "eval", "export", "calibrate"))
+    ap.add_argument("command", choices=("train", "eval", "export", "calibrate", "score"))
     ap.add_argument("--out", type=Path, default=None, help="train, eval, export: the run's folder")
     ap.add_argument("--to", type=Path, default=None, help="export: the folder to write (default: assistant/read/weights)")
-    ap.add_argument("--split", default="dev", help="eval: dev, press_dev, or xquad (measurement only); calibrate: dev, press_dev or citizen_dev")
+    ap.add_argument("--split", default="dev", help="eval: dev, press_dev, or xquad (measurement only); calibrate: dev, press_dev or citizen_dev; score: a split or evals/X_questions.jsonl")
     ap.add_argument("--budget-minutes", type=float, default=0.0, help="train: stop (with a checkpoint) after this long")
-    ap.add_argument("--limit", type=int, default=0, help="eval: the first N questions only")
+    ap.add_argument("--limit", type=int, default=0, help="eval, calibrate, score: the first N questions only")
+    ap.add_argument("--neighbours", type=int, default=0, help="score: the nearest other passages read beside the question's own")
     for name, value in asdict(SpanConfig()).items():
         ap.add_argument("--" + name.replace("_", "-"), type=(lambda v: v.lower() in ("1", "true", "yes")) if isinstance(value, bool) else type(value), default=value)
     args = ap.parse_args(argv)
-    if args.out is None and args.command != "calibrate":
+    if args.out is None and args.command not in ("calibrate", "score"):
         ap.error(f"{args.command} needs --out")
     cfg = SpanConfig(**{k: getattr(args, k) for k in asdict(SpanConfig())})
     if args.command == "train":
         print(json.dumps(train(args.out, cfg, budget_minutes=args.budget_minutes), indent=1))
         return
-    if args.command in ("export", "calibrate"):
+    if args.command in ("export", "calibrate", "score"):
         from assistant.read.model import WEIGHTS_DIR
 
         to = args.to or WEIGHTS_DIR
+        if args.command == "score":
+            print(json.dumps(score(to, args.split, args.neighbours, args.limit), indent=1))
+            return
         info = export(args.out, to) if args.command == "export" else calibrate(to, limit=args.limit, split=args.split)
         print(json.dumps({k: v for k, v in info.items() if k not in ("trained", "calibration_fit")}, indent=1))
         return

@@ -82,6 +82,17 @@ def test_the_span_model_as_scorer_is_calibrated_by_its_command_and_prefers_the_a
     assert SpanScorer(model).threshold == info["calibration"]["threshold"]
 
 
+def test_the_span_scorer_is_scored_on_the_citizen_dev_set_and_ranks_answerable_above_unanswerable():
+    from assistant.read.model import WEIGHTS_DIR
+    from training.span import score
+
+    got = score(WEIGHTS_DIR, "citizen_dev", neighbours=1, limit=40)
+    assert got["questions"] == 40 and got["split"] == "citizen_dev"
+    assert got["median_best_answerable"] > got["median_best_unanswerable"]
+    assert got["auc_answerable_vs_not"] > 0.6
+    assert got["own_passage_choice"] >= got["sentence_choice"]
+
+
 def test_short_answers_on_the_seeds_stand_at_their_offsets_inside_their_citation(seed_index):
     """The seed set's questions about amounts, numbers, dates, names and contacts, asked with short
     answers on: every short answer is the document's text at its offsets, inside the citation it
