@@ -12,10 +12,9 @@ English, typing errors), by different writers who saw nothing but the instructio
 - ``train`` (``training/presstrain/``): trained on beside the reader set's train split; its
   questions are checked against the dev set's too (no near-copies).
 
-Their questions were written by the writer of the passage, with the passage in view: they score
-high with a trained model even where they are not answerable, while the questions of the blind eval
-sets — a citizen's own words, asked of a text the asker has not studied — score low even where
-they are. The **citizen** sets ask the same passages again the way those are written
+Their questions were written by the writer of the passage, with the passage in view and a list
+of traps to fill; the blind eval sets' questions by writers who read a document as a citizen would
+and ask in their own words. The **citizen** sets ask the same passages again that way
 (``citizendev/instructions/CITIZEN_WRITER.md``: other writers, who saw the passages and nothing else,
 wrote the questions before looking for the answer; off-topic questions and prompt injections
 among the unanswerable ones):
