@@ -157,3 +157,16 @@ def test_the_citizen_dev_set_reads_as_the_readers_examples_with_its_open_traps()
         if it["answerable"]:
             assert it["answer"] in ex.sentences[ex.positive]
         assert len(ex.sentences) > ex.own
+
+
+def test_the_citizen_dev_set_was_read_a_second_time_item_by_item():
+    _, items = press_sets.load("citizen-dev")
+    by_id = {it["id"]: it for it in items}
+    path = press_sets.SETS["citizen-dev"].dir / "second_reading.jsonl"
+    verdicts = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [v["id"] for v in verdicts] == [it["id"] for it in items]
+    for v in verdicts:
+        allowed = {"correct", "partial", "wrong"} if by_id[v["id"]]["answerable"] else {"unanswerable_ok", "answerable"}
+        assert v["verdict"] in allowed and v["answerable"] == by_id[v["id"]]["answerable"], v
+    # what the datasheet reports: nearly every item confirmed
+    assert sum(v["verdict"] in ("correct", "unanswerable_ok") for v in verdicts) >= 0.95 * len(verdicts)
