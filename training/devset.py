@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .readerset import load
 
-PRESS_SETS = {"press": "dev", "citizen": "citizen-dev"}  # --set → training.press's set
+PRESS_SETS = ("press", "citizen")  # --set NAME reads reader_data's split NAME_dev
 
 
 def squad(split: str = "dev", which: str = "readerset") -> dict:
@@ -29,8 +29,9 @@ def squad(split: str = "dev", which: str = "readerset") -> dict:
     set, ``training/press.py``), in the set's order."""
     if which in PRESS_SETS:
         from .press import load as load_press
+        from .reader_data import PRESS_SPLITS
 
-        passages, items = load_press(PRESS_SETS[which])
+        passages, items = load_press(PRESS_SPLITS[f"{which}_dev"])
     else:
         passages, items = load(split)
     by_pid: dict[str, list[dict]] = {}

@@ -273,15 +273,13 @@ def calibrate(to: Path, log=print, limit: int = 0, split: str = "dev") -> dict:
     from assistant.read.span import SPAN_CARD, SpanModel
 
     from .reader_data import examples
-    from .reader_export import fit_calibration, graph_scorer
-    from .reader_score import evaluate
+    from .reader_export import fit_calibration
 
     model = SpanModel(to)
     dev = examples(split, neighbours=3)[: limit or None]
-    t0 = time.time()
     log(f"scoring {sum(len(ex.sentences) for ex in dev)} sentences of {len(dev)} dev questions")
     rows: list[dict] = []
-    model.info["scorer_dev"] = evaluate(graph_scorer(model.answerability, dev), dev, rows) | {"split": split, "seconds": round(time.time() - t0)}
+    model.info["scorer_dev"] = _as_scorer(model, dev, rows) | {"split": split}
     model.info["calibration"], model.info["calibration_fit"] = fit_calibration(rows, 0.05)
     (to / SPAN_CARD).write_text(json.dumps(model.info, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return model.info
@@ -294,19 +292,24 @@ def score(to: Path, split: str, neighbours: int = 0, limit: int = 0) -> dict:
     from assistant.read.span import SpanModel
 
     from .reader_data import corpus_examples, examples
-    from .reader_export import graph_scorer
-    from .reader_score import evaluate
 
-    model = SpanModel(to)
     data = corpus_examples(Path(split)) if split.endswith(".jsonl") else examples(split, neighbours=neighbours)
-    data = data[: limit or None]
-    t0 = time.time()
     rows: list[dict] = []
-    out = evaluate(graph_scorer(model.answerability, data), data, rows)
+    out = _as_scorer(SpanModel(to), data[: limit or None], rows)
     for key, answerable in (("median_best_answerable", True), ("median_best_unanswerable", False)):
         best = [r["best"] for r in rows if r["answerable"] == answerable]
         out[key] = round(float(np.median(best)), 2) if best else None
-    return out | {"split": split, "neighbours": neighbours, "seconds": round(time.time() - t0)}
+    return out | {"split": split, "neighbours": neighbours}
+
+
+def _as_scorer(model, data, rows: list[dict]) -> dict:
+    """``evaluate`` of the span model's answerability over ``data`` (each question's best score into
+    ``rows``), with the seconds it took: what ``calibrate`` and ``score`` report."""
+    from .reader_export import graph_scorer
+    from .reader_score import evaluate
+
+    t0 = time.time()
+    return evaluate(graph_scorer(model.answerability, data), data, rows) | {"seconds": round(time.time() - t0)}
 
 
 def span_input_sample(tok, max_len: int):
