@@ -24,6 +24,13 @@ among the unanswerable ones):
 - ``citizen-train`` (``training/citizentrain/``): over the press training passages; no near-copy of a
   question of either dev set.
 
+The **news** set is real text: 80 German Wikinews articles on politics and administration (CC BY
+2.5, each passage names its article and licence), asked the citizens' way
+(``newstrain/instructions/NEWS_WRITER.md``). The seed documents are real press releases whose
+sentences refer back and carry facts in appositions; fictional releases rarely do, real reporting does.
+
+- ``news-train`` (``training/newstrain/``): trained on only; no near-copy of a question of either dev set.
+
 The same checks as the reader set's hold (spans verbatim, no near-copy of an eval question).
 Each set's neighbours (the reader's hard negatives, ``training.neighbours``) are its own nearest
 passages. Run:
@@ -32,6 +39,7 @@ passages. Run:
     python -m training.press build train RAW_DIR   # written_t*.jsonl + q_t*.jsonl -> training/presstrain/
     python -m training.press build citizen-dev RAW_DIR    # q_c*.jsonl -> training/citizendev/
     python -m training.press build citizen-train RAW_DIR  # q_u*.jsonl -> training/citizentrain/
+    python -m training.press build news-train RAW_DIR     # written_w*.jsonl + q_w*.jsonl -> training/newstrain/
     python -m training.devset --set press --out eval-out/press-dev.json
 """
 from __future__ import annotations
@@ -55,6 +63,7 @@ class PressSet:
     raw_batches: str  # the writers' batch letters in the raw file names
     asks: str | None = None  # the set whose passages its questions ask (then it keeps none of its own)
     apart_from: tuple[str, ...] = ()  # the sets none of its questions may come close to
+    source: str = "press"  # the passages' kind: fictional press releases, or real news articles
 
     @property
     def passages(self) -> Path:
@@ -79,6 +88,7 @@ SETS = {
     # a set that measures must not be a copy of training questions, and the other way round
     "citizen-dev": PressSet("dev", HERE / "citizendev", "cd", "c", asks="dev", apart_from=("train", "readerset")),
     "citizen-train": PressSet("train", HERE / "citizentrain", "ct", "u", asks="train", apart_from=("dev", "citizen-dev")),
+    "news-train": PressSet("train", HERE / "newstrain", "nt", "w", apart_from=("dev", "citizen-dev"), source="wikinews"),
 }
 
 
@@ -93,7 +103,7 @@ def build(raw_dir: Path, which: str = "dev") -> dict:
     if ps.asks:
         passages = list(load(ps.asks)[0].values())
     else:
-        passages = [{**p, "split": ps.split} for p in written_passages(raw_dir, f"written_{ps.raw_batches}*.jsonl", "press")]
+        passages = [{**p, "split": ps.split} for p in written_passages(raw_dir, f"written_{ps.raw_batches}*.jsonl", ps.source)]
     by_pid = {p["pid"]: p for p in passages}
     if len(by_pid) != len(passages):
         raise SystemExit("duplicate passage ids")

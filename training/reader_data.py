@@ -30,6 +30,12 @@ class Example:
     own: int  # how many of ``sentences`` are its own passage's
     positive: int | None  # index of the answering sentence; None: not answerable here
     tempting: int | None
+    contexts: list[str] = field(default_factory=list)  # the sentence before each in its passage ("" first)
+
+
+def befores(texts: Sequence[str]) -> list[str]:
+    """The sentence before each of a passage's sentences ("" for the first)."""
+    return ["", *texts[:-1]]
 
 @dataclass
 class Tokenized:
@@ -57,7 +63,7 @@ def kept_pids(pids, fraction: float) -> set[str]:
 
 
 # the reader set's splits, and the press and citizen sets' (split → training.press's set)
-PRESS_SPLITS = {"press_train": "train", "press_dev": "dev", "citizen_train": "citizen-train", "citizen_dev": "citizen-dev"}
+PRESS_SPLITS = {"press_train": "train", "press_dev": "dev", "citizen_train": "citizen-train", "citizen_dev": "citizen-dev", "news_train": "news-train"}
 SPLITS = ("train", "dev", *PRESS_SPLITS)
 
 
@@ -97,20 +103,22 @@ def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Exa
         own = sentences(pid) if pid in keep else []
         if not own:
             continue
-        texts, titles = list(own), [passages[pid]["title"]] * len(own)
+        texts, titles, contexts = list(own), [passages[pid]["title"]] * len(own), befores(own)
         answer = (it["answer"] or "").casefold() if it["answerable"] else ""
         for other in near.get(it["id"], [])[:neighbours]:
-            for sent in sentences(other):
+            for sent, before in zip(sentences(other), befores(sentences(other))):
                 if len(answer) >= 3 and answer in sent.casefold():
                     continue
                 texts.append(sent)
                 titles.append(passages[other]["title"])
+                contexts.append(before)
         out.append(Example(
             qid=it["id"], pid=pid, question=it["question"], previous=it["prev_q"] or "", sentences=texts,
             titles=titles, own=len(own),
             positive=_sentence_at(spans[pid], it["answer_start"]) if it["answerable"] else None,
             # off-topic questions and injections have no tempting sentence (readerset.OPEN_TRAPS)
             tempting=None if it["tempting_start"] is None else _sentence_at(spans[pid], it["tempting_start"]),
+            contexts=contexts,
         ))  # fmt: skip
     return out
 
@@ -128,10 +136,11 @@ def tokenize(data: Sequence[Example], tok) -> list[Tokenized]:
     ]
 
 def example_pairs(ex: Example, idx: Sequence[int]):
-    """The reader's inputs for the sentences ``idx`` of ``ex``: question, sentence, title, previous question."""
+    """The reader's inputs for the sentences ``idx`` of ``ex``: question, sentence, title, previous
+    question, and the sentence before (read only by a model trained with it)."""
     from assistant.read.reader import Pair
 
-    return [Pair(ex.question, ex.sentences[i], ex.titles[i], ex.previous) for i in idx]
+    return [Pair(ex.question, ex.sentences[i], ex.titles[i], ex.previous, ex.contexts[i] if ex.contexts else "") for i in idx]
 
 def xquad_examples(path: Path | None = None) -> list[Example]:
     """xquad-de (measurement only, never trained on): each question with its gold paragraph's
@@ -147,7 +156,8 @@ def xquad_examples(path: Path | None = None) -> list[Example]:
             for qa in para["qas"]:
                 start = qa["answers"][0]["answer_start"]
                 out.append(Example(qa["id"], f"{article['title']}#{n}", qa["question"], "", sentences,
-                                   [article["title"]] * len(sentences), len(sentences), _sentence_at(sp, start), None))  # fmt: skip
+                                   [article["title"]] * len(sentences), len(sentences), _sentence_at(sp, start), None,
+                                   befores(sentences)))  # fmt: skip
     return out
 
 def corpus_examples(questions: Path, docs: Path | None = None) -> list[Example]:
@@ -177,7 +187,7 @@ def corpus_examples(questions: Path, docs: Path | None = None) -> list[Example]:
     out = []
     for item in load_items(questions):
         order = [d for d in item.gold_docs if d in corpus] + [d for d in corpus if d not in item.gold_docs]
-        sentences, titles, positive = [], [], None
+        sentences, titles, contexts, positive = [], [], [], None
         for d in order:
             title, sp, texts, text = corpus[d]
             if positive is None and item.answerable and item.gold_evidence and d in item.gold_docs:
@@ -189,9 +199,10 @@ def corpus_examples(questions: Path, docs: Path | None = None) -> list[Example]:
                     positive = len(sentences) + max(range(len(texts)), key=lambda i: len(ev & words(texts[i])))
             sentences += texts
             titles += [title] * len(texts)
+            contexts += befores(texts)
         own = len(corpus[order[0]][2]) if order and order[0] in item.gold_docs else 0
         if item.answerable and positive is None:
             continue  # no evidence to measure sentence choice against
         previous = item.history[-1][0] if item.history else ""
-        out.append(Example(item.id, order[0] if own else "", item.question, previous, sentences, titles, own, positive, None))
+        out.append(Example(item.id, order[0] if own else "", item.question, previous, sentences, titles, own, positive, None, contexts))
     return out

@@ -161,8 +161,9 @@ def written_passages(raw_dir: Path, pattern: str = "written_w*.jsonl", source: s
                 "source": source,
                 "genre": p.get("genre", ""),
                 "date": p.get("date", ""),
-                "origin": f"written for this set ({path.stem.split('_')[-1]})",
-                "licence": "CC0 1.0 (written by the project; fictional)",
+                # a passage taken from an openly licensed source names it and its licence
+                "origin": p.get("origin") or f"written for this set ({path.stem.split('_')[-1]})",
+                "licence": p.get("licence") or "CC0 1.0 (written by the project; fictional)",
             })
     return out
 

@@ -58,6 +58,10 @@ class SpanConfig:
     press: bool = True  # the press training set too
     citizen: bool = False  # the citizen training set too (the press passages asked in citizens' words)
     readerset: bool = True  # the reader set's train split (False: continue on the press sets alone)
+    news: bool = False  # the news training set too (real Wikinews articles asked in citizens' words)
+    # the sentence before in its passage, after the sentence (``span_input``): a sentence that refers
+    # back ("Dafür stellt das Ministerium ... bereit") can then be read as answering
+    context: bool = False
     init: str = "shipped"  # "shipped": the shipped reader's encoder; "": the e5 base; a reader.pt; or a span.pt (continued)
 
 
@@ -119,11 +123,11 @@ def train(out: Path, cfg: SpanConfig, log=print, stop_after_steps: int = 0, budg
 
     out.mkdir(parents=True, exist_ok=True)
     model, tok = _model(cfg)
-    splits = [sp for sp, on in (("train", cfg.readerset), ("press_train", cfg.press), ("citizen_train", cfg.citizen)) if on]
+    splits = [sp for sp, on in (("train", cfg.readerset), ("press_train", cfg.press), ("citizen_train", cfg.citizen), ("news_train", cfg.news)) if on]
     data = [ex for sp in splits for ex in span_examples(sp, cfg.fraction)]
     if cfg.negatives:
         data += [ex for sp in splits for ex in no_answer_examples(sp, cfg.fraction, cfg.negatives, cfg.seed)]
-    rows = labelled(tok, data, cfg.max_len)
+    rows = labelled(tok, data, cfg.max_len, cfg.context)
     total = max(1, round(cfg.epochs * math.ceil(len(rows) / cfg.questions_per_step)))
     encoder = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
     opt = torch.optim.AdamW([{"params": encoder, "lr": cfg.lr}, {"params": list(model.head.parameters()), "lr": cfg.head_lr}], weight_decay=0.01)
@@ -173,7 +177,7 @@ def _words(s: str) -> list[str]:
     return re.findall(r"\w+", normalize(s))
 
 
-def torch_spans(model, tok, data: Sequence[SpanExample], max_len: int, passes: int = 64):
+def torch_spans(model, tok, data: Sequence[SpanExample], max_len: int, passes: int = 64, context: bool = False):
     """The best span of each example's sentence with the torch model (training's side)."""
     import torch
 
@@ -183,7 +187,7 @@ def torch_spans(model, tok, data: Sequence[SpanExample], max_len: int, passes: i
     with torch.inference_mode():
         for s in range(0, len(data), passes):
             part = data[s : s + passes]
-            inputs = [span_input(tok, pair(ex), max_len) for ex in part]
+            inputs = [span_input(tok, pair(ex, context), max_len) for ex in part]
             ids, mask, _ = _batch([(x,) for x in inputs], tok.pad)
             logits = model(ids, mask).numpy()
             for k, (x, ex) in enumerate(zip(inputs, part)):
@@ -241,7 +245,7 @@ def export(out: Path, to: Path, log=print, limit: int = 0) -> dict:
     graph = _OnEmbeddings(model).eval()  # the head over word embeddings: what the product runs
     to.mkdir(parents=True, exist_ok=True)
     write_graph(graph, embeds, x[1].float(), to / SPAN_FILE, {0: "batch", 1: "tokens"})
-    info = {"sha256": sha256(to / SPAN_FILE), "max_len": cfg.max_len, "threshold": 1.0}
+    info = {"sha256": sha256(to / SPAN_FILE), "max_len": cfg.max_len, "threshold": 1.0, "context": cfg.context}
     (to / SPAN_CARD).write_text(json.dumps(info) + "\n", encoding="utf-8")
     shipped = SpanModel(to)
     log("graph written; fitting the threshold on the dev split with it")
@@ -367,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     data = xquad_span_examples() if args.split == "xquad" else span_examples(args.split)
     data = data[: args.limit or None]
     t0 = time.time()
-    metrics = measure(data, torch_spans(model, tok, data, trained.max_len)) | {"split": args.split, "seconds": round(time.time() - t0)}
+    metrics = measure(data, torch_spans(model, tok, data, trained.max_len, context=trained.context)) | {"split": args.split, "seconds": round(time.time() - t0)}
     (args.out / f"eval_{args.split}.json").write_text(json.dumps(metrics, indent=1) + "\n")
     print(json.dumps(metrics, indent=1))
 

@@ -18,6 +18,7 @@ class SpanExample:
     start: int  # the answer's characters in ``sentence``; -1: the sentence does not answer
     end: int
     answer: str
+    context: str = ""  # the sentence before in its passage (read by a model trained ``--context``)
 
 
 def span_examples(split: str, fraction: float = 1.0) -> list[SpanExample]:
@@ -37,11 +38,12 @@ def span_examples(split: str, fraction: float = 1.0) -> list[SpanExample]:
         p = passages[it["pid"]]
         if it["pid"] not in spans:
             spans[it["pid"]] = split_sentences(p["text"])
-        a = it["answer_start"]
-        for s, e in spans[it["pid"]]:
+        a, sp = it["answer_start"], spans[it["pid"]]
+        for k, (s, e) in enumerate(sp):
             if s <= a < e:
                 end = min(a + len(it["answer"]), e)
-                out.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], a - s, end - s, it["answer"]))
+                out.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], a - s, end - s,
+                                       it["answer"], _before(p["text"], sp, k)))  # fmt: skip
                 break
     return out
 
@@ -67,14 +69,16 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
         sp = split_sentences(p["text"])
         if not it["answerable"] and it.get("tempting_start") is not None:
             at = it["tempting_start"]
-            tempting += [SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, "")
-                         for s, e in sp if s <= at < e]  # fmt: skip
+            tempting += [SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, "",
+                                     _before(p["text"], sp, k)) for k, (s, e) in enumerate(sp) if s <= at < e]  # fmt: skip
         elif it["answerable"] and it.get("answer"):
             answer = it["answer"].casefold()
-            rest = [(s, e) for s, e in sp if not s <= it["answer_start"] < e and answer not in p["text"][s:e].casefold()]
+            rest = [k for k, (s, e) in enumerate(sp) if not s <= it["answer_start"] < e and answer not in p["text"][s:e].casefold()]
             if rest:
-                s, e = rng.choice(rest)
-                others.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, ""))
+                k = rng.choice(rest)
+                s, e = sp[k]
+                others.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, "",
+                                          _before(p["text"], sp, k)))  # fmt: skip
     rng.shuffle(others)
     return (tempting + others)[:want]
 
@@ -91,27 +95,34 @@ def xquad_span_examples(path: Path | None = None) -> list[SpanExample]:
             for qa in para["qas"]:
                 ans = qa["answers"][0]
                 a = ans["answer_start"]
-                for s, e in sp:
+                for k, (s, e) in enumerate(sp):
                     if s <= a < e:
                         out.append(SpanExample(qa["id"], qa["question"], "", article["title"], para["context"][s:e], a - s,
-                                               min(a + len(ans["text"]), e) - s, ans["text"]))  # fmt: skip
+                                               min(a + len(ans["text"]), e) - s, ans["text"], _before(para["context"], sp, k)))  # fmt: skip
                         break
     return out
 
 
-def pair(ex: SpanExample):
+def _before(text: str, spans: Sequence[tuple[int, int]], k: int) -> str:
+    """The sentence before the ``k``-th of a passage ("" for the first)."""
+    return text[spans[k - 1][0] : spans[k - 1][1]] if k else ""
+
+
+def pair(ex: SpanExample, context: bool = True):
+    """What the model reads for an example; ``context=False``: without the sentence before."""
     from assistant.read.reader import Pair
 
-    return Pair(ex.question, ex.sentence, ex.title, ex.previous)
+    return Pair(ex.question, ex.sentence, ex.title, ex.previous, ex.context if context else "")
 
 
-def labelled(tok, data: Sequence[SpanExample], max_len: int) -> list[tuple]:
-    """(input, first token, last token) of each example whose answer survives the cut to ``max_len``."""
+def labelled(tok, data: Sequence[SpanExample], max_len: int, context: bool = False) -> list[tuple]:
+    """(input, first token, last token) of each example whose answer survives the cut to ``max_len``
+    (``context``: the input with the sentence before)."""
     from assistant.read.span import span_input
 
     out = []
     for ex in data:
-        x = span_input(tok, pair(ex), max_len)
+        x = span_input(tok, pair(ex, context), max_len)
         if ex.start < 0:
             out.append((x, -1, -1))  # no answer: the <s> token
             continue

@@ -55,6 +55,14 @@ class Candidate:
         return self.passage.chunk.text[self.a : self.b]
 
     @property
+    def before(self) -> str:
+        """The sentence before this one in its passage ("" for the first)."""
+        if self.idx == 0:
+            return ""
+        a, b = self.passage.chunk.sentences[self.idx - 1]
+        return self.passage.chunk.text[a:b]
+
+    @property
     def key(self) -> tuple[str, int]:
         return (self.passage.chunk.id, self.idx)
 

@@ -29,6 +29,9 @@ class Pair:
     sentence: str
     title: str = ""
     previous: str = ""  # the previous turn's question, for a follow-up
+    # the sentence before it in its passage; only a model whose card asks for it reads it (the
+    # span model with ``context``), the reader never does
+    context: str = ""
 
 
 def query_text(pair: Pair) -> str:

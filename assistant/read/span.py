@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +30,8 @@ SPAN_FILE = "span.onnx"
 SPAN_CARD = "span.json"
 # Longer spans are clauses, not short answers; the reader set's answers have a median of 4 tokens
 MAX_SPAN_TOKENS = 24
+# Fewer tokens of the sentence before are a fragment that explains no pronoun
+MIN_CONTEXT_TOKENS = 8
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ class SpanInput:
 
 def span_input(tok, pair: Pair, max_len: int) -> SpanInput:
     """``<s> query </s> passage: title: sentence </s>`` as ``reader.join`` builds it, with the
-    sentence's tokens located by their character offsets."""
+    sentence's tokens located by their character offsets; with the pair's ``context`` (the sentence
+    before) after it as ``context </s>``, as much as fits. After, not before: the sentence keeps the
+    positions it has without context, and a long context is what the length cut takes."""
     query = tok.ids([query_text(pair)])[0][:MAX_QUESTION_TOKENS]
     text = passage_text(pair)
     prefix = len(text) - len(pair.sentence)
@@ -62,7 +66,11 @@ def span_input(tok, pair: Pair, max_len: int) -> SpanInput:
     # a token that ends after the prefix belongs to the sentence (the first may carry the space before it)
     first = next((i for i, (_, b) in enumerate(offsets) if b > prefix), len(ids))
     sentence = [(max(0, a - prefix), b - prefix) for a, b in offsets[first:]]
-    return SpanInput([tok.bos, *query, tok.eos, *ids, tok.eos], len(query) + 2 + first, sentence)
+    out = [tok.bos, *query, tok.eos, *ids, tok.eos]
+    room = max_len - len(out) - 1
+    if pair.context and room >= MIN_CONTEXT_TOKENS:
+        out += [*tok.ids([pair.context])[0][-room:], tok.eos]  # its end: the words nearest the sentence
+    return SpanInput(out, len(query) + 2 + first, sentence)
 
 
 def span_scores(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int = MAX_SPAN_TOKENS) -> tuple[np.ndarray, float]:
@@ -147,6 +155,8 @@ class SpanModel:
         )
         self.max_len = int(self.info["max_len"])
         self.threshold = float(self.info["threshold"])
+        # trained with the sentence before (``training.span --context``); else never shown it
+        self.context = bool(self.info.get("context", False))
         # as the reader's: the candidates of questions that arrive together share passes
         self._batches = Coalescer(per_group(self._answerability), max_batch=16)
 
@@ -162,10 +172,13 @@ class SpanModel:
                 out[i] = sentence_logits(logits[row], inputs[i])
         return out
 
+    def _inputs(self, pairs: Sequence[Pair]) -> list[SpanInput]:
+        return [span_input(self.tok, p if self.context else replace(p, context=""), self.max_len) for p in pairs]
+
     def spans(self, pairs: Sequence[Pair]) -> list[Span | None]:
         """The best span of each pair's sentence, whatever its probability; None where "no
         answer" scores higher, or for an empty sentence."""
-        inputs = [span_input(self.tok, p, self.max_len) for p in pairs]
+        inputs = self._inputs(pairs)
         out: list[Span | None] = []
         for x, p, logits in zip(inputs, pairs, self._logits(inputs)):
             best = best_span(*logits, len(x.offsets)) if x.offsets and p.sentence.strip() else None
@@ -180,7 +193,7 @@ class SpanModel:
         return self._batches.run(list(pairs))
 
     def _answerability(self, pairs: list[Pair]) -> np.ndarray:
-        inputs = [span_input(self.tok, p, self.max_len) for p in pairs]
+        inputs = self._inputs(pairs)
         return np.array([answer_log_odds(*logits, len(x.offsets)) for x, logits in zip(inputs, self._logits(inputs))])
 
 
@@ -196,8 +209,9 @@ def answer_log_odds(start: np.ndarray, end: np.ndarray, n: int, max_tokens: int 
 class SpanScorer(CalibratedScorer):
     """The span model as the answerer's scorer (``reader_model=span``): a sentence answers as
     likely as some span of it beats "no answer", calibrated like the reader's score
-    (``span.json``'s ``calibration``, fitted on the reader set's dev split by ``training.span
-    calibrate``; its ``rescue`` threshold chosen by ``evals.rescue``)."""
+    (``span.json``'s ``calibration``, fitted on the dev split that ``scorer_dev`` names — the
+    citizen dev set's questions in citizens' words — by ``training.span calibrate``; its ``rescue``
+    threshold chosen by ``evals.rescue``)."""
 
     name = "span"
 

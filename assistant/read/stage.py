@@ -34,8 +34,8 @@ class Scorer(Protocol):
 
 def candidate_pairs(question: str, previous: str, cands: Sequence[Candidate]) -> list[Pair]:
     """What a trained model reads for each candidate: the question, the sentence, its document's
-    title and the previous turn's question."""
-    return [Pair(question, c.text, c.passage.chunk.doc.title, previous) for c in cands]
+    title, the previous turn's question, and the sentence before it in its passage."""
+    return [Pair(question, c.text, c.passage.chunk.doc.title, previous, c.before) for c in cands]
 
 
 class CalibratedScorer:

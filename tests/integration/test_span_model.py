@@ -17,13 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_stopped_span_run_resumes_and_its_graph_marks_what_the_torch_model_marks(tmp_path):
+    """With the sentence before as context: the graph reads it as the torch model did in training."""
     import torch
 
     from assistant.read.span import SpanModel
     from training.span import SpanConfig, load_trained, pair, span_examples, torch_spans, train
     from training.span import export as export_span
 
-    cfg = SpanConfig(fraction=0.01, epochs=1.0, questions_per_step=4, max_len=64, warmup=2, save_every=100)
+    cfg = SpanConfig(fraction=0.01, epochs=1.0, questions_per_step=4, max_len=96, warmup=2, save_every=100, context=True)
     quiet = lambda *_: None  # noqa: E731
     whole = train(tmp_path / "whole", cfg, log=quiet)
     part = train(tmp_path / "split", cfg, log=quiet, stop_after_steps=2)
@@ -35,10 +36,12 @@ def test_a_stopped_span_run_resumes_and_its_graph_marks_what_the_torch_model_mar
     assert all(torch.equal(a[k], b[k]) for k in a) and not any("word_embeddings" in k for k in a)
     info = export_span(tmp_path / "whole", tmp_path / "ship", log=quiet, limit=30)
     assert info["dev"]["questions"] == 30 and 0.0 < info["threshold"] <= 1.0 and info["dev_no_answer"]["sentences"] == 30
+    assert info["context"] is True
     assert (tmp_path / "ship" / "span.onnx").stat().st_size < 80 * 2**20
     model, tok, trained = load_trained(tmp_path / "whole")
     dev = span_examples("dev")[:12]
-    want = torch_spans(model, tok, dev, trained.max_len)
+    assert sum(bool(ex.context) for ex in dev) >= 6
+    want = torch_spans(model, tok, dev, trained.max_len, context=trained.context)
     got = SpanModel(tmp_path / "ship").spans([pair(ex) for ex in dev])
     assert [(s.start, s.end) if s else None for s in got] == [(s.start, s.end) if s else None for s in want]
     assert all(abs(g.probability - w.probability) < 0.02 for g, w in zip(got, want) if g and w)
@@ -59,6 +62,20 @@ def test_the_span_model_loads_with_the_network_off_and_marks_the_amount():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "95.000" in out.stdout and "Sozialministerium" not in out.stdout
+
+
+def test_the_span_model_reads_the_sentence_before_exactly_when_its_card_says_so():
+    from dataclasses import replace
+
+    from assistant.read.reader import Pair
+    from assistant.read.span import load_span
+
+    model = load_span()
+    s = "Dafür stellt das Land 95.000 Euro bereit."
+    plain = Pair("Wie viel Geld gibt Niedersachsen für die Videokampagne aus?", s, "Videokampagne")
+    with_before = replace(plain, context="Das Sozialministerium startet eine Videokampagne in sechs Sprachen.")
+    a, b = model.answerability([plain, with_before])
+    assert (a != pytest.approx(b)) == model.context
 
 
 def test_the_span_model_as_scorer_is_calibrated_by_its_command_and_prefers_the_answering_sentence(tmp_path):

@@ -76,7 +76,7 @@ def test_the_training_set_holds_the_same_invariants_and_copies_nothing_that_meas
     assert {k: stats[k] for k in got} == got
 
 
-@pytest.mark.parametrize("which", ["dev", "train", "citizen-dev", "citizen-train"])
+@pytest.mark.parametrize("which", ["dev", "train", "citizen-dev", "citizen-train", "news-train"])
 def test_each_question_has_its_nearest_other_passages_of_its_own_set(which):
     """The committed neighbours (the reader's hard negatives) cover the set as it is built."""
     from training.neighbours import KEEP, neighbours
@@ -122,6 +122,26 @@ def test_the_citizen_sets_ask_about_most_passages_with_off_topic_questions_and_i
     assert not dev_ids & {it["id"] for it in press_sets.load("citizen-train")[1]}
 
 
+def test_the_news_set_is_real_articles_each_naming_its_source_and_licence_and_copies_nothing_that_measures():
+    ps = press_sets.SETS["news-train"]
+    passages, items = press_sets.load("news-train")
+    assert readerset.problems(passages, items) == []
+    assert all(p["source"] == "wikinews" and p["licence"].startswith("CC BY 2.5") and "de.wikinews.org" in p["origin"]
+               and p["title"] and p["date"] for p in passages.values())  # fmt: skip
+    assert all(it["id"].startswith(ps.id_prefix) and it["split"] == "train" for it in items)
+    questions = [it["question"] for it in items]
+    assert readerset.near_eval(questions, readerset.eval_questions()) == {}
+    for other in ps.apart_from:
+        assert readerset.near_eval(questions, [it["question"] for it in press_sets.load(other)[1]]) == {}, other
+    stats = json.loads(ps.stats.read_text(encoding="utf-8"))
+    got = readerset.statistics(list(passages.values()), items)
+    assert {k: stats[k] for k in got} == got
+    # never measured on: no split reads it but training's
+    from training.reader_data import PRESS_SPLITS
+
+    assert [s for s, which in PRESS_SPLITS.items() if which == "news-train"] == ["news_train"]
+
+
 def test_an_off_topic_question_needs_no_tempting_sentence_but_a_near_topic_one_does(tmp_path):
     passage = {"pid": "x-001", "text": "Das Land fördert das Programm mit 95.000 Euro. Es startet im März.", "split": "dev"}
     raw = [
@@ -156,6 +176,11 @@ def test_the_citizen_dev_set_reads_as_the_readers_examples_with_its_open_traps()
         assert (ex.tempting is None) == (it["answerable"] or it["trap"] in readerset.OPEN_TRAPS)
         if it["answerable"]:
             assert it["answer"] in ex.sentences[ex.positive]
+        # the sentence before each, within its own passage: the first of a passage has none
+        assert len(ex.contexts) == len(ex.sentences) and ex.contexts[0] == ""
+        assert ex.contexts[1 : ex.own] == ex.sentences[: ex.own - 1]
+        if len(ex.sentences) > ex.own:
+            assert ex.contexts[ex.own] == ""
         assert len(ex.sentences) > ex.own
 
 
