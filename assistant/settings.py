@@ -74,8 +74,8 @@ class Settings(BaseSettings):
         default="reader",
         description="reader: the cross-encoder (reader.onnx) scores the sentences; span: the span model (span.onnx) does, by how likely some words of the sentence answer.",
     )
-    # Off by default: on the seed documents about one short answer in five marks the wrong words of
-    # a quoted sentence, confidently (docs/measurements.md, 2026-12-05 (evening))
+    # Off by default: on the seed documents about one short answer in eleven marks the wrong words
+    # of a quoted sentence, confidently (docs/measurements.md, 2026-12-05 (night, later))
     short_answers: Literal["auto", "off"] = Field(
         default="off",
         description="auto: the span model (read/span.py, span.onnx beside the reader's weights) marks the words that answer above the quotes, where it is sure; off (or reader off): quotes only.",
