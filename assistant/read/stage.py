@@ -32,10 +32,11 @@ class Scorer(Protocol):
     def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray: ...
 
 
-def candidate_pairs(question: str, previous: str, cands: Sequence[Candidate]) -> list[Pair]:
+def candidate_pairs(question: str, previous: str, cands: Sequence[Candidate], context: bool = False) -> list[Pair]:
     """What a trained model reads for each candidate: the question, the sentence, its document's
-    title, the previous turn's question, and the sentence before it in its passage."""
-    return [Pair(question, c.text, c.passage.chunk.doc.title, previous, c.before) for c in cands]
+    title, the previous turn's question, and, for a model that reads it (``context``), the
+    sentence before it in its passage."""
+    return [Pair(question, c.text, c.passage.chunk.doc.title, previous, c.before if context else "") for c in cands]
 
 
 class CalibratedScorer:
@@ -43,6 +44,7 @@ class CalibratedScorer:
     with the thresholds its card records (a rescue or veto threshold of None: never)."""
 
     name = "model"
+    context = False  # whether the model reads the sentence before each candidate
 
     def __init__(self, score, calibration: Calibration, sha256: str, rescue: float | None, veto: float | None):
         self.score, self.calibration, self.sha256 = score, calibration, sha256
@@ -51,7 +53,7 @@ class CalibratedScorer:
         self.veto_threshold = veto or 0.0
 
     def probabilities(self, question: str, previous: str, cands: Sequence[Candidate]) -> np.ndarray:
-        return self.calibration.prob(self.score(candidate_pairs(question, previous, cands)))
+        return self.calibration.prob(self.score(candidate_pairs(question, previous, cands, self.context)))
 
 
 class ReaderScorer(CalibratedScorer):

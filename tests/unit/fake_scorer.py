@@ -30,6 +30,8 @@ class FakeSpanner:
     """A stand-in for the span model: marks the first of ``words`` found in a pair's sentence with
     ``probability``, and records the pairs it was asked about."""
 
+    context = False  # like a span model trained without the sentence before
+
     def __init__(self, words: Sequence[str], probability: float = 0.9, threshold: float = 0.5):
         self.words, self.probability, self.threshold = list(words), probability, threshold
         self.asked: list = []

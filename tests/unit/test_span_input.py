@@ -43,9 +43,11 @@ def test_the_sentence_before_is_cut_from_its_start_and_left_out_without_room(tok
 def test_each_candidate_carries_the_sentence_before_it_in_its_passage():
     (passage,) = make_passages([("prog", DOC)])
     cands = sentence_candidates([passage], "de")
-    pairs = candidate_pairs("Wie viel Geld?", "", cands)
+    pairs = candidate_pairs("Wie viel Geld?", "", cands, context=True)
     spans = passage.chunk.sentences
     for c, p in zip(cands, pairs):
         want = DOC[spans[c.idx - 1][0] : spans[c.idx - 1][1]] if c.idx else ""
         assert p.context == c.before == want and p.sentence == c.text
     assert pairs[0].context == "" and "40.000 Euro" in pairs[2].context
+    # a model that does not read it is never given it
+    assert [p.context for p in candidate_pairs("Wie viel Geld?", "", cands)] == [""] * len(cands)
