@@ -103,7 +103,9 @@ def _model(cfg: SpanConfig):
         shipped = {"shipped": WEIGHTS_DIR / WEIGHTS_FILE, "shipped-span": WEIGHTS_DIR / SPAN_FILE}
         graph = shipped.get(cfg.init, Path(cfg.init) if cfg.init.endswith(".onnx") else None)
         state = _graph_state(graph) if graph else {k: v.float() for k, v in torch.load(cfg.init, map_location="cpu").items()}
-        if cfg.init.endswith(("span.pt", SPAN_FILE)) or cfg.init == "shipped-span":  # continued: encoder and head
+        # a span model's head (start and end per token) continues with its encoder, whatever the
+        # file is called; a reader's (one relevance logit) is left out
+        if "head.weight" in state and state["head.weight"].shape == model.head.weight.shape:
             model.load_state_dict(state, strict=False)
             return model, tok
         # the encoder only: the reader's head scores relevance, not positions

@@ -3,19 +3,13 @@ set: one per answer, or several of the answer's passage when asked for, never on
 answer. It tests the data, not a model."""
 from collections import Counter
 
-import pytest
-
 from training.span_data import no_answer_examples, span_examples
 
 SPLIT = "press_train"
 
 
-@pytest.fixture(scope="module")
-def answers():
-    return {ex.qid: ex for ex in span_examples(SPLIT)}
-
-
-def test_more_negatives_are_distinct_sentences_of_the_answers_passage_that_do_not_hold_it(answers):
+def test_more_negatives_are_distinct_sentences_of_the_answers_passage_that_do_not_hold_it():
+    answers = {ex.qid: ex for ex in span_examples(SPLIT)}
     one = no_answer_examples(SPLIT, 1.0, 1.0, 13)
     three = no_answer_examples(SPLIT, 1.0, 3.0, 13)
     assert len(one) == len(answers) and len(three) == 3 * len(answers)
