@@ -2,6 +2,7 @@
 sentences that do not answer, and xquad-de's (measurement only); as token inputs with their labels."""
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,15 +29,12 @@ def span_examples(split: str, fraction: float = 1.0) -> list[SpanExample]:
 
     passages, items, _ = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
-    sentences: dict[str, tuple[list[tuple[int, int]], list[str]]] = {}
     out = []
     for it in items:
         if not it["answerable"] or not it.get("answer") or it["pid"] not in keep:
             continue
         p = passages[it["pid"]]
-        if it["pid"] not in sentences:
-            sentences[it["pid"]] = _sentences(p["text"])
-        a, (sp, before) = it["answer_start"], sentences[it["pid"]]
+        a, (sp, before) = it["answer_start"], _sentences(p["text"])
         for k, (s, e) in enumerate(sp):
             if s <= a < e:
                 end = min(a + len(it["answer"]), e)
@@ -100,9 +98,11 @@ def xquad_span_examples(path: Path | None = None) -> list[SpanExample]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _sentences(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     """A passage's sentence spans and the sentence before each ("" for the first), as the
-    reader's examples take it (``reader_data.befores``): once per passage."""
+    reader's examples take it (``reader_data.befores``): cut once per passage, however many
+    questions ask about it (callers only read them)."""
     from ingest.sentences import split_sentences
 
     from .reader_data import befores
