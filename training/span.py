@@ -32,7 +32,7 @@ import numpy as np
 
 from evals.matching import normalize, word_f1
 
-from .span_data import SpanExample, labelled, no_answer_examples, pair, span_examples, xquad_span_examples
+from .span_data import SpanExample, labelled, neighbour_examples, no_answer_examples, pair, span_examples, xquad_span_examples
 
 # the share of spans shown must agree this well with the writers' answers (mean word F1) on the
 # reader set's dev split: the threshold is the lowest probability at which it does
@@ -55,6 +55,9 @@ class SpanConfig:
     # Without them every sentence gets a span, and a quoted sentence beside the answering one got
     # a confident wrong one
     negatives: float = 1.0
+    # per question, the sentences of its nearest other passages most like it, as "no answer" too
+    # (``span_data.neighbour_examples``): the product reads those passages beside its own
+    neighbour_negatives: int = 0
     press: bool = True  # the press training set too
     citizen: bool = False  # the citizen training set too (the press passages asked in citizens' words)
     readerset: bool = True  # the reader set's train split (False: continue on the press sets alone)
@@ -140,6 +143,8 @@ def train(out: Path, cfg: SpanConfig, log=print, stop_after_steps: int = 0, budg
     data = [ex for sp in splits for ex in span_examples(sp, cfg.fraction)]
     if cfg.negatives:
         data += [ex for sp in splits for ex in no_answer_examples(sp, cfg.fraction, cfg.negatives, cfg.seed)]
+    if cfg.neighbour_negatives:
+        data += [ex for sp in splits for ex in neighbour_examples(sp, cfg.fraction, cfg.neighbour_negatives)]
     rows = labelled(tok, data, cfg.max_len, cfg.context)
     total = max(1, round(cfg.epochs * math.ceil(len(rows) / cfg.questions_per_step)))
     encoder = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]

@@ -80,6 +80,41 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
     return (tempting + others)[:want]
 
 
+def neighbour_examples(split: str, fraction: float, per: int, read: int = 3) -> list[SpanExample]:
+    """For every question, the ``per`` sentences of its ``read`` nearest other passages
+    (``training.neighbours``: the product's dense retrieval) that share most content words with it,
+    as sentences that do not answer; none holding the answer's text. In the product the span model
+    reads those passages beside the question's own and, taught on its own passage only, most often
+    quoted a sentence from one of them. Deterministic: ties go to the nearer passage, then the
+    earlier sentence."""
+    from assistant.text import content_terms
+
+    from .neighbours import neighbours as nearest
+    from .reader_data import _split_data, kept_pids
+
+    passages, items, near_file = _split_data(split)
+    keep = kept_pids((it["pid"] for it in items), fraction)
+    near = nearest(near_file)
+    out = []
+    for it in items:
+        if it["pid"] not in keep:
+            continue
+        terms = set(content_terms(it["question"]))
+        answer = (it.get("answer") or "").casefold() if it["answerable"] else ""
+        ranked = []
+        for r, pid in enumerate(near.get(it["id"], [])[:read]):
+            text = passages[pid]["text"]
+            sp, before = _sentences(text)
+            for k, (s, e) in enumerate(sp):
+                if len(answer) >= 3 and answer in text[s:e].casefold():
+                    continue
+                ranked.append((-len(terms & set(content_terms(text[s:e]))), r, k, pid, text[s:e], before[k]))
+        ranked.sort(key=lambda x: x[:3])
+        out += [SpanExample(it["id"], it["question"], it["prev_q"] or "", passages[pid]["title"], sent, -1, -1, "", ctx)
+                for *_, pid, sent, ctx in ranked[:per]]  # fmt: skip
+    return out
+
+
 def xquad_span_examples(path: Path | None = None) -> list[SpanExample]:
     """xquad-de's questions with the sentence holding the first answer's start (measurement only)."""
     path = path or Path(__file__).resolve().parents[2] / "shared" / "bench" / "xquad-de" / "xquad.de.json"

@@ -1,9 +1,9 @@
 """The span model's sentences that do not answer (``training/span_data.py``), on the press training
-set: one per answer, or several of the answer's passage when asked for, never one holding the
-answer. It tests the data, not a model."""
+set: one per answer, or several of the answer's passage when asked for, or those of the question's
+nearest other passages most like it; never one holding the answer. It tests the data, not a model."""
 from collections import Counter
 
-from training.span_data import no_answer_examples, span_examples
+from training.span_data import neighbour_examples, no_answer_examples, span_examples
 
 SPLIT = "press_train"
 
@@ -24,3 +24,38 @@ def test_more_negatives_are_distinct_sentences_of_the_answers_passage_that_do_no
             gold = answers[ex.qid]
             assert ex.title == gold.title and ex.sentence != gold.sentence
             assert gold.answer.casefold() not in ex.sentence.casefold()
+
+
+def test_neighbour_negatives_come_from_the_questions_nearest_other_passages_and_never_hold_the_answer():
+    from assistant.text import content_terms
+    from ingest.sentences import split_sentences
+    from training.neighbours import neighbours
+    from training.reader_data import _split_data
+
+    passages, items, near_file = _split_data(SPLIT)
+    near = neighbours(near_file)
+    answers = {ex.qid: ex for ex in span_examples(SPLIT)}
+    two = neighbour_examples(SPLIT, 1.0, 2)
+    assert two == neighbour_examples(SPLIT, 1.0, 2)  # no draw: the same every time
+    assert max(Counter(ex.qid for ex in two).values()) == 2
+    assert len({it["id"] for it in items if near.get(it["id"])}) * 2 >= len(two) > len(items)
+    def split_text(text):
+        return [text[a:b] for a, b in split_sentences(text)]
+
+    titles = {pid: p["title"] for pid, p in passages.items()}
+    for ex in two:
+        assert ex.start == ex.end == -1 and ex.answer == ""
+        nearest = near[ex.qid][:3]
+        assert ex.title in {titles[p] for p in nearest}
+        assert any(ex.sentence in passages[p]["text"] for p in nearest)
+        if ex.qid in answers:
+            assert answers[ex.qid].answer.casefold() not in ex.sentence.casefold()
+    # the sentence most like the question comes first: with one per question, it is the first of two
+    one = {ex.qid: ex.sentence for ex in neighbour_examples(SPLIT, 1.0, 1)}
+    assert all(one[q] == next(ex.sentence for ex in two if ex.qid == q) for q in one)
+    question = {it["id"]: it["question"] for it in items}
+    for q in sorted(one)[:40]:
+        terms = set(content_terms(question[q]))
+        shared = [len(terms & set(content_terms(s))) for p in near[q][:3] for s in split_text(passages[p]["text"])
+                  if q not in answers or answers[q].answer.casefold() not in s.casefold()]  # fmt: skip
+        assert len(terms & set(content_terms(one[q]))) == max(shared)
