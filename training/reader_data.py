@@ -78,6 +78,13 @@ def _split_data(split: str) -> tuple[dict[str, dict], list[dict], Path]:
 
     return (*load(split), FILE)
 
+
+def holds_answer(answer: str, sentence: str) -> bool:
+    """Whether an other passage's sentence holds the answer's text (``answer`` casefolded; one of
+    three characters or more): such a sentence is left out of the negatives, it would be a false one."""
+    return len(answer) >= 3 and answer in sentence.casefold()
+
+
 def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Example]:
     """The split's questions (one of ``SPLITS``) with their passage's sentences and those of their
     ``neighbours`` nearest other passages; ``fraction`` of the passages (nested)."""
@@ -107,7 +114,7 @@ def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Exa
         answer = (it["answer"] or "").casefold() if it["answerable"] else ""
         for other in near.get(it["id"], [])[:neighbours]:
             for sent, before in zip(sentences(other), befores(sentences(other))):
-                if len(answer) >= 3 and answer in sent.casefold():
+                if holds_answer(answer, sent):
                     continue
                 texts.append(sent)
                 titles.append(passages[other]["title"])

@@ -90,7 +90,7 @@ def neighbour_examples(split: str, fraction: float, per: int, read: int = 3) -> 
     from assistant.text import content_terms
 
     from .neighbours import neighbours as nearest
-    from .reader_data import _split_data, kept_pids
+    from .reader_data import _split_data, holds_answer, kept_pids
 
     passages, items, near_file = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
@@ -104,11 +104,11 @@ def neighbour_examples(split: str, fraction: float, per: int, read: int = 3) -> 
         ranked = []
         for r, pid in enumerate(near.get(it["id"], [])[:read]):
             text = passages[pid]["text"]
-            sp, before = _sentences(text)
+            (sp, before), words = _sentences(text), _sentence_terms(text)
             for k, (s, e) in enumerate(sp):
-                if len(answer) >= 3 and answer in text[s:e].casefold():
+                if holds_answer(answer, text[s:e]):
                     continue
-                ranked.append((-len(terms & set(content_terms(text[s:e]))), r, k, pid, text[s:e], before[k]))
+                ranked.append((-len(terms & words[k]), r, k, pid, text[s:e], before[k]))
         ranked.sort(key=lambda x: x[:3])
         out += [SpanExample(it["id"], it["question"], it["prev_q"] or "", passages[pid]["title"], sent, -1, -1, "", ctx)
                 for *_, pid, sent, ctx in ranked[:per]]  # fmt: skip
@@ -144,6 +144,15 @@ def _sentences(text: str) -> tuple[list[tuple[int, int]], list[str]]:
 
     spans = split_sentences(text)
     return spans, befores([text[s:e] for s, e in spans])
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentence_terms(text: str) -> tuple[frozenset[str], ...]:
+    """The content words of each of a passage's sentences (``_sentences``): a neighbour passage is
+    read for every question it is near, its words found once."""
+    from assistant.text import content_terms
+
+    return tuple(frozenset(content_terms(text[s:e])) for s, e in _sentences(text)[0])
 
 
 def pair(ex: SpanExample, context: bool = True):

@@ -39,6 +39,7 @@ def test_neighbour_negatives_come_from_the_questions_nearest_other_passages_and_
     assert two == neighbour_examples(SPLIT, 1.0, 2)  # no draw: the same every time
     assert max(Counter(ex.qid for ex in two).values()) == 2
     assert len({it["id"] for it in items if near.get(it["id"])}) * 2 >= len(two) > len(items)
+
     def split_text(text):
         return [text[a:b] for a, b in split_sentences(text)]
 
