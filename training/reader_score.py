@@ -61,8 +61,9 @@ def cosine_scorer():
 
     return score
 
-def forward(model, seqs: list[list[int]], pad_id: int, device: str):
-    """Float logits of padded token sequences on ``device``; on CUDA in bfloat16, as trained."""
+def forward(model, seqs: list[list[int]], pad_id: int, device: str, bf16: bool = False):
+    """Float logits of padded token sequences on ``device``; on CUDA (and with ``bf16`` on the CPU)
+    in bfloat16, as trained."""
     import contextlib
 
     import torch
@@ -70,7 +71,8 @@ def forward(model, seqs: list[list[int]], pad_id: int, device: str):
     from assistant.read.encoder import pad
 
     ids, mask = (t.to(device) for t in pad(seqs, pad_id))
-    with torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext():
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    with torch.autocast(kind, dtype=torch.bfloat16) if kind == "cuda" or bf16 else contextlib.nullcontext():
         return model(ids, mask).float()
 
 def token_logits(model, data: Sequence[Tokenized], max_len: int, special: tuple[int, int, int], device: str = "cpu",

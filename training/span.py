@@ -366,8 +366,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--budget-minutes", type=float, default=0.0, help="train: stop (with a checkpoint) after this long")
     ap.add_argument("--limit", type=int, default=0, help="eval, calibrate, score: the first N questions only")
     ap.add_argument("--neighbours", type=int, default=0, help="score: the nearest other passages read beside the question's own")
-    for name, value in asdict(SpanConfig()).items():
-        ap.add_argument("--" + name.replace("_", "-"), type=(lambda v: v.lower() in ("1", "true", "yes")) if isinstance(value, bool) else type(value), default=value)
+    from .reader import config_options
+
+    config_options(ap, SpanConfig())
     args = ap.parse_args(argv)
     if args.out is None and args.command not in ("calibrate", "score"):
         ap.error(f"{args.command} needs --out")

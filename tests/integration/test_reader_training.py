@@ -54,6 +54,11 @@ def test_the_press_training_set_joins_the_reader_sets_and_a_run_continues_from_a
     assert press and all(q.startswith("rs") for q in alone) and len(twice) == len(once) + len(press)
     assert len(questions(Config(**{**base.__dict__, "reader_share": 0.5}))) < len(once)
     assert not any(q.startswith("pd") for q in twice)  # the press dev set measures only
+    # the citizen and news training sets join the same way; their dev sets never
+    both = questions(Config(**{**base.__dict__, "citizen_repeat": 1, "news_repeat": 2}))
+    citizen, news = [q for q in both if q.startswith("ct")], [q for q in both if q.startswith("nt")]
+    assert citizen and news and len(both) == len(once) + len(citizen) + len(news)
+    assert len(set(news)) * 2 == len(news) and not any(q.startswith("cd") for q in both)
     quiet = lambda *_: None  # noqa: E731
     cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL)
     train(tmp_path / "first", cfg, log=quiet)
@@ -136,6 +141,31 @@ def test_a_step_in_passes_of_one_question_has_the_one_pass_loss_and_gradients(tm
     assert abs(one - many) < 1e-5 and one > 0
     assert g1.keys() == g4.keys() and "head.weight" in g1
     assert all(torch.allclose(g1[k], g4[k], atol=1e-6, rtol=1e-4) for k in g1)
+
+
+def test_a_step_in_bfloat16_on_the_cpu_keeps_the_float32_loss_and_gradients(tmp_path):
+    """``bf16`` halves a CPU step's time; the step it takes must be the float32 one's, to within
+    bfloat16's precision (dropout off, so both read the same function)."""
+    import copy
+
+    import torch
+
+    from training.reader import Config, _Run, _step, _training_data
+
+    cfg = Config(fraction=0.005, max_len=48, **SMALL)
+    model, data, special = _training_data(cfg, None)
+    model.eval()
+    batch = data[: SMALL["questions_per_step"]]
+
+    def step(bf16):
+        run = _Run.start(Config(**{**cfg.__dict__, "bf16": bf16}), copy.deepcopy(model), len(data), tmp_path / "ckpt.pt")
+        loss = _step(run, batch, special, "cpu")
+        return loss, torch.cat([p.grad.flatten() for p in run.params if p.grad is not None])
+
+    (full, g32), (half, g16) = step(False), step(True)
+    assert full > 0 and abs(full - half) < 0.02 * full
+    assert torch.nn.functional.cosine_similarity(g32, g16, dim=0) > 0.98
+    assert not torch.equal(g32, g16)  # bfloat16 did run
 
 
 def test_neighbour_sentences_are_read_but_never_one_that_holds_the_answer():
