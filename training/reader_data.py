@@ -10,6 +10,7 @@ negatives.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -36,6 +37,18 @@ class Example:
 def befores(texts: Sequence[str]) -> list[str]:
     """The sentence before each of a passage's sentences ("" for the first)."""
     return ["", *texts[:-1]]
+
+
+@functools.lru_cache(maxsize=4096)
+def passage_sentences(text: str) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """A passage's sentence spans (the product's splitter), their texts, and the sentence before
+    each: cut once per passage, however many questions read it as their own or a neighbour
+    (callers only read them)."""
+    from ingest.sentences import split_sentences
+
+    spans = split_sentences(text)
+    texts = [text[a:b] for a, b in spans]
+    return spans, texts, befores(texts)
 
 @dataclass
 class Tokenized:
@@ -88,32 +101,22 @@ def holds_answer(answer: str, sentence: str) -> bool:
 def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Example]:
     """The split's questions (one of ``SPLITS``) with their passage's sentences and those of their
     ``neighbours`` nearest other passages; ``fraction`` of the passages (nested)."""
-    from ingest.sentences import split_sentences
-
     from .neighbours import neighbours as nearest
 
     passages, items, near_file = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
     near = nearest(near_file) if neighbours else {}
-    spans: dict[str, list[tuple[int, int]]] = {}
-    texts_of: dict[str, list[str]] = {}
-
-    def sentences(pid: str) -> list[str]:
-        if pid not in texts_of:
-            spans[pid] = split_sentences(passages[pid]["text"])
-            texts_of[pid] = [passages[pid]["text"][a:b] for a, b in spans[pid]]
-        return texts_of[pid]
-
     out = []
     for it in items:
         pid = it["pid"]
-        own = sentences(pid) if pid in keep else []
+        spans, own, own_before = passage_sentences(passages[pid]["text"]) if pid in keep else ([], [], [])
         if not own:
             continue
-        texts, titles, contexts = list(own), [passages[pid]["title"]] * len(own), befores(own)
+        texts, titles, contexts = list(own), [passages[pid]["title"]] * len(own), list(own_before)
         answer = (it["answer"] or "").casefold() if it["answerable"] else ""
         for other in near.get(it["id"], [])[:neighbours]:
-            for sent, before in zip(sentences(other), befores(sentences(other))):
+            _, sents, before_each = passage_sentences(passages[other]["text"])
+            for sent, before in zip(sents, before_each):
                 if holds_answer(answer, sent):
                     continue
                 texts.append(sent)
@@ -122,9 +125,9 @@ def examples(split: str, fraction: float = 1.0, neighbours: int = 0) -> list[Exa
         out.append(Example(
             qid=it["id"], pid=pid, question=it["question"], previous=it["prev_q"] or "", sentences=texts,
             titles=titles, own=len(own),
-            positive=_sentence_at(spans[pid], it["answer_start"]) if it["answerable"] else None,
+            positive=_sentence_at(spans, it["answer_start"]) if it["answerable"] else None,
             # off-topic questions and injections have no tempting sentence (readerset.OPEN_TRAPS)
-            tempting=None if it["tempting_start"] is None else _sentence_at(spans[pid], it["tempting_start"]),
+            tempting=None if it["tempting_start"] is None else _sentence_at(spans, it["tempting_start"]),
             contexts=contexts,
         ))  # fmt: skip
     return out

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .reader_data import _split_data, holds_answer, kept_pids, passage_sentences
+
 
 @dataclass
 class SpanExample:
@@ -25,8 +27,6 @@ class SpanExample:
 def span_examples(split: str, fraction: float = 1.0) -> list[SpanExample]:
     """The answerable questions of a split (``training.reader_data.SPLITS``) with the sentence
     holding their answer's start."""
-    from .reader_data import _split_data, kept_pids
-
     passages, items, _ = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
     out = []
@@ -34,7 +34,7 @@ def span_examples(split: str, fraction: float = 1.0) -> list[SpanExample]:
         if not it["answerable"] or not it.get("answer") or it["pid"] not in keep:
             continue
         p = passages[it["pid"]]
-        a, (sp, before) = it["answer_start"], _sentences(p["text"])
+        a, (sp, _, before) = it["answer_start"], passage_sentences(p["text"])
         for k, (s, e) in enumerate(sp):
             if s <= a < e:
                 end = min(a + len(it["answer"]), e)
@@ -51,8 +51,6 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
     import math
     import random
 
-    from .reader_data import _split_data, kept_pids
-
     passages, items, _ = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
     items = [it for it in items if it["pid"] in keep]
@@ -62,7 +60,7 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
     tempting, others = [], []
     for it in items:
         p = passages[it["pid"]]
-        sp, before = _sentences(p["text"])
+        sp, _, before = passage_sentences(p["text"])
         if not it["answerable"] and it.get("tempting_start") is not None:
             at = it["tempting_start"]
             tempting += [SpanExample(it["id"], it["question"], it["prev_q"] or "", p["title"], p["text"][s:e], -1, -1, "",
@@ -90,8 +88,6 @@ def neighbour_examples(split: str, fraction: float, per: int, read: int = 3) -> 
     from assistant.text import content_terms
 
     from .neighbours import neighbours as nearest
-    from .reader_data import _split_data, holds_answer, kept_pids
-
     passages, items, near_file = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
     near = nearest(near_file)
@@ -104,7 +100,7 @@ def neighbour_examples(split: str, fraction: float, per: int, read: int = 3) -> 
         ranked = []
         for r, pid in enumerate(near.get(it["id"], [])[:read]):
             text = passages[pid]["text"]
-            (sp, before), words = _sentences(text), _sentence_terms(text)
+            (sp, _, before), words = passage_sentences(text), _sentence_terms(text)
             for k, (s, e) in enumerate(sp):
                 if holds_answer(answer, text[s:e]):
                     continue
@@ -121,7 +117,7 @@ def xquad_span_examples(path: Path | None = None) -> list[SpanExample]:
     out = []
     for article in json.loads(path.read_text(encoding="utf-8"))["data"]:
         for para in article["paragraphs"]:
-            sp, before = _sentences(para["context"])
+            sp, _, before = passage_sentences(para["context"])
             for qa in para["qas"]:
                 ans = qa["answers"][0]
                 a = ans["answer_start"]
@@ -134,25 +130,12 @@ def xquad_span_examples(path: Path | None = None) -> list[SpanExample]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _sentences(text: str) -> tuple[list[tuple[int, int]], list[str]]:
-    """A passage's sentence spans and the sentence before each ("" for the first), as the
-    reader's examples take it (``reader_data.befores``): cut once per passage, however many
-    questions ask about it (callers only read them)."""
-    from ingest.sentences import split_sentences
-
-    from .reader_data import befores
-
-    spans = split_sentences(text)
-    return spans, befores([text[s:e] for s, e in spans])
-
-
-@functools.lru_cache(maxsize=4096)
 def _sentence_terms(text: str) -> tuple[frozenset[str], ...]:
-    """The content words of each of a passage's sentences (``_sentences``): a neighbour passage is
+    """The content words of each of a passage's sentences (``passage_sentences``): a neighbour passage is
     read for every question it is near, its words found once."""
     from assistant.text import content_terms
 
-    return tuple(frozenset(content_terms(text[s:e])) for s, e in _sentences(text)[0])
+    return tuple(frozenset(content_terms(sentence)) for sentence in passage_sentences(text)[1])
 
 
 def pair(ex: SpanExample, context: bool = True):

@@ -224,7 +224,7 @@ class SpanScorer(CalibratedScorer):
             model.answerability, Calibration.from_dict(info["calibration"]), info["sha256"],
             info.get("rescue", {}).get("threshold"), info.get("veto", {}).get("threshold"),
         )  # fmt: skip
-        self.context = bool(info.get("context", False))  # as the model itself reads its card
+        self.context = model.context  # the pairs it is given carry the sentence before where the model reads it
 
 
 # The span model in a folder, loaded once per process; raises ``ReaderMissing`` (also on every

@@ -170,10 +170,11 @@ def test_answer_log_odds_weighs_every_span_against_no_answer():
 
 
 class _FakeSpanModel:
-    """What ``SpanScorer`` reads of the span model: its card and ``answerability``."""
+    """What ``SpanScorer`` reads of the span model: its card, whether it reads the sentence before,
+    and ``answerability``."""
 
-    def __init__(self, info: dict, odds: dict[str, float]):
-        self.info, self.odds, self.asked = info, odds, []
+    def __init__(self, info: dict, odds: dict[str, float], context: bool = False):
+        self.info, self.odds, self.asked, self.context = info, odds, [], context
 
     def answerability(self, pairs):
         self.asked.extend(pairs)
@@ -186,6 +187,8 @@ def test_the_span_model_scores_calibrated_and_rescues_only_with_a_recorded_thres
     scorer = SpanScorer(model)
     assert scorer.name == "span" and scorer.threshold == 0.6 and scorer.rescue_threshold == float("inf")
     assert SpanScorer(_FakeSpanModel({**card, "rescue": {"threshold": 0.7}}, {})).rescue_threshold == 0.7
+    # the sentence before goes into the pairs only where the model reads it
+    assert SpanScorer(_FakeSpanModel(card, {}, context=True)).context and not scorer.context
     passages = make_passages([("prog", DOC), ("park", OTHER)])
     settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto", reader_role="decide")
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
