@@ -231,8 +231,11 @@ def _loop(run: _Run, data: Sequence, special: tuple[int, int, int], device: str,
     cfg, per_step, order = run.cfg, run.cfg.questions_per_step, _EpochOrder(len(data), run.cfg.seed)
     run.model.train()
     run.t0, losses, first = time.time(), [], run.step
+    saved = first
     while run.step < run.total:
         if (stop_after_steps and run.step - first >= stop_after_steps) or (budget_minutes and time.time() - run.t0 > budget_minutes * 60):
+            if run.step != saved:  # the steps since the last checkpoint are kept
+                run.save()
             log(f"stopped at step {run.step}/{run.total}; run again to resume")
             return False
         epoch, at = divmod(run.step * per_step, len(data))
@@ -243,8 +246,9 @@ def _loop(run: _Run, data: Sequence, special: tuple[int, int, int], device: str,
             el = run.spent + time.time() - run.t0
             log(f"step {run.step}/{run.total} loss {np.mean(losses[-50:]):.4f} {el / 60:.1f} min, "
                 f"~{(run.total - run.step) * el / run.step / 60:.0f} min left")  # fmt: skip
-        if run.step % cfg.save_every == 0 or run.step == run.total or run.step - first == stop_after_steps:
+        if run.step % cfg.save_every == 0 or run.step == run.total:
             run.save()
+            saved = run.step
     return True
 
 

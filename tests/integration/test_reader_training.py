@@ -28,8 +28,12 @@ def test_a_stopped_run_resumes_to_the_weights_of_an_uninterrupted_one(tmp_path):
     whole = train(tmp_path / "whole", cfg, log=quiet)
     part = train(tmp_path / "split", cfg, log=quiet, stop_after_steps=2)
     assert not part["finished"] and part["steps"] == 2 and (tmp_path / "split" / "checkpoint.pt").exists()
+    # a time budget ends a run with a checkpoint of its last step too, between two regular ones
+    timed = train(tmp_path / "split", cfg, log=quiet, budget_minutes=1e-4)  # 6 ms: one step
+    assert not timed["finished"] and timed["steps"] == 3
+    assert torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=False)["step"] == 3
     rest = train(tmp_path / "split", cfg, log=quiet)
-    assert whole["finished"] and rest["finished"] and rest["steps"] == whole["steps"] > 2
+    assert whole["finished"] and rest["finished"] and rest["steps"] == whole["steps"] > 3
     a, b = _weights(tmp_path / "whole"), _weights(tmp_path / "split")
     assert a.keys() == b.keys() and "head.weight" in a and not any("word_embeddings" in k for k in a)
     assert all(torch.equal(a[k], b[k]) for k in a)
