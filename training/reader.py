@@ -64,7 +64,7 @@ class Config:
     micro_questions: int = 0  # questions per forward/backward pass; 0: 4 on the CPU, the whole step on an accelerator
     # the forward pass in bfloat16 on the CPU too (always so on CUDA): half the time a step takes on
     # a CPU with AVX-512 bfloat16 (2-core EPYC: 10.9 -> 5.7 s for 64 pairs of 128 tokens, forward and
-    # backward); off by default so that earlier CPU runs resume and reproduce
+    # backward); off by default, as a CPU without bfloat16 instructions only converts back and forth
     bf16: bool = False
 
 
