@@ -88,6 +88,7 @@ def neighbour_examples(split: str, fraction: float, per: int, read: int = 3) -> 
     from assistant.text import content_terms
 
     from .neighbours import neighbours as nearest
+
     passages, items, near_file = _split_data(split)
     keep = kept_pids((it["pid"] for it in items), fraction)
     near = nearest(near_file)
@@ -100,11 +101,11 @@ def neighbour_examples(split: str, fraction: float, per: int, read: int = 3) -> 
         ranked = []
         for r, pid in enumerate(near.get(it["id"], [])[:read]):
             text = passages[pid]["text"]
-            (sp, _, before), words = passage_sentences(text), _sentence_terms(text)
-            for k, (s, e) in enumerate(sp):
-                if holds_answer(answer, text[s:e]):
+            (_, sents, before), words = passage_sentences(text), _sentence_terms(text)
+            for k, sent in enumerate(sents):
+                if holds_answer(answer, sent):
                     continue
-                ranked.append((-len(terms & words[k]), r, k, pid, text[s:e], before[k]))
+                ranked.append((-len(terms & words[k]), r, k, pid, sent, before[k]))
         ranked.sort(key=lambda x: x[:3])
         out += [SpanExample(it["id"], it["question"], it["prev_q"] or "", passages[pid]["title"], sent, -1, -1, "", ctx)
                 for *_, pid, sent, ctx in ranked[:per]]  # fmt: skip
