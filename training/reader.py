@@ -184,7 +184,9 @@ class _Run:
         import torch
 
         state = torch.load(self.ckpt, map_location=device, weights_only=False)
-        if state["config"] != asdict(self.cfg):
+        # a field added since the checkpoint was made takes its default, which is written to keep
+        # what runs did before it existed; so a run of many hours survives a new option
+        if {**asdict(type(self.cfg)()), **state["config"]} != asdict(self.cfg):
             raise SystemExit(f"{self.ckpt} was made with another configuration: {state['config']}")
         self.model.load_state_dict(state["model"], strict=False)
         self.opt.load_state_dict(state["optimizer"])

@@ -71,13 +71,23 @@ def test_the_press_training_set_joins_the_reader_sets_and_a_run_continues_from_a
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_a_checkpoint_of_another_configuration_is_refused(tmp_path):
+def test_a_checkpoint_of_another_configuration_is_refused_and_one_older_than_a_new_option_resumes(tmp_path):
+    import torch
+
     from training.reader import Config, train
 
     quiet = lambda *_: None  # noqa: E731
     train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL), log=quiet, stop_after_steps=1)
     with pytest.raises(SystemExit, match="another configuration"):
         train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=64, warmup=2, **SMALL), log=quiet)
+    # a checkpoint made before a field existed resumes when the field keeps its default, not otherwise
+    ckpt = tmp_path / "checkpoint.pt"
+    state = torch.load(ckpt, weights_only=False)
+    del state["config"]["bf16"]
+    torch.save(state, ckpt)
+    with pytest.raises(SystemExit, match="another configuration"):
+        train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, bf16=True, **SMALL), log=quiet)
+    assert train(tmp_path, Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL), log=quiet)["finished"]
 
 
 def test_an_exported_run_loads_as_the_shipped_reader_and_scores_as_in_training(tmp_path):
