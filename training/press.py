@@ -31,6 +31,9 @@ sentences refer back and carry facts in appositions; fictional releases rarely d
 
 - ``news-train`` (``training/newstrain/``): trained on only; no near-copy of a question of either dev set.
 
+A second round of training passages (``train2``, ``training/presstrain2/``), written and asked as
+``train`` and ``citizen-train`` were, by other writers (``citizen-train2``: ``training/citizentrain2/``).
+
 The same checks as the reader set's hold (spans verbatim, no near-copy of an eval question).
 Each set's neighbours (the reader's hard negatives, ``training.neighbours``) are its own nearest
 passages. Run:
@@ -40,6 +43,8 @@ passages. Run:
     python -m training.press build citizen-dev RAW_DIR    # q_c*.jsonl -> training/citizendev/
     python -m training.press build citizen-train RAW_DIR  # q_u*.jsonl -> training/citizentrain/
     python -m training.press build news-train RAW_DIR     # written_w*.jsonl + q_w*.jsonl -> training/newstrain/
+    python -m training.press build train2 RAW_DIR         # written_s*.jsonl + q_s*.jsonl -> training/presstrain2/
+    python -m training.press build citizen-train2 RAW_DIR # q_v*.jsonl -> training/citizentrain2/
     python -m training.devset --set press --out eval-out/press-dev.json
 """
 from __future__ import annotations
@@ -89,6 +94,10 @@ SETS = {
     "citizen-dev": PressSet("dev", HERE / "citizendev", "cd", "c", asks="dev", apart_from=("train", "readerset")),
     "citizen-train": PressSet("train", HERE / "citizentrain", "ct", "u", asks="train", apart_from=("dev", "citizen-dev")),
     "news-train": PressSet("train", HERE / "newstrain", "nt", "w", apart_from=("dev", "citizen-dev"), source="wikinews"),
+    # a second round of press releases by other writers, each asked both ways (the press writers'
+    # questions and citizens'), for more of the seed documents' genre in training
+    "train2": PressSet("train", HERE / "presstrain2", "ps", "s", apart_from=("dev", "citizen-dev")),
+    "citizen-train2": PressSet("train", HERE / "citizentrain2", "cs", "v", asks="train2", apart_from=("dev", "citizen-dev")),
 }
 
 

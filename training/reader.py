@@ -58,6 +58,7 @@ class Config:
     press_repeat: int = 1  # each press training question this often an epoch (0: the reader set alone)
     citizen_repeat: int = 0  # each citizen training question (press passages in citizens' words) this often an epoch
     news_repeat: int = 0  # each news training question (Wikinews articles in citizens' words) this often an epoch
+    press2_repeat: int = 0  # each question of the second press round (both sets: the writers' and citizens') this often
     label_smoothing: float = 0.0  # binary targets pulled this far towards 0.5 (against saturated logits)
     reader_share: float = 1.0  # of the reader set's train passages (nested), on top of ``fraction``
     init: str = ""  # a run's reader.pt to start from (continued training); "": the base and a fresh head
@@ -79,7 +80,8 @@ def _group(ex: Tokenized | Example, rng: random.Random, cfg: Config) -> list[int
 
 def _extra_sets(cfg: Config) -> list[tuple[str, int]]:
     """The training sets read beside the reader set's train split, in this order, and how often."""
-    sets = (("press_train", cfg.press_repeat), ("citizen_train", cfg.citizen_repeat), ("news_train", cfg.news_repeat))
+    sets = (("press_train", cfg.press_repeat), ("citizen_train", cfg.citizen_repeat), ("news_train", cfg.news_repeat),
+            ("press_train2", cfg.press2_repeat), ("citizen_train2", cfg.press2_repeat))  # fmt: skip
     return [(split, repeat) for split, repeat in sets if repeat]
 
 
@@ -100,7 +102,7 @@ def _training_data(cfg: Config, pack: Path | None):
         raise SystemExit(f"{pack} holds {made['neighbours']} neighbours per question, the configuration reads {cfg.neighbours}")
     for split, _ in _extra_sets(cfg):
         if split not in splits:
-            raise SystemExit(f"{pack} holds no {split} set; pack again, or train with --{split.split('_')[0]}-repeat 0")
+            raise SystemExit(f"{pack} holds no {split} set; pack again, or train with that set's repeat at 0")
 
     def kept(name: str, fraction: float) -> list[Tokenized]:
         keep = kept_pids((ex.pid for ex in splits[name]), fraction)

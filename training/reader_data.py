@@ -76,7 +76,8 @@ def kept_pids(pids, fraction: float) -> set[str]:
 
 
 # the reader set's splits, and the press and citizen sets' (split → training.press's set)
-PRESS_SPLITS = {"press_train": "train", "press_dev": "dev", "citizen_train": "citizen-train", "citizen_dev": "citizen-dev", "news_train": "news-train"}
+PRESS_SPLITS = {"press_train": "train", "press_dev": "dev", "citizen_train": "citizen-train", "citizen_dev": "citizen-dev",
+                "news_train": "news-train", "press_train2": "train2", "citizen_train2": "citizen-train2"}
 SPLITS = ("train", "dev", *PRESS_SPLITS)
 
 

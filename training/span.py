@@ -1,5 +1,4 @@
-"""Training the short-answer span head (``assistant.read.span``) on the reader set's and the press
-training set's answer spans, from the shipped reader's encoder.
+"""Training the short-answer span head (``assistant.read.span``) on the training sets' answer spans.
 
 Each answerable question becomes one example: the sentence holding its answer's start (the product's
 splitter), the answer's characters within it (cut at the sentence's end), and the token span that
@@ -32,7 +31,7 @@ import numpy as np
 
 from evals.matching import normalize, word_f1
 
-from .span_data import SpanExample, labelled, neighbour_examples, no_answer_examples, pair, span_examples, xquad_span_examples
+from .span_data import TRAINING_SPLITS, SpanExample, labelled, neighbour_examples, no_answer_examples, pair, span_examples, xquad_span_examples
 
 # the share of spans shown must agree this well with the writers' answers (mean word F1) on the
 # reader set's dev split: the threshold is the lowest probability at which it does
@@ -62,6 +61,7 @@ class SpanConfig:
     citizen: bool = False  # the citizen training set too (the press passages asked in citizens' words)
     readerset: bool = True  # the reader set's train split (False: continue on the press sets alone)
     news: bool = False  # the news training set too (real Wikinews articles asked in citizens' words)
+    press2: bool = False  # the second press round too (its writers' questions and citizens')
     # the sentence before in its passage, after the sentence (``span_input``): a sentence that refers
     # back ("Dafür stellt das Ministerium ... bereit") can then be read as answering
     context: bool = False
@@ -139,7 +139,7 @@ def train(out: Path, cfg: SpanConfig, log=print, stop_after_steps: int = 0, budg
 
     out.mkdir(parents=True, exist_ok=True)
     model, tok = _model(cfg)
-    splits = [sp for sp, on in (("train", cfg.readerset), ("press_train", cfg.press), ("citizen_train", cfg.citizen), ("news_train", cfg.news)) if on]
+    splits = [sp for sp, option in TRAINING_SPLITS.items() if getattr(cfg, option)]
     data = [ex for sp in splits for ex in span_examples(sp, cfg.fraction)]
     if cfg.negatives:
         data += [ex for sp in splits for ex in no_answer_examples(sp, cfg.fraction, cfg.negatives, cfg.seed)]

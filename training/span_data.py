@@ -10,6 +10,10 @@ from pathlib import Path
 
 from .reader_data import _split_data, holds_answer, kept_pids, passage_sentences
 
+# the training splits (``reader_data.SPLITS``) and the ``SpanConfig`` option that puts each in training
+TRAINING_SPLITS = {"train": "readerset", "press_train": "press", "citizen_train": "citizen", "news_train": "news",
+                   "press_train2": "press2", "citizen_train2": "press2"}  # fmt: skip
+
 
 @dataclass
 class SpanExample:

@@ -60,3 +60,15 @@ def test_neighbour_negatives_come_from_the_questions_nearest_other_passages_and_
         shared = [len(terms & set(content_terms(s))) for p in near[q][:3] for s in split_text(passages[p]["text"])
                   if q not in answers or answers[q].answer.casefold() not in s.casefold()]  # fmt: skip
         assert len(terms & set(content_terms(one[q]))) == max(shared)
+
+
+def test_every_training_split_has_its_option_and_no_dev_split_trains():
+    from dataclasses import fields
+
+    from training.reader_data import SPLITS
+    from training.span import SpanConfig
+    from training.span_data import TRAINING_SPLITS
+
+    options = {f.name for f in fields(SpanConfig)}
+    assert set(TRAINING_SPLITS.values()) <= options and set(TRAINING_SPLITS) <= set(SPLITS)
+    assert not any("dev" in split for split in TRAINING_SPLITS)
