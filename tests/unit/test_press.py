@@ -72,8 +72,8 @@ def test_a_press_training_set_holds_the_same_invariants_and_copies_nothing_that_
     assert readerset.near_eval([it["question"] for it in items], [it["question"] for it in dev_items]) == {}
     assert not set(passages) & (set(dev_passages) | set(readerset.load()[0]))
     assert len(items) >= 400 and sum(not it["answerable"] for it in items) >= 100
-    # written without sight of the dev passages (nor the second round of the first's): no passage
-    # repeats a tenth of the wording of one of them
+    # written without sight of the dev passages (and the second round without sight of the first):
+    # no passage repeats a tenth of the wording of one of them
     seen = list(dev_passages.values()) + (list(press_sets.load("train")[0].values()) if which == "train2" else [])
     grams = [_four_grams(p["text"]) for p in seen]
     for p in passages.values():
