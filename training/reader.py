@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .reader_data import Example, Tokenized, corpus_examples, examples, kept_pids, tokenize, xquad_examples
+from .reader_data import EXTRA_TRAINING, Example, Tokenized, corpus_examples, examples, kept_pids, tokenize, xquad_examples
 from .reader_export import export, graph_scorer
 from .reader_score import cosine_scorer, evaluate, forward, load_trained, reader_model, reader_scorer
 
@@ -80,8 +80,7 @@ def _group(ex: Tokenized | Example, rng: random.Random, cfg: Config) -> list[int
 
 def _extra_sets(cfg: Config) -> list[tuple[str, int]]:
     """The training sets read beside the reader set's train split, in this order, and how often."""
-    sets = (("press_train", cfg.press_repeat), ("citizen_train", cfg.citizen_repeat), ("news_train", cfg.news_repeat),
-            ("press_train2", cfg.press2_repeat), ("citizen_train2", cfg.press2_repeat))  # fmt: skip
+    sets = ((split, getattr(cfg, f"{stem}_repeat")) for split, stem in EXTRA_TRAINING.items())
     return [(split, repeat) for split, repeat in sets if repeat]
 
 
@@ -102,7 +101,7 @@ def _training_data(cfg: Config, pack: Path | None):
         raise SystemExit(f"{pack} holds {made['neighbours']} neighbours per question, the configuration reads {cfg.neighbours}")
     for split, _ in _extra_sets(cfg):
         if split not in splits:
-            raise SystemExit(f"{pack} holds no {split} set; pack again, or train with that set's repeat at 0")
+            raise SystemExit(f"{pack} holds no {split} set; pack again, or train with --{EXTRA_TRAINING[split]}-repeat 0")
 
     def kept(name: str, fraction: float) -> list[Tokenized]:
         keep = kept_pids((ex.pid for ex in splits[name]), fraction)

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .reader_data import _split_data, holds_answer, kept_pids, passage_sentences
+from .reader_data import EXTRA_TRAINING, _split_data, holds_answer, kept_pids, passage_sentences
 
 # the training splits (``reader_data.SPLITS``) and the ``SpanConfig`` option that puts each in training
-TRAINING_SPLITS = {"train": "readerset", "press_train": "press", "citizen_train": "citizen", "news_train": "news",
-                   "press_train2": "press2", "citizen_train2": "press2"}  # fmt: skip
+TRAINING_SPLITS = {"train": "readerset", **EXTRA_TRAINING}
 
 
 @dataclass
