@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.read.candidates import READ_PASSAGES
+
 from .reader_data import EXTRA_TRAINING, _split_data, holds_answer, kept_pids, passage_sentences
 
 # the training splits (``reader_data.SPLITS``) and the ``SpanConfig`` option that puts each in training
@@ -81,11 +83,11 @@ def no_answer_examples(split: str, fraction: float, share: float, seed: int) -> 
     return (tempting + others)[:want]
 
 
-def neighbour_examples(split: str, fraction: float, per: int, read: int = 3) -> list[SpanExample]:
+def neighbour_examples(split: str, fraction: float, per: int, read: int = READ_PASSAGES - 1) -> list[SpanExample]:
     """For every question, the ``per`` sentences of its ``read`` nearest other passages
     (``training.neighbours``: the product's dense retrieval) that share most content words with it,
     as sentences that do not answer; none holding the answer's text. In the product the span model
-    reads those passages beside the question's own and, taught on its own passage only, most often
+    reads those passages beside the question's own (``READ_PASSAGES`` in all) and, taught on its own passage only, most often
     quoted a sentence from one of them. Deterministic: ties go to the nearer passage, then the
     earlier sentence."""
     from assistant.text import content_terms
