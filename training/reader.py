@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant.read.candidates import READ_PASSAGES
+
 from .reader_data import EXTRA_TRAINING, Example, Tokenized, corpus_examples, examples, kept_pids, tokenize, xquad_examples
 from .reader_export import export, graph_scorer
 from .reader_score import cosine_scorer, evaluate, forward, load_trained, reader_model, reader_scorer
@@ -54,7 +56,7 @@ class Config:
     questions_per_step: int = 32
     group_own: int = 8  # sentences of the question's own passage per step (positive, tempting first)
     group_other: int = 8  # sentences of its neighbour passages per step
-    neighbours: int = 3  # with its own passage, the four passages the product reads
+    neighbours: int = READ_PASSAGES - 1  # with its own passage, the passages the product reads
     press_repeat: int = 1  # each press training question this often an epoch (0: the reader set alone)
     citizen_repeat: int = 0  # each citizen training question (press passages in citizens' words) this often an epoch
     news_repeat: int = 0  # each news training question (Wikinews articles in citizens' words) this often an epoch

@@ -87,9 +87,9 @@ def neighbour_examples(split: str, fraction: float, per: int, read: int = READ_P
     """For every question, the ``per`` sentences of its ``read`` nearest other passages
     (``training.neighbours``: the product's dense retrieval) that share most content words with it,
     as sentences that do not answer; none holding the answer's text. In the product the span model
-    reads those passages beside the question's own (``READ_PASSAGES`` in all) and, taught on its own passage only, most often
-    quoted a sentence from one of them. Deterministic: ties go to the nearer passage, then the
-    earlier sentence."""
+    reads those passages beside the question's own (``READ_PASSAGES`` in all) and, taught on its
+    own passage only, most often quoted a sentence from one of them. Deterministic: ties go to the
+    nearer passage, then the earlier sentence."""
     from assistant.text import content_terms
 
     from .neighbours import neighbours as nearest
