@@ -150,7 +150,7 @@ class Answerer:
         ask.scorer = None if role == "lexical_or_reader" else self.scorer
         reader_first = ask.scorer is not None
         if reader_first:
-            cands = sentence_candidates(passages, ask.lang)  # the reader scores them below
+            cands = self._reading_candidates(ask)  # the reader scores them below
             threshold = ask.scorer.threshold
         else:
             cands = self._lexical(ask)
@@ -172,6 +172,15 @@ class Answerer:
         if isinstance(chosen, Answer):
             return chosen
         return self._checked(ask, chosen, checks)
+
+    def _reading_candidates(self, ask: _Ask) -> list[Candidate]:
+        """What the deciding reader reads: every quotable sentence of the top passages, or with
+        ``reader_top`` only the lexical scorer's best ones (their lexical scores dropped: the
+        reader's probabilities replace them)."""
+        top = getattr(self.settings, "reader_top", 0)
+        if not top:
+            return sentence_candidates(ask.passages, ask.lang)
+        return [replace(c, score=0.0) for c in self._lexical(ask)[:top]]
 
     def _lexical(self, ask: _Ask, reach: int | None = None) -> list[Candidate]:
         """The lexical scorer's candidates for ``ask``, best first."""

@@ -115,3 +115,21 @@ def test_by_default_the_reader_answers_where_the_lexical_scorer_would_abstain(se
     sure = "Wer hat die Videos gedreht?"
     alone = lexical.ask(sure)
     assert not alone.abstained and both.ask(sure).answer == alone.answer
+
+
+def test_the_deciding_reader_reads_only_the_lexical_top_sentences_where_asked(seed_index, reader_assistant):
+    """reader_top: the reader reads the lexical scorer's best eight sentences, not every sentence
+    of the top passages, and answers from them as it does reading all, with exact offsets."""
+    from assistant.pipeline import Assistant
+
+    settings, plain = seed_index
+    top = Assistant(settings.model_copy(update={"reader": "auto", "reader_role": "decide", "reader_top": 8}), plain.embedder, plain.store)
+    scorer, read = top.answerer.scorer, []
+    probabilities = scorer.probabilities
+    scorer.probabilities = lambda q, prev, cands: read.append(len(cands)) or probabilities(q, prev, cands)
+    asked = "How much money did the social ministry provide for the campaign?"
+    ans, full = top.ask(asked), reader_assistant.ask(asked)
+    assert read == [8] and ans.scorer == "reader" and not ans.abstained
+    assert "95.000 Euro" in ans.answer and [c.quote for c in ans.citations] == [c.quote for c in full.citations]
+    for c in ans.citations:
+        assert c.passage[c.start - c.passage_start : c.end - c.passage_start] == c.quote

@@ -18,12 +18,12 @@ from fake_scorer import FakeScorer, FakeSpanner
 from test_answer_unit import DOC, OTHER, make_passages
 
 
-def compose(question, scorer, history=(), role="decide", spanner=None):
+def compose(question, scorer, history=(), role="decide", spanner=None, **more):
     passages = make_passages([("prog", DOC), ("park", OTHER)])
     bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
     # without a scorer: the lexical scorer alone, not the shipped reader; without a spanner, no short answers
     settings = Settings(thesaurus_path=None, dictionary_path=None, reader="auto" if scorer else "off", reader_role=role,
-                        short_answers="auto" if spanner else "off")  # fmt: skip
+                        short_answers="auto" if spanner else "off", **more)  # fmt: skip
     answerer = Answerer(settings, scorer=scorer, spanner=spanner)
     return answerer.compose(question, passages, bm25, ["Titel prog", "Titel park"], history)
 
@@ -68,6 +68,21 @@ def test_answers_with_the_sentence_the_scorer_finds_and_exact_offsets():
     (c,) = ans.citations
     assert DOC[c.start : c.end] == c.quote
     assert ans.confidence == pytest.approx(0.9)
+
+
+def test_reader_top_reads_only_the_lexical_scorers_best_sentences():
+    question = "Wie viel Geld steht für das Programm bereit?"
+    every, top = FakeScorer({"40.000 Euro": 0.9}), FakeScorer({"40.000 Euro": 0.9})
+    compose(question, every)
+    ans = compose(question, top, reader_top=2)
+    read_all, read_top = every.calls[-1][2], top.calls[-1][2]
+    assert len(read_all) > 2 and len(read_top) == 2 and set(read_top) < set(read_all)
+    assert not ans.abstained and ans.scorer == "fake"
+    (c,) = ans.citations
+    assert c.quote == "Für das Programm stehen 40.000 Euro bereit." and DOC[c.start : c.end] == c.quote
+    # a sentence the lexical scorer ranks low is never read, however sure the reader would be
+    assert compose(question, FakeScorer({"Korkmaz": 0.9}), reader_top=1).confidence == pytest.approx(0.05)
+    assert compose(question, FakeScorer({"Korkmaz": 0.9})).confidence == pytest.approx(0.9)
 
 
 def test_abstains_below_the_threshold_even_when_words_match():
