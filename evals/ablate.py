@@ -11,6 +11,7 @@ answers differ. A rule whose removal costs nothing on the development sets can g
     python -m evals.ablate --set xquad --holdout 0.2      # xquad-de, as make eval-xquad
     python -m evals.ablate --squad FILE --questions TSV   # any set assistant eval reads
     python -m evals.ablate --set press --only no_checks,window
+    python -m evals.ablate --set seed --patterns          # each compiled pattern never matching (evals/patterns.py)
 
 Development sets only (the seed set, xquad-de and its reworded, English and misspelt versions,
 the reader set's and the press dev splits): a blind set that chose a rule stops measuring.
@@ -87,23 +88,38 @@ class SharedReader:
 
 
 class Variants:
-    """Stands in for an assistant's answerer: composes with every variant, answers with the first."""
+    """Stands in for an assistant's answerer: composes with every variant, answers with the first.
+    With ``patterns`` each variant but the first composes with the compiled pattern of its name
+    switched off (evals/patterns.py)."""
 
-    def __init__(self, answerers: dict[str, Any]):
+    def __init__(self, answerers: dict[str, Any], patterns: bool = False):
         self.answerers = answerers
         self.first = next(iter(answerers.values()))
         self.last: dict[str, Answer] = {}
+        self.patterns = patterns
 
-    def compose(self, *args, **kwargs) -> Answer:
-        self.last = {name: a.compose(*args, **kwargs) for name, a in self.answerers.items()}
-        return self.last[next(iter(self.answerers))]
+    def compose(self, question, *args, **kwargs) -> Answer:
+        from .patterns import Switchable, fresh
+
+        shipped = next(iter(self.answerers))
+        self.last = {}
+        for name, a in self.answerers.items():
+            if self.patterns:
+                Switchable.off = None if name == shipped else name
+                fresh(question)
+            self.last[name] = a.compose(question, *args, **kwargs)
+        if self.patterns:
+            Switchable.off = None
+            fresh(question)
+        return self.last[shipped]
 
     def __getattr__(self, name: str):  # scorer, thesaurus, dictionary: the shipped answerer's
         return getattr(self.first, name)
 
 
-def runner(names: Sequence[str], reports: dict[str, Report]):
-    """A ``Runner`` (evals/run.py) that asks each item once and scores every variant's answer."""
+def runner(names: Sequence[str], reports: dict[str, Report], patterns: bool = False):
+    """A ``Runner`` (evals/run.py) that asks each item once and scores every variant's answer;
+    with ``patterns`` the variants are compiled patterns switched off, not ``VARIANTS``."""
 
     def run(items: Sequence[EvalItem], assistant, progress: bool, meta: dict | None) -> Report:
         from tqdm import tqdm
@@ -114,10 +130,10 @@ def runner(names: Sequence[str], reports: dict[str, Report]):
         scorer = SharedReader(shipped.scorer) if shipped.scorer is not None else None
         answerers = {"shipped": Answerer(assistant.settings, assistant.embedder, scorer=scorer)} if scorer else {"shipped": shipped}
         for name in names:
-            changed, weights = VARIANTS[name]
+            changed, weights = ({}, {}) if patterns else VARIANTS[name]
             settings = assistant.settings.model_copy(update=changed)
             answerers[name] = Answerer(settings, assistant.embedder, scorer=scorer, weights=replace(Weights(), **weights))
-        variants = Variants(answerers)
+        variants = Variants(answerers, patterns)
         assistant.answerer = variants
         rows: dict[str, list] = {name: [] for name in answerers}
         for item in tqdm(items, desc="Varianten", unit="Frage", disable=not progress, file=sys.stderr):
@@ -147,12 +163,13 @@ def measures(report: Report) -> tuple[float | None, ...]:
 
 def table(reports: dict[str, Report]) -> str:
     base = reports["shipped"]
-    lines = ["variant          correct  false_abst  abst_recall  cit_prec  differ  (rule taken out)"]
+    width = max(15, *(len(name) for name in reports))
+    lines = [f"{'variant':{width}s}  correct  false_abst  abst_recall  cit_prec  differ  (rule taken out)"]
     for name, rep in reports.items():
         c, fa, ar, cp = measures(rep)  # answerable items in every set: c and fa are never None
         differ = sum(a.answer != b.answer or a.abstained != b.abstained for a, b in zip(base.rows, rep.rows))
         fmt = lambda x: "     –" if x is None else f"{x:6.3f}"  # noqa: E731
-        lines.append(f"{name:15s}  {c:7.3f}  {fa:10.3f}  {fmt(ar):>11}  {fmt(cp):>8}  {differ:6d}")
+        lines.append(f"{name:{width}s}  {c:7.3f}  {fa:10.3f}  {fmt(ar):>11}  {fmt(cp):>8}  {differ:6d}")
     return "\n".join(lines)
 
 
@@ -167,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--holdout", type=float, default=None)
     ap.add_argument("--questions", type=Path, default=None)
     ap.add_argument("--only", default="", help="comma-separated variant names (default: all)")
+    ap.add_argument("--patterns", action="store_true", help="variants: each compiled pattern of the answering stage never matching")
     ap.add_argument("--out", type=Path, default=None, help="write the table and each variant's metrics here (JSON)")
     args = ap.parse_args(argv)
     offline_env()
@@ -174,12 +192,17 @@ def main(argv: list[str] | None = None) -> None:
     for key in ("squad", "holdout", "questions"):
         if getattr(args, key) is not None:
             spec[key] = getattr(args, key)
-    names = [n for n in args.only.split(",") if n] or list(VARIANTS)
-    unknown = sorted(set(names) - set(VARIANTS))
+    known = list(VARIANTS)
+    if args.patterns:
+        from .patterns import install
+
+        known = install()
+    names = [n for n in args.only.split(",") if n] or known
+    unknown = sorted(set(names) - set(known))
     if unknown:
-        raise SystemExit(f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
+        raise SystemExit(f"unknown variants {unknown}; known: {', '.join(known)}")
     settings, reports = Settings(), {}
-    run = runner(names, reports)
+    run = runner(names, reports, args.patterns)
     if "squad" in spec:
         run_squad_eval(Path(spec["squad"]), spec.get("holdout", 0.0), settings, questions=spec.get("questions"), runner=run)
     elif "questions" in spec:

@@ -73,3 +73,21 @@ def test_every_variant_names_what_the_answerer_has():
     settings = set(Settings.model_fields)
     for changed, weights in VARIANTS.values():
         assert set(weights) <= names and set(changed) <= settings
+
+
+def test_a_pattern_switched_off_changes_its_variants_answers_and_no_others():
+    """--patterns: the variant named after the digits pattern of the detail check no longer sees
+    the year 2019 that no source holds, and answers; the shipped answerer, composing from the same
+    passages, still abstains, and afterwards every pattern matches again."""
+    from evals.patterns import Switchable, install
+
+    names = install()
+    assert "premise._DIGITS" in names and "kinds.QTYPES[amount]" in names and len(names) > 50
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
+    assistant, reports = RetrievedOnce(settings), {}
+    runner(["premise._DIGITS"], reports, patterns=True)(ITEMS, assistant, False, {"dataset": "test"})
+    shipped, off = reports["shipped"].rows, reports["premise._DIGITS"].rows
+    assert shipped[1].abstained and shipped[1].basis.startswith("detail")
+    assert not off[1].abstained
+    assert shipped[0].answer == off[0].answer  # a question without a number: the same answer
+    assert Switchable.off is None and assistant.ask(ITEMS[1].question).abstained
