@@ -56,6 +56,7 @@ class _Ask:
     doc_chunks: Callable[[str], Sequence[Chunk]] | None
     conf: float = 0.0
     scorer: Scorer | None = None
+    lexical_cands: list[Candidate] | None = None  # the lexical scorer's candidates, once computed
 
     @property
     def question(self) -> str:
@@ -183,8 +184,13 @@ class Answerer:
         return [replace(c, score=0.0) for c in self._lexical(ask)[:top]]
 
     def _lexical(self, ask: _Ask, reach: int | None = None) -> list[Candidate]:
-        """The lexical scorer's candidates for ``ask``, best first."""
-        return self.lexical.candidates(ask.q, ask.passages, ask.bm25, ask.qvec, reach=reach)
+        """The lexical scorer's candidates for ``ask``, best first. Those of the default reach are
+        kept on ``ask``: the deciding reader's ``reader_top`` and its lexical fallback both need them."""
+        if reach is not None:
+            return self.lexical.candidates(ask.q, ask.passages, ask.bm25, ask.qvec, reach=reach)
+        if ask.lexical_cands is None:
+            ask.lexical_cands = self.lexical.candidates(ask.q, ask.passages, ask.bm25, ask.qvec)
+        return ask.lexical_cands
 
     def _decide(self, ask: _Ask, role: str, cands: list[Candidate], threshold: float, reader_first: bool) -> list[Candidate] | Answer:
         """The sentences to quote, or the abstention; ``ask.scorer`` ends as the scorer that decided

@@ -85,6 +85,20 @@ def test_reader_top_reads_only_the_lexical_scorers_best_sentences():
     assert compose(question, FakeScorer({"Korkmaz": 0.9})).confidence == pytest.approx(0.9)
 
 
+def test_reader_top_ranks_once_when_the_lexical_scorer_also_decides():
+    """decide_or_lexical with reader_top: the reader is unsure, the lexical scorer decides, from
+    the same ranking that chose what the reader read (computed once)."""
+    passages = make_passages([("prog", DOC), ("park", OTHER)])
+    bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader_role="decide_or_lexical", reader_top=2)
+    answerer = Answerer(settings, scorer=FakeScorer({}, default=0.1))
+    ranked, candidates = [], answerer.lexical.candidates
+    answerer.lexical.candidates = lambda *a, **k: ranked.append(1) or candidates(*a, **k)
+    ans = answerer.compose("Wie viel Geld steht für das Programm bereit?", passages, bm25, ["Titel prog", "Titel park"])
+    assert not ans.abstained and ans.scorer == "lexical" and "40.000 Euro" in ans.answer
+    assert ranked == [1]
+
+
 def test_abstains_below_the_threshold_even_when_words_match():
     # every word of the question is in the document: the lexical scorer would answer
     ans = compose("Wie viel Geld steht für das Programm bereit?", FakeScorer({}, threshold=0.5, default=0.2))
