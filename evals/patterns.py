@@ -56,6 +56,8 @@ class Switchable:
 
 
 def _wrap(obj: Any, name: str, found: dict[int, Switchable]) -> Any:
+    if isinstance(obj, Switchable):  # installed before: found again, so that its name is returned
+        return found.setdefault(id(obj.pattern_obj), obj)
     if isinstance(obj, re.Pattern):
         return found.setdefault(id(obj), Switchable(obj, name))
     if isinstance(obj, dict):

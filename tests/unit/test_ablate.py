@@ -83,6 +83,7 @@ def test_a_pattern_switched_off_changes_its_variants_answers_and_no_others():
 
     names = install()
     assert "premise._DIGITS" in names and "kinds.QTYPES[amount]" in names and len(names) > 50
+    assert install() == names  # installing again finds the same patterns, wrapped once
     settings = Settings(thesaurus_path=None, dictionary_path=None, reader="off")
     assistant, reports = RetrievedOnce(settings), {}
     runner(["premise._DIGITS"], reports, patterns=True)(ITEMS, assistant, False, {"dataset": "test"})
