@@ -3,8 +3,10 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# every package's version as the README's numbers were measured (pip constraints)
+LOCK := constraints.txt
 
-.PHONY: run test setup setup-test debs ingest serve bench bench-load eval-holdout eval-blind2 eval-blind3 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev eval-citizendev clean
+.PHONY: run test setup setup-test lock debs ingest serve bench bench-load eval-holdout eval-blind2 eval-blind3 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev eval-citizendev clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -13,14 +15,22 @@ DICTIONARY := /usr/share/trans/de-en
 # "No space left on device" (a CI run did, on a disk that 32 stale clones had filled).
 NEED_MB := 3000
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@free=$$(df -Pm . | awk 'NR==2 {print $$4}'); if [ -n "$$free" ] && [ "$$free" -lt $(NEED_MB) ]; then \
 		echo "error: only $$free MB free on the disk of $(CURDIR); setting up needs about $(NEED_MB) MB (the virtualenv with torch is ~2.4 GB)." >&2; exit 1; fi
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, pinned: pip then takes the local CPU wheel instead of a multi-GB CUDA build
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -c $(LOCK) -e ".[test]"
+	touch $(STAMP)
+
+# The newest releases the ranges in pyproject.toml allow, written to constraints.txt. Numbers move
+# with them: re-measure the README's tables (docs/measurements.md) before committing the new lock.
+lock: $(STAMP)
+	$(BIN)/pip install -q --upgrade --upgrade-strategy eager -e ".[test]" torch==2.13.0
+	{ sed -n '/^#/!q;p' $(LOCK); $(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(torch==|#)'; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
 	touch $(STAMP)
 
 setup: $(STAMP) debs

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .metrics import COMPARED_METRICS, metric_at
+from .packages import changed_packages
 from .run import EvalError, Report
 
 
@@ -86,4 +87,6 @@ def baseline_warnings(report: Report, baseline_json: Path | str | dict) -> list[
     for key in before:
         if key in now and before[key] != now[key]:
             warnings.append(f"Baseline-Einstellung {key}={before[key]!r}, dieser Lauf {key}={now[key]!r}.")
+    if changed := changed_packages(meta.get("packages", {}), report.meta.get("packages", {})):
+        warnings.append("Baseline unter anderen Paketversionen gemessen: " + ", ".join(changed) + ".")
     return warnings

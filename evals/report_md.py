@@ -69,6 +69,9 @@ def _notes(report: Report, regressions: Sequence[Regression] | None, warnings: S
     out: list[str] = []
     if meta.get("missing_gold_docs"):
         out += [f"**Achtung:** Gold-Dokumente fehlen im Index: {', '.join(meta['missing_gold_docs'])}", ""]
+    if differ := meta.get("packages", {}).get("differ"):
+        out += [f"**Achtung:** Paketversionen weichen von constraints.txt ab, die Zahlen sind nicht die der README: "
+                f"{', '.join(differ)}", ""]
     if m.get("errors"):
         out += [f"**Achtung:** {m['errors']} Fragen endeten mit einer Fehlermeldung (siehe `error` in report.json).", ""]
     if m["failures"]:

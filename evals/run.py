@@ -28,6 +28,7 @@ from assistant.errors import AssistantError
 from assistant.records import Answer, Turn
 
 from .metrics import summarize
+from .packages import packages_meta
 from .scoring import EvalItem, EvalRow, score
 
 if TYPE_CHECKING:
@@ -134,6 +135,8 @@ def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = T
             "reader": f"an ({sc.name} {sc.sha256[:12]}, {s.reader_role}{f', top {s.reader_top}' if s.reader_top else ''})"
             if (sc := assistant.answerer.scorer) is not None and hasattr(sc, "sha256") else "aus",
         },
+        # the same code measures other numbers under other releases (evals/packages.py)
+        "packages": packages_meta(),
     }
     return Report(meta={**(meta or {}), **info}, metrics=summarize(rows), rows=rows)
 
