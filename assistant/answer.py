@@ -175,9 +175,9 @@ class Answerer:
         return self._checked(ask, chosen, checks)
 
     def _reading_candidates(self, ask: _Ask) -> list[Candidate]:
-        """What the deciding reader reads: every quotable sentence of the top passages, or with
-        ``reader_top`` only the lexical scorer's best ones (their lexical scores dropped: the
-        reader's probabilities replace them)."""
+        """What the reader reads, deciding or rescuing: every quotable sentence of the top passages,
+        or with ``reader_top`` only the lexical scorer's best ones (their lexical scores dropped:
+        the reader's probabilities replace them)."""
         top = getattr(self.settings, "reader_top", 0)
         if not top:
             return sentence_candidates(ask.passages, ask.lang)
@@ -185,7 +185,7 @@ class Answerer:
 
     def _lexical(self, ask: _Ask, reach: int | None = None) -> list[Candidate]:
         """The lexical scorer's candidates for ``ask``, best first. Those of the default reach are
-        kept on ``ask``: the deciding reader's ``reader_top`` and its lexical fallback both need them."""
+        kept on ``ask``: the lexical decision, the reader's ``reader_top`` and its lexical fallback need them."""
         if reach is not None:
             return self.lexical.candidates(ask.q, ask.passages, ask.bm25, ask.qvec, reach=reach)
         if ask.lexical_cands is None:
@@ -216,7 +216,7 @@ class Answerer:
             # sure: at its rescue threshold, where on the reader set's dev split at least half of
             # such answers are right (evals/rescue.py), stricter than its own answering threshold
             ask.scorer = scorer
-            ask.conf, chosen = self._read(scorer, ask, sentence_candidates(ask.passages, ask.lang))
+            ask.conf, chosen = self._read(scorer, ask, self._reading_candidates(ask))
             if ask.conf < scorer.rescue_threshold:
                 return self._abstain(ask, "low confidence")
             return chosen

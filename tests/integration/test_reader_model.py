@@ -12,11 +12,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def reader_assistant(seed_index):
-    """The seed index answered with the reader deciding (ASSISTANT_READER_ROLE=decide)."""
+    """The seed index answered with the reader deciding from every sentence of the top passages
+    (ASSISTANT_READER_ROLE=decide ASSISTANT_READER_TOP=0)."""
     from assistant.pipeline import Assistant
 
     settings, plain = seed_index
-    return Assistant(settings.model_copy(update={"reader": "auto", "reader_role": "decide"}), plain.embedder, plain.store)
+    return Assistant(settings.model_copy(update={"reader": "auto", "reader_role": "decide", "reader_top": 0}), plain.embedder, plain.store)
 
 
 def test_the_reader_loads_with_the_network_off():
@@ -96,7 +97,8 @@ def test_questions_scored_together_get_the_scores_they_get_alone():
 
 def test_by_default_the_reader_answers_where_the_lexical_scorer_would_abstain(seed_index):
     """lexical_or_reader, the default role: a question in a citizen's words that the lexical scorer
-    abstains on is answered by the reader, from the sentence that answers it, with exact offsets;
+    abstains on is answered by the reader, from the sentence that answers it among the lexical
+    scorer's best twelve, with exact offsets;
     one the lexical scorer answers stays its answer."""
     from assistant.pipeline import Assistant
 
@@ -106,7 +108,12 @@ def test_by_default_the_reader_answers_where_the_lexical_scorer_would_abstain(se
     both = Assistant(settings, plain.embedder, plain.store)
     asked = "Wo kann ich mir die Videos anschauen?"
     assert lexical.ask(asked).abstained
+    scorer, read = both.answerer.scorer, []
+    probabilities = scorer.probabilities
+    scorer.probabilities = lambda q, prev, cands: read.append(len(cands)) or probabilities(q, prev, cands)
     ans = both.ask(asked)
+    # it read the lexical scorer's best reader_top sentences (12), not every sentence of the passages
+    assert read == [settings.reader_top] and settings.reader_top == 12
     assert not ans.abstained and ans.scorer == "reader" and ans.basis == "reader"
     assert "karriere.niedersachsen.de" in ans.answer
     assert ans.confidence >= both.answerer.scorer.rescue_threshold

@@ -255,6 +255,22 @@ def test_lexical_or_reader_asks_the_reader_only_where_the_lexical_scorer_would_a
     assert unsure.abstained and unsure.basis == "low confidence"
 
 
+def test_reader_top_bounds_what_the_rescue_reads():
+    """Where the lexical scorer would abstain, the rescuing reader reads only its best reader_top
+    sentences: what it ranks lower is not rescued, what it ranks among them is, as before."""
+    asked = "Was wird angepflanzt, wenn es warm ist?"  # worded unlike the text: the lexical scorer would abstain
+    every, top = FakeScorer({"Blumenbeete": 0.9}), FakeScorer({"Blumenbeete": 0.9})
+    assert not compose(asked, every, role="lexical_or_reader").abstained
+    missed = compose(asked, top, role="lexical_or_reader", reader_top=2)
+    read_all, read_top = every.calls[-1][2], top.calls[-1][2]
+    assert len(read_top) == 2 and set(read_top) < set(read_all) and "Dort entstehen Blumenbeete." not in read_top
+    assert missed.abstained and missed.scorer == "fake" and missed.basis == "low confidence"
+    found = compose(asked, FakeScorer({"40.000 Euro": 0.9}), role="lexical_or_reader", reader_top=2)
+    assert not found.abstained and found.scorer == "fake" and found.basis == "reader"
+    (c,) = found.citations
+    assert c.quote == "Für das Programm stehen 40.000 Euro bereit." and DOC[c.start : c.end] == c.quote
+
+
 def test_lexical_or_reader_withdraws_an_answer_the_reader_finds_no_sentence_for():
     asked = "Wie viel Geld steht für das Programm bereit?"  # the lexical scorer is sure
     # the reader finds the amount's sentence likely enough: the lexical answer stands
