@@ -5,6 +5,8 @@ import json
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 from evals.baseline import baseline_warnings
 from evals.metrics import summarize
 from evals.packages import LOCK, MEASURING, canonical, differences, installed, packages_meta, pinned
@@ -18,7 +20,7 @@ def _declared() -> set[str]:
     """Every distribution pyproject.toml names: the dependencies and the test extra."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     specs = project["dependencies"] + [s for extra in project["optional-dependencies"].values() for s in extra]
-    return {canonical(s.split(";")[0].split("[")[0].split("=")[0].split(">")[0].split("<")[0].strip()) for s in specs}
+    return {canonical(Requirement(s).name) for s in specs}
 
 
 def test_pins_are_read_by_canonical_name_and_comments_and_other_lines_are_skipped(tmp_path):

@@ -73,7 +73,7 @@ def test_answers_with_the_sentence_the_scorer_finds_and_exact_offsets():
 def test_reader_top_reads_only_the_lexical_scorers_best_sentences():
     question = "Wie viel Geld steht für das Programm bereit?"
     every, top = FakeScorer({"40.000 Euro": 0.9}), FakeScorer({"40.000 Euro": 0.9})
-    compose(question, every)
+    compose(question, every, reader_top=0)
     ans = compose(question, top, reader_top=2)
     read_all, read_top = every.calls[-1][2], top.calls[-1][2]
     assert len(read_all) > 2 and len(read_top) == 2 and set(read_top) < set(read_all)
@@ -82,7 +82,7 @@ def test_reader_top_reads_only_the_lexical_scorers_best_sentences():
     assert c.quote == "Für das Programm stehen 40.000 Euro bereit." and DOC[c.start : c.end] == c.quote
     # a sentence the lexical scorer ranks low is never read, however sure the reader would be
     assert compose(question, FakeScorer({"Korkmaz": 0.9}), reader_top=1).confidence == pytest.approx(0.05)
-    assert compose(question, FakeScorer({"Korkmaz": 0.9})).confidence == pytest.approx(0.9)
+    assert compose(question, FakeScorer({"Korkmaz": 0.9}), reader_top=0).confidence == pytest.approx(0.9)
 
 
 def test_reader_top_ranks_once_when_the_lexical_scorer_also_decides():
@@ -260,7 +260,7 @@ def test_reader_top_bounds_what_the_rescue_reads():
     sentences: what it ranks lower is not rescued, what it ranks among them is, as before."""
     asked = "Was wird angepflanzt, wenn es warm ist?"  # worded unlike the text: the lexical scorer would abstain
     every, top = FakeScorer({"Blumenbeete": 0.9}), FakeScorer({"Blumenbeete": 0.9})
-    assert not compose(asked, every, role="lexical_or_reader").abstained
+    assert not compose(asked, every, role="lexical_or_reader", reader_top=0).abstained
     missed = compose(asked, top, role="lexical_or_reader", reader_top=2)
     read_all, read_top = every.calls[-1][2], top.calls[-1][2]
     assert len(read_top) == 2 and set(read_top) < set(read_all) and "Dort entstehen Blumenbeete." not in read_top
