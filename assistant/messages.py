@@ -11,34 +11,37 @@ from .language import NOTES
 from .records import Passage
 
 # The sentence a citizen reads after "the documents do not answer this", by (language, reason):
-# the reason is ``Answer.basis``, or for basis "kind" the kind of answer that is missing.
+# the reason is ``Answer.basis``, or for basis "kind" the kind of answer that is missing. The kind
+# check reads the sentences that would be quoted, not every passage found: a passage further down
+# may name an amount about something else (or about this, unread), so the sentence says "the
+# best-matching passages", never "the passages found".
 ABSTAIN_REASONS = {
     ("de", "detail"): "„{detail}“ kommt in den gefundenen Quellen nicht vor.",
     ("en", "detail"): "“{detail}” does not occur in the sources found.",
     ("de", "name"): "„{detail}“ kommt in den Dokumenten, aus denen die Antwort stammen würde, nicht vor.",
     ("en", "name"): "“{detail}” does not occur in the documents the answer would come from.",
-    ("de", "amount"): "Die gefundenen Textstellen nennen dazu keine Zahl.",
-    ("en", "amount"): "The passages found give no number for this.",
-    ("de", "date"): "Die gefundenen Textstellen nennen dazu keinen Zeitpunkt.",
-    ("en", "date"): "The passages found give no date for this.",
-    ("de", "duration"): "Die gefundenen Textstellen nennen dazu keine Dauer.",
-    ("en", "duration"): "The passages found give no duration for this.",
-    ("de", "party"): "Die gefundenen Textstellen nennen dazu keine Partei.",
-    ("en", "party"): "The passages found give no party for this.",
-    ("de", "money"): "Die gefundenen Textstellen nennen dazu keinen Geldbetrag.",
-    ("en", "money"): "The passages found give no sum of money for this.",
-    ("de", "phone"): "Die gefundenen Textstellen nennen dazu keine Telefonnummer.",
-    ("en", "phone"): "The passages found give no phone number for this.",
-    ("de", "email"): "Die gefundenen Textstellen nennen dazu keine E-Mail-Adresse.",
-    ("en", "email"): "The passages found give no e-mail address for this.",
-    ("de", "link"): "Die gefundenen Textstellen nennen dazu keine Internetadresse.",
-    ("en", "link"): "The passages found give no web address for this.",
-    ("de", "language"): "Die gefundenen Textstellen nennen dazu keine Sprache.",
-    ("en", "language"): "The passages found give no language for this.",
-    ("de", "which"): "Die gefundenen Textstellen erwähnen sie nur allgemein, ohne sie einzeln zu nennen.",
-    ("en", "which"): "The passages found mention them only in general, without naming any.",
-    ("de", "weekday"): "Die gefundenen Textstellen nennen dazu keinen Wochentag.",
-    ("en", "weekday"): "The passages found give no day of the week for this.",
+    ("de", "amount"): "Die am besten passenden Textstellen nennen dazu keine Zahl.",
+    ("en", "amount"): "The best-matching passages give no number for this.",
+    ("de", "date"): "Die am besten passenden Textstellen nennen dazu keinen Zeitpunkt.",
+    ("en", "date"): "The best-matching passages give no date for this.",
+    ("de", "duration"): "Die am besten passenden Textstellen nennen dazu keine Dauer.",
+    ("en", "duration"): "The best-matching passages give no duration for this.",
+    ("de", "party"): "Die am besten passenden Textstellen nennen dazu keine Partei.",
+    ("en", "party"): "The best-matching passages give no party for this.",
+    ("de", "money"): "Die am besten passenden Textstellen nennen dazu keinen Geldbetrag.",
+    ("en", "money"): "The best-matching passages give no sum of money for this.",
+    ("de", "phone"): "Die am besten passenden Textstellen nennen dazu keine Telefonnummer.",
+    ("en", "phone"): "The best-matching passages give no phone number for this.",
+    ("de", "email"): "Die am besten passenden Textstellen nennen dazu keine E-Mail-Adresse.",
+    ("en", "email"): "The best-matching passages give no e-mail address for this.",
+    ("de", "link"): "Die am besten passenden Textstellen nennen dazu keine Internetadresse.",
+    ("en", "link"): "The best-matching passages give no web address for this.",
+    ("de", "language"): "Die am besten passenden Textstellen nennen dazu keine Sprache.",
+    ("en", "language"): "The best-matching passages give no language for this.",
+    ("de", "which"): "Die am besten passenden Textstellen erwähnen sie nur allgemein, ohne sie einzeln zu nennen.",
+    ("en", "which"): "The best-matching passages mention them only in general, without naming any.",
+    ("de", "weekday"): "Die am besten passenden Textstellen nennen dazu keinen Wochentag.",
+    ("en", "weekday"): "The best-matching passages give no day of the week for this.",
 }
 
 

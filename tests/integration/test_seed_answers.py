@@ -122,12 +122,12 @@ def test_a_name_the_matching_document_lacks_is_a_false_premise(seed_index):
     "question,kind,says",
     [
         # answered before with the sentence on the five videos (before bc41691)
-        ("Which languages do the employees in the videos speak?", "language", "The passages found give no language for this."),
+        ("Which languages do the employees in the videos speak?", "language", "The best-matching passages give no language for this."),
         # answered before with "… Vertretern verschiedener Migrantenorganisationen aus Niedersachsen"
         (
             "Welche Migrantenorganisationen haben die Kampagne mitentwickelt?",
             "which",
-            "Die gefundenen Textstellen erwähnen sie nur allgemein, ohne sie einzeln zu nennen.",
+            "Die am besten passenden Textstellen erwähnen sie nur allgemein, ohne sie einzeln zu nennen.",
         ),
     ],
 )
