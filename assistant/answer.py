@@ -257,12 +257,31 @@ class Answerer:
                 wider_chosen = select(wider, self.lexical.w, self.settings.max_answer_sentences)
                 if not missing_kind(ask.question, " ".join(c.text for c in wider_chosen), ask.lang):
                     ask.conf, chosen, kind = wider_conf, wider_chosen, ""
+        if kind and getattr(self.settings, "kind_reach", 0) and (found := self._read_for_kind(ask)):
+            ask.conf, chosen, kind = *found, ""
         if kind:
             return self._abstain(ask, "kind", kind)
         name = self._absent_name(ask, chosen) if "name" in checks else None
         if name:
             return self._abstain(ask, "name", name)
         return self._answer(ask, chosen)
+
+    def _read_for_kind(self, ask: _Ask) -> tuple[float, list[Candidate]] | None:
+        """The quotes lack the kind of answer asked for (an amount, a date, …): the reader reads
+        the sentences of the retrieved passages that hold it, and they answer where it is as sure
+        as it must be to rescue. None otherwise."""
+        scorer = self.scorer if getattr(self.settings, "reader_role", "") == "lexical_or_reader" else None
+        if scorer is None:
+            return None
+        reach = min(len(ask.passages), self.settings.kind_reach)
+        holding = [c for c in sentence_candidates(ask.passages, ask.lang, reach=reach) if not missing_kind(ask.question, c.text, ask.lang)]
+        if not holding:
+            return None
+        conf, chosen = self._read(scorer, ask, holding)
+        if conf < scorer.rescue_threshold:
+            return None
+        ask.scorer = scorer
+        return conf, chosen
 
     def _answer(self, ask: _Ask, chosen: list[Candidate]) -> Answer:
         """The answer: the quoted sentences, each followed by its citation marker."""

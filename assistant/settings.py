@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         ge=0,
         description="The reader reads only the lexical scorer's best reader_top sentences, when it rescues and when it decides (0: every sentence of the top passages).",
     )
+    kind_reach: int = Field(
+        default=0,
+        ge=0,
+        description="Where the quotes lack the kind of answer asked for, the reader reads the sentences of this many top passages that hold it (0: off).",
+    )
     reader_model: Literal["reader", "span"] = Field(
         default="reader",
         description="reader: the cross-encoder (reader.onnx) scores the sentences; span: the span model (span.onnx) does, by how likely some words of the sentence answer.",

@@ -369,3 +369,34 @@ def test_the_short_answer_may_come_from_any_quoted_sentence():
     assert len(spanner.asked) == 2  # both quoted sentences read
     assert ans.short is not None and ans.short.text == "0301 555-123"
     assert DOC[ans.short.start : ans.short.end] == "0301 555-123"
+
+
+def test_kind_reach_lets_the_reader_read_the_sentences_that_hold_the_kind_asked_for():
+    """The lexical scorer quotes the park's sentence, which names no amount: the kind check
+    abstains. With kind_reach the reader reads the sentences of the retrieved passages that hold an
+    amount (the sixth passage's among them) and answers where it reaches its rescue threshold."""
+    funds = "Die Stadt plant viele Vorhaben. Für die Bepflanzung stehen 12.000 Euro bereit."
+    texts = [("park", OTHER), ("prog", DOC)] + [(f"f{i}", f"Ein Text über Verkehr Nummer {i}. Busse fahren oft.") for i in range(3)]
+    passages = make_passages(texts + [("funds", funds)])
+    bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    asked = "Wie viel Geld kostet die Bepflanzung im Stadtpark im Sommer?"
+
+    def ask(scorer, kind_reach):
+        settings = Settings(thesaurus_path=None, dictionary_path=None, reader_role="lexical_or_reader", kind_reach=kind_reach)
+        return Answerer(settings, scorer=scorer).compose(asked, passages, bm25, [f"Titel {d}" for d, _ in texts] + ["Titel funds"])
+
+    off = FakeScorer({"12.000 Euro": 0.9})
+    plain = ask(off, 0)
+    assert plain.abstained and plain.basis == "kind" and not off.calls
+    assert "Die am besten passenden Textstellen nennen dazu keine Zahl." in plain.answer
+    reads = FakeScorer({"12.000 Euro": 0.9})
+    found = ask(reads, 10)
+    # only the sentences with an amount were read, from the second passage and the sixth
+    assert reads.calls[-1][2] == ["Für das Programm stehen 40.000 Euro bereit.", "Für die Bepflanzung stehen 12.000 Euro bereit."]
+    assert not found.abstained and found.scorer == "fake" and found.basis == "reader"
+    (c,) = found.citations
+    assert c.quote == "Für die Bepflanzung stehen 12.000 Euro bereit." and funds[c.start : c.end] == c.quote
+    # below the rescue threshold the kind check's abstention stands; within a reach of five the
+    # sixth passage's sentence is not read
+    assert ask(FakeScorer({"12.000 Euro": 0.7}), 10).basis == "kind"
+    assert ask(FakeScorer({"12.000 Euro": 0.9}), 5).basis == "kind"
