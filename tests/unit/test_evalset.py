@@ -18,6 +18,7 @@ EVALSET = ROOT / "evals" / "seed_questions.jsonl"
 HOLDOUT = ROOT / "evals" / "holdout_questions.jsonl"
 BLIND2 = ROOT / "evals" / "blind2_questions.jsonl"
 BLIND3 = ROOT / "evals" / "blind3_questions.jsonl"
+BLIND4 = ROOT / "evals" / "blind4_questions.jsonl"
 SEEDS = ROOT / "seeds"
 
 DOC_IDS = ["000_8ef9517ef47463c3", "002_a130e56f7e492ca9"]
@@ -84,7 +85,7 @@ def _load(path=EVALSET):
     return items
 
 
-@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT, BLIND2, BLIND3], ids=["seed", "holdout", "blind2", "blind3"])
+@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT, BLIND2, BLIND3, BLIND4], ids=["seed", "holdout", "blind2", "blind3", "blind4"])
 def items(request):
     """Both sets pass the same data checks; counts and coverage are the seed set's (below)."""
     return _load(request.param)
@@ -202,8 +203,8 @@ def test_every_content_paragraph_is_covered(seed_items, doc_id):
 
 @pytest.mark.parametrize(
     "path,earlier",
-    [(HOLDOUT, [EVALSET]), (BLIND2, [EVALSET, HOLDOUT]), (BLIND3, [EVALSET, HOLDOUT, BLIND2])],
-    ids=["holdout", "blind2", "blind3"],
+    [(HOLDOUT, [EVALSET]), (BLIND2, [EVALSET, HOLDOUT]), (BLIND3, [EVALSET, HOLDOUT, BLIND2]), (BLIND4, [EVALSET, HOLDOUT, BLIND2, BLIND3])],
+    ids=["holdout", "blind2", "blind3", "blind4"],
 )
 def test_blind_sets_ask_what_earlier_sets_do_not_in_their_words(path, earlier):
     """A blind question that repeats an earlier set's question measures the tuning, not the
