@@ -130,9 +130,10 @@ def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = T
             "thesaurus": f"{len(th)} Wörter mit Synonymen" if (th := assistant.answerer.thesaurus) else "aus",
             # ... and the dictionary which sentences answer an English question
             "dictionary": f"{len(d)} englische Wörter" if (d := assistant.answerer.dictionary) else "aus",
-            # the reader (its checksum names the weights), its role and how many sentences it reads
-            # when it decides, or the lexical fallback
-            "reader": f"an ({sc.name} {sc.sha256[:12]}, {s.reader_role}{f', top {s.reader_top}' if s.reader_top else ''})"
+            # the reader (its checksum names the weights), its role, how many sentences it reads and
+            # how far it looks for the kind of answer asked for, or the lexical fallback
+            "reader": f"an ({sc.name} {sc.sha256[:12]}, {s.reader_role}{f', top {s.reader_top}' if s.reader_top else ''}"
+            f"{f', kind_reach {s.kind_reach}' if s.kind_reach else ''})"
             if (sc := assistant.answerer.scorer) is not None and hasattr(sc, "sha256") else "aus",
         },
         # the same code measures other numbers under other releases (evals/packages.py)
