@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -31,16 +32,14 @@ from .premise import absent_name, missing_kind, question_names, unsupported_deta
 from .question import Question
 from .read.candidates import Candidate, by_meaning, sentence_candidates
 from .read.lexical import LexicalScorer
-from .read.model import WEIGHTS_DIR, ReaderMissing, load_reader
+from .read.model import CARD_FILE, WEIGHTS_DIR, ReaderMissing, load_reader, names_veto
 from .read.select import citations, select, synonym_words
-from .read.span import Spanner, SpanScorer, load_span
-from .read.stage import ReaderScorer, Scorer, candidate_pairs, read
-from .records import Answer, Chunk, Citation, Passage, ShortAnswer, Turn
+from .read.span import SPAN_CARD, Spanner, SpanScorer, load_span, short_answer
+from .read.stage import ReaderScorer, Scorer, read
+from .records import Answer, Chunk, Passage, Turn
 from .thesaurus import Thesaurus
 
 _UNSET = object()  # the reader not looked for yet
-# A span this long (of its sentence's characters) is no shorter than the quote below it
-SHORT_SHARE = 0.8
 
 
 @dataclass
@@ -96,10 +95,14 @@ class Answerer:
             self._spanner = None
             if getattr(self.settings, "short_answers", "auto") != "off" and getattr(self.settings, "reader", "auto") != "off":
                 try:
-                    self._spanner = load_span(getattr(self.settings, "reader_dir", None) or WEIGHTS_DIR)
+                    self._spanner = load_span(self._reader_dir)
                 except ReaderMissing:
                     pass  # logged once by load_span
         return self._spanner  # type: ignore[return-value]
+
+    @property
+    def _reader_dir(self) -> Path:
+        return getattr(self.settings, "reader_dir", None) or WEIGHTS_DIR
 
     @property
     def scorer(self) -> Scorer | None:
@@ -109,7 +112,7 @@ class Answerer:
             self._scorer = None
             if getattr(self.settings, "reader", "auto") != "off":
                 try:
-                    folder = getattr(self.settings, "reader_dir", None) or WEIGHTS_DIR
+                    folder = self._reader_dir
                     if getattr(self.settings, "reader_model", "reader") == "span":
                         self._scorer = SpanScorer(load_span(folder))
                     else:
@@ -227,13 +230,21 @@ class Answerer:
         likely to answer (its best probability below its veto threshold): then the question is
         most likely one the documents leave open and the words it shares with a sentence mislead.
         On the reader set's dev split most answers so overruled were wrong (evals/rescue.py)."""
-        if role != "lexical_or_reader" or (scorer := self.scorer) is None or not scorer.veto_threshold:
+        if role != "lexical_or_reader" or not self._may_veto() or (scorer := self.scorer) is None or not scorer.veto_threshold:
             return chosen
         conf, _ = self._read(scorer, ask, sentence_candidates(ask.passages, ask.lang))
         if conf >= scorer.veto_threshold:
             return chosen
         ask.scorer, ask.conf = scorer, conf
         return self._abstain(ask, "veto")
+
+    def _may_veto(self) -> bool:
+        """Whether the reader may veto, asked of its card while it is not loaded: asking the reader
+        loads its graph (~550 MB, ~1.5 s), which a lexical answer without a veto does not need."""
+        if self._scorer is not _UNSET:
+            return True
+        card = SPAN_CARD if getattr(self.settings, "reader_model", "reader") == "span" else CARD_FILE
+        return names_veto(self._reader_dir / card)
 
     def _checks(self) -> frozenset[str]:
         """The checks in use: all (``CHECKS``) but those the settings leave out to measure them."""
@@ -306,28 +317,8 @@ class Answerer:
             synonyms=synonym_words(ask.question, chosen),
             scorer=ask.scorer.name if ask.scorer is not None else "lexical",
             scorer_note=self._scorer_note,
-            short=self._short(ask, chosen, cited),
+            short=short_answer(self.spanner, ask.question, ask.q.previous, chosen, cited),
         )
-
-    def _short(self, ask: _Ask, chosen: Sequence[Candidate], cited: Sequence[Citation]) -> ShortAnswer | None:
-        """The words of a quoted sentence that answer the question: the span model reads each
-        quoted sentence (one pass), and its most probable span is shown where it reaches the
-        model's threshold and is clearly shorter than its sentence. Not only the best sentence:
-        the answer of "Und wie viel steht dieses Jahr insgesamt bereit?" can stand in the second."""
-        spanner = self.spanner
-        if spanner is None or not chosen:
-            return None
-        found = [(s, c) for s, c in zip(spanner.spans(candidate_pairs(ask.question, ask.q.previous, chosen, spanner.context)), chosen) if s is not None]
-        if not found:
-            return None
-        span, best = max(found, key=lambda sc: sc[0].probability)
-        text = best.text
-        if span.probability < spanner.threshold or span.end - span.start >= SHORT_SHARE * len(text.strip()):
-            return None
-        ch = best.passage.chunk
-        start, end = ch.start + best.a + span.start, ch.start + best.a + span.end
-        n = next(c.n for c in cited if c.chunk_id == ch.id and c.start <= start < c.end)
-        return ShortAnswer(text[span.start : span.end], n, start, end, span.probability)
 
     def _abstain(self, ask: _Ask, basis: str, detail: str = "") -> Answer:
         """The honest "not in the documents" answer, saying why (messages.py)."""

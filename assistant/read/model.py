@@ -82,6 +82,15 @@ def read_info(directory: Path = WEIGHTS_DIR) -> ReaderInfo:
     )
 
 
+def names_veto(card: Path) -> bool:
+    """Whether a model card (reader.json, span.json) names a veto threshold, read without loading
+    the graph; a missing or unreadable card names none (loading the model then says why)."""
+    try:
+        return bool(json.loads(card.read_text(encoding="utf-8")).get("veto", {}).get("threshold"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:

@@ -17,14 +17,18 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from .calibration import Calibration
 from .model import WEIGHTS_DIR, LoadOnce, ReaderMissing, by_length, open_graph, per_group
 from .reader import MAX_QUESTION_TOKENS, Pair, passage_text, query_text
-from .stage import CalibratedScorer
+from ..records import Citation, ShortAnswer
+from .stage import CalibratedScorer, candidate_pairs
+
+if TYPE_CHECKING:
+    from .candidates import Candidate
 
 SPAN_FILE = "span.onnx"
 SPAN_CARD = "span.json"
@@ -32,6 +36,8 @@ SPAN_CARD = "span.json"
 MAX_SPAN_TOKENS = 24
 # Fewer tokens of the sentence before are a fragment that explains no pronoun
 MIN_CONTEXT_TOKENS = 8
+# A span this long (of its sentence's characters) is no shorter than the quote below it
+SHORT_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -230,3 +236,25 @@ class SpanScorer(CalibratedScorer):
 # The span model in a folder, loaded once per process; raises ``ReaderMissing`` (also on every
 # later call) when it cannot be used: answers then quote without a short answer
 load_span = LoadOnce(SpanModel, "span model (no short answers)", "Das Modell für Kurzantworten konnte nicht geladen werden.")
+
+
+def short_answer(
+    spanner: Spanner | None, question: str, previous: str, chosen: Sequence[Candidate], cited: Sequence[Citation]
+) -> ShortAnswer | None:
+    """The words of a quoted sentence that answer the question: the span model reads each
+    quoted sentence (one pass), and its most probable span is shown where it reaches the
+    model's threshold and is clearly shorter than its sentence. Not only the best sentence:
+    the answer of "Und wie viel steht dieses Jahr insgesamt bereit?" can stand in the second."""
+    if spanner is None or not chosen:
+        return None
+    found = [(s, c) for s, c in zip(spanner.spans(candidate_pairs(question, previous, chosen, spanner.context)), chosen) if s is not None]
+    if not found:
+        return None
+    span, best = max(found, key=lambda sc: sc[0].probability)
+    text = best.text
+    if span.probability < spanner.threshold or span.end - span.start >= SHORT_SHARE * len(text.strip()):
+        return None
+    ch = best.passage.chunk
+    start, end = ch.start + best.a + span.start, ch.start + best.a + span.end
+    n = next(c.n for c in cited if c.chunk_id == ch.id and c.start <= start < c.end)
+    return ShortAnswer(text[span.start : span.end], n, start, end, span.probability)

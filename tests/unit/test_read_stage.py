@@ -8,7 +8,7 @@ from assistant.answer import Answerer
 from assistant.lexical import BM25Index
 from assistant.messages import basis_for_staff
 from assistant.read import calibration
-from assistant.read.model import CARD_FILE, WEIGHTS_FILE, ReaderMissing, ReaderModel
+from assistant.read.model import CARD_FILE, WEIGHTS_DIR, WEIGHTS_FILE, ReaderMissing, ReaderModel
 from assistant.read.span import SPAN_CARD, SPAN_FILE, SpanModel, SpanScorer, answer_log_odds
 from assistant.read.stage import select
 from assistant.records import Turn
@@ -400,3 +400,27 @@ def test_kind_reach_lets_the_reader_read_the_sentences_that_hold_the_kind_asked_
     # sixth passage's sentence is not read
     assert ask(FakeScorer({"12.000 Euro": 0.7}), 10).basis == "kind"
     assert ask(FakeScorer({"12.000 Euro": 0.9}), 5).basis == "kind"
+
+
+def test_a_lexical_answer_loads_the_reader_only_where_its_card_names_a_veto(tmp_path):
+    """Whether the reader may veto a lexical answer is read from its card: without a veto
+    threshold there, a confident lexical answer leaves the graph unloaded (~550 MB and ~1.5 s of
+    every cold start). The folder holds the shipped card and no graph, so a load would fail and
+    tell staff."""
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    card = json.loads((WEIGHTS_DIR / CARD_FILE).read_text(encoding="utf-8"))
+    assert not card.get("veto")
+    (folder / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
+    passages = make_passages([("prog", DOC), ("park", OTHER)])
+    bm25 = BM25Index.build([p.chunk.text for p in passages] + ["Ein ganz anderer Text über Verkehr."] * 5)
+    settings = Settings(thesaurus_path=None, dictionary_path=None, reader_role="lexical_or_reader", reader_dir=folder)
+
+    def ask():
+        return Answerer(settings).compose("Wie viel Geld steht für das Programm bereit?", passages, bm25, ["Titel prog", "Titel park"])
+
+    plain = ask()
+    assert not plain.abstained and plain.scorer == "lexical" and plain.scorer_note == ""
+    (folder / CARD_FILE).write_text(json.dumps({**card, "veto": {"threshold": 0.4}}), encoding="utf-8")
+    vetoing = ask()  # the reader is asked to check the answer: its graph is missing, the answer stands
+    assert not vetoing.abstained and vetoing.scorer == "lexical" and "nicht installiert" in vetoing.scorer_note
