@@ -424,3 +424,20 @@ def test_a_lexical_answer_loads_the_reader_only_where_its_card_names_a_veto(tmp_
     (folder / CARD_FILE).write_text(json.dumps({**card, "veto": {"threshold": 0.4}}), encoding="utf-8")
     vetoing = ask()  # the reader is asked to check the answer: its graph is missing, the answer stands
     assert not vetoing.abstained and vetoing.scorer == "lexical" and "nicht installiert" in vetoing.scorer_note
+
+
+def test_the_server_loads_the_reader_while_it_starts(tmp_path):
+    """`assistant serve` loads the reader in its warm-up, not on the first question it rescues;
+    with the reader off nothing is loaded. The folder holds the card and no graph: the load fails
+    and says so, as staff would then see."""
+    from types import SimpleNamespace
+
+    from assistant.app.web.server import _warm_up
+
+    folder = tmp_path / "reader"
+    folder.mkdir()
+    (folder / CARD_FILE).write_text((WEIGHTS_DIR / CARD_FILE).read_text(encoding="utf-8"), encoding="utf-8")
+    for reader, loaded in (("auto", True), ("off", False)):
+        answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader=reader, reader_dir=folder))
+        _warm_up(SimpleNamespace(is_empty=lambda: True, answerer=answerer))
+        assert ("nicht installiert" in answerer._scorer_note) is loaded
