@@ -149,8 +149,8 @@ class Answerer:
         question = q.text
         ask = _Ask(q, passages, bm25, titles, qvec, doc_chunks)
         role = getattr(self.settings, "reader_role", "decide")
-        # the reader is loaded when it first reads (a rescue or a veto), not when the process starts:
-        # with reader=off or without a veto threshold a process stays at ~150 MB instead of ~700 MB
+        # the reader is loaded when it first reads (a rescue or a veto), not when the process starts
+        # (`serve` loads it while it starts): `assistant ask` stays at ~150 MB instead of ~700 MB
         ask.scorer = None if role == "lexical_or_reader" else self.scorer
         reader_first = ask.scorer is not None
         if reader_first:
