@@ -84,6 +84,7 @@ class Answerer:
         self.lexical = LexicalScorer(settings, embedder, **lexical)
         self._scorer: Scorer | None | object = _UNSET if scorer is None else scorer
         self._scorer_note = ""
+        self._card_vetoes: bool | None = None  # whether the reader's card names a veto, read once
         self._spanner: Spanner | None | object = _UNSET if spanner is None else spanner
 
     @property
@@ -243,8 +244,10 @@ class Answerer:
         loads its graph (~550 MB, ~1.5 s), which a lexical answer without a veto does not need."""
         if self._scorer is not _UNSET:
             return True
-        card = SPAN_CARD if getattr(self.settings, "reader_model", "reader") == "span" else CARD_FILE
-        return names_veto(self._reader_dir / card)
+        if self._card_vetoes is None:
+            card = SPAN_CARD if getattr(self.settings, "reader_model", "reader") == "span" else CARD_FILE
+            self._card_vetoes = names_veto(self._reader_dir / card)
+        return self._card_vetoes
 
     def _checks(self) -> frozenset[str]:
         """The checks in use: all (``CHECKS``) but those the settings leave out to measure them."""
@@ -284,8 +287,7 @@ class Answerer:
         scorer = self.scorer if getattr(self.settings, "reader_role", "") == "lexical_or_reader" else None
         if scorer is None:
             return None
-        reach = min(len(ask.passages), self.settings.kind_reach)
-        holding = [c for c in sentence_candidates(ask.passages, ask.lang, reach=reach) if not missing_kind(ask.question, c.text, ask.lang)]
+        holding = [c for c in sentence_candidates(ask.passages, ask.lang, reach=self.settings.kind_reach) if not missing_kind(ask.question, c.text, ask.lang)]
         if not holding:
             return None
         conf, chosen = self._read(scorer, ask, holding)
