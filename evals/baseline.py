@@ -10,6 +10,7 @@ from typing import Any
 from .metrics import COMPARED_METRICS, metric_at
 from .packages import changed_packages
 from .run import EvalError, Report
+from .stats import flips
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,12 @@ def baseline_warnings(report: Report, baseline_json: Path | str | dict) -> list[
     if changed := changed_packages(meta.get("packages", {}), report.meta.get("packages", {})):
         warnings.append("Baseline unter anderen Paketversionen gemessen: " + ", ".join(changed) + ".")
     return warnings
+
+
+def changed_questions(report: Report, baseline_json: Path | str | dict) -> list[str]:
+    """How many of the questions both runs asked changed from wrong to right and back, with the
+    exact sign test's p: whether a difference in the shares is more than chance (a baseline
+    without rows, or with no question in common, gives nothing)."""
+    rows = load_baseline(baseline_json).get("rows") or []
+    changed = flips(rows, report.rows)
+    return [f.describe() for f in changed if f.shared] if rows else []

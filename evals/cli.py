@@ -64,7 +64,7 @@ def eval_command(
     from assistant.errors import AssistantError
     from assistant.settings import get_settings
 
-    from .baseline import baseline_warnings, compare, load_baseline
+    from .baseline import baseline_warnings, changed_questions, compare, load_baseline
     from .report import write_report
     from .run import EvalError
 
@@ -85,7 +85,8 @@ def eval_command(
 
     out = Path(out) if out is not None else default_out_dir(report.meta["dataset"])
     warnings = baseline_warnings(report, base) if base is not None else []
-    md = write_report(report, out, regressions, warnings)  # the warnings are in the printed report
+    changes = changed_questions(report, base) if base is not None else []
+    md = write_report(report, out, regressions, warnings, changes)  # the warnings are in the printed report
     _print_markdown(md)
     print(f"Berichte: {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}", file=sys.stderr)
     if regressions:

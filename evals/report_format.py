@@ -21,6 +21,15 @@ def fmt(x: Any, digits: int = 3) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
+def fmt_ci(metrics: dict, key: str) -> str:
+    """The share at ``key`` (dotted) with its 95% interval, "0.429 (0.29–0.58)", where the run
+    recorded one (reports written before intervals were kept show the share alone)."""
+    from .metrics import metric_at
+
+    value, ci = metric_at(metrics, key), (metrics.get("intervals") or {}).get(key)
+    return fmt(value) if value is None or not ci else f"{fmt(value)} ({ci[0]:.2f}–{ci[1]:.2f})"
+
+
 def fmt_ms(x: Any) -> str:
     return "–" if x is None else f"{x:.0f} ms"
 

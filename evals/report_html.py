@@ -8,7 +8,7 @@ from html import escape
 from .baseline import Regression
 from .charts import svg_bars, svg_histogram
 from .metrics import metric_at
-from .report_format import abstention_bases, fmt, fmt_ms, report_title
+from .report_format import abstention_bases, fmt, fmt_ci, fmt_ms, report_title
 from .run import Report
 from .scoring import EvalRow
 
@@ -117,7 +117,10 @@ def _rows_table(rows: Sequence[EvalRow]) -> str:
 
 
 def render_html(
-    report: Report, regressions: Sequence[Regression] | None = None, warnings: Sequence[str] = ()
+    report: Report,
+    regressions: Sequence[Regression] | None = None,
+    warnings: Sequence[str] = (),
+    changes: Sequence[str] = (),
 ) -> str:
     """One self-contained page: metrics, charts, failed questions first, then every question."""
     m, meta = report.metrics, report.meta
@@ -133,9 +136,9 @@ def render_html(
 {escape(str(meta.get('documents', '?')))} Dokumente · Index: {escape(str(meta.get('index', '?')))} ·
 gestartet {escape(str(meta.get('started_at', '')))} · Dauer {escape(str(meta.get('duration_s', '?')))} s<br>
 <span class="muted">{settings}</span></p>
-{_comparison_html(regressions, warnings)}
+{_comparison_html(regressions, warnings, changes)}
 <h2>Kennzahlen</h2>
-<table><tr><th>Kennzahl</th><th>Schlüssel</th><th>Wert</th></tr>{_metric_rows(m)}</table>
+<table><tr><th>Kennzahl</th><th>Schlüssel</th><th>Wert (95-%-Intervall)</th></tr>{_metric_rows(m)}</table>
 <p>Fehlerursachen: {failures}</p>
 <p>Enthaltungen nach Grund: {escape(abstention_bases(m)) or "keine"}</p>
 {_charts_html(report)}
@@ -153,7 +156,7 @@ gestartet {escape(str(meta.get('started_at', '')))} · Dauer {escape(str(meta.ge
 def _metric_rows(m: dict) -> str:
     """The main metrics, latency and document-level retrieval: one table row each."""
     metric_rows = "".join(
-        f'<tr><td>{escape(label)}</td><td><code>{escape(key)}</code></td><td class="num">{fmt(metric_at(m, key))}</td></tr>'
+        f'<tr><td>{escape(label)}</td><td><code>{escape(key)}</code></td><td class="num">{fmt_ci(m, key)}</td></tr>'
         for key, label in MAIN_METRICS
     )
     lat = m["latency_ms"]
@@ -179,8 +182,9 @@ def _category_rows(m: dict) -> str:
     )
 
 
-def _comparison_html(regressions: Sequence[Regression] | None, warnings: Sequence[str]) -> str:
-    """The regressions against the baseline (none without one), and why the comparison may be unfair."""
+def _comparison_html(regressions: Sequence[Regression] | None, warnings: Sequence[str], changes: Sequence[str]) -> str:
+    """The regressions against the baseline (none without one), how many questions changed, and
+    why the comparison may be unfair."""
     reg_html = ""
     if regressions is not None:
         reg_html = (
@@ -190,6 +194,10 @@ def _comparison_html(regressions: Sequence[Regression] | None, warnings: Sequenc
             if regressions
             else '<p class="ok">Keine Regression gegenüber der Baseline.</p>'
         )
+    if changes:
+        reg_html += "<p>Geänderte Fragen gegenüber der Baseline:</p><ul>" + "".join(
+            f"<li>{escape(c)}</li>" for c in changes
+        ) + "</ul>"
     if warnings:
         reg_html += "<p><strong>Vergleich mit Vorsicht lesen:</strong></p><ul>" + "".join(
             f'<li class="bad">{escape(w)}</li>' for w in warnings

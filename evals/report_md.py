@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .baseline import Regression
-from .report_format import abstention_bases, fmt, fmt_ms, one_line, report_title
+from .report_format import abstention_bases, fmt, fmt_ci, fmt_ms, one_line, report_title
 from .run import Report
 
 MD_FAILURES_SHOWN = 25
@@ -17,12 +17,15 @@ def _md_cell(text: str) -> str:
 
 
 def render_markdown(
-    report: Report, regressions: Sequence[Regression] | None = None, warnings: Sequence[str] = ()
+    report: Report,
+    regressions: Sequence[Regression] | None = None,
+    warnings: Sequence[str] = (),
+    changes: Sequence[str] = (),
 ) -> str:
     """The summary for the terminal: metrics, per category, and the first failed questions."""
     out = (
         _summary(report)
-        + _notes(report, regressions, warnings)
+        + _notes(report, regressions, warnings, changes)
         + _per_category(report.metrics)
         + _failed(report)
     )
@@ -43,17 +46,17 @@ def _summary(report: Report) -> list[str]:
         f"Wörterbuch: {meta.get('settings', {}).get('dictionary', '?')} · "
         f"Lesemodell: {meta.get('settings', {}).get('reader', '?')} · {meta.get('duration_s', '?')} s",
         "",
-        "| Kennzahl | Wert |",
+        "| Kennzahl | Wert (95-%-Intervall) |",
         "|---|---|",
-        f"| Antwort korrekt (`answer_correctness`) | {fmt(m['answer_correctness'])} |",
+        f"| Antwort korrekt (`answer_correctness`) | {fmt_ci(m, 'answer_correctness')} |",
         f"| Zitat-Präzision / -Recall | {fmt(m['citation_precision'])} / {fmt(m['citation_recall'])} |",
         f"| Zitat aus dem Gold-Dokument (`citation_doc_recall`) | {fmt(m.get('citation_doc_recall'))} |",
         f"| Retrieval recall@1 / @5 / MRR@10 (Abschnitt mit Beleg) | "
         f"{fmt(r['recall@1'])} / {fmt(r['recall@5'])} / {fmt(r['mrr@10'])} |",
         f"| Retrieval recall@1 / @5 / MRR@10 (Dokument) | "
         f"{fmt(r['doc_recall@1'])} / {fmt(r['doc_recall@5'])} / {fmt(r['doc_mrr@10'])} |",
-        f"| Enthaltung Präzision / Recall | {fmt(m['abstention']['precision'])} / {fmt(m['abstention']['recall'])} |",
-        f"| Falsche Enthaltungen (`false_abstention_rate`) | {fmt(m['abstention']['false_abstention_rate'])} |",
+        f"| Enthaltung Präzision / Recall | {fmt(m['abstention']['precision'])} / {fmt_ci(m, 'abstention.recall')} |",
+        f"| Falsche Enthaltungen (`false_abstention_rate`) | {fmt_ci(m, 'abstention.false_abstention_rate')} |",
         f"| Gesamt richtig (inkl. Enthaltungen) / bestanden | {fmt(m['accuracy'])} / {fmt(m['passed'])} |",
         f"| Kurzantwort bei richtigen Antworten / Wort-F1 zur Gold-Antwort | "
         f"{fmt(m.get('short_answers', {}).get('shown'))} / {fmt(m.get('short_answers', {}).get('f1'))} |",
@@ -62,7 +65,9 @@ def _summary(report: Report) -> list[str]:
     ]
 
 
-def _notes(report: Report, regressions: Sequence[Regression] | None, warnings: Sequence[str]) -> list[str]:
+def _notes(
+    report: Report, regressions: Sequence[Regression] | None, warnings: Sequence[str], changes: Sequence[str]
+) -> list[str]:
     """What to look at first: missing gold documents, errors, failure causes, abstention reasons,
     and the comparison with the baseline."""
     m, meta = report.metrics, report.meta
@@ -83,6 +88,8 @@ def _notes(report: Report, regressions: Sequence[Regression] | None, warnings: S
             out += ["## Regressionen gegenüber der Baseline", ""] + [f"- {x.describe()}" for x in regressions] + [""]
         else:
             out += ["Keine Regression gegenüber der Baseline.", ""]
+    if changes:
+        out += ["Geänderte Fragen gegenüber der Baseline:", ""] + [f"- {c}" for c in changes] + [""]
     if warnings:
         out += ["**Vergleich mit Vorsicht lesen:**", ""] + [f"- {w}" for w in warnings] + [""]
     return out
