@@ -103,7 +103,7 @@ def test_abstains_below_the_threshold_even_when_words_match():
     # every word of the question is in the document: the lexical scorer would answer
     ans = compose("Wie viel Geld steht für das Programm bereit?", FakeScorer({}, threshold=0.5, default=0.2))
     assert ans.abstained and ans.basis == "low confidence" and ans.scorer == "fake"
-    assert ans.answer.startswith("Dazu enthalten die vorliegenden Dokumente leider keine Angaben.")
+    assert ans.answer.startswith("Dazu habe ich in den vorliegenden Dokumenten keine Antwort gefunden.")
 
 
 def test_a_neighbour_joins_only_where_the_scorer_says_it_answers():
