@@ -27,7 +27,7 @@ import numpy as np
 
 from .bilingual import Dictionary
 from .docinfo import asks_about_document, find_line, statement
-from .messages import abstain_message
+from .messages import abstain_message, near_documents
 from .premise import absent_name, missing_kind, question_names, unsupported_detail
 from .question import Question
 from .read.candidates import Candidate, by_meaning, sentence_candidates
@@ -323,7 +323,7 @@ class Answerer:
         )
 
     def _abstain(self, ask: _Ask, basis: str, detail: str = "") -> Answer:
-        """The honest "not in the documents" answer, saying why (messages.py)."""
+        """The honest "no answer found" answer, saying why, with the nearest documents (messages.py)."""
         return Answer(
             question=ask.question,
             answer=abstain_message(ask.lang, ask.titles, ask.passages, basis, detail),
@@ -335,6 +335,7 @@ class Answerer:
             basis_detail=detail,
             scorer=ask.scorer.name if ask.scorer is not None else "lexical",
             scorer_note=self._scorer_note,
+            documents=near_documents(ask.passages),
         )
 
     def _read(self, scorer: Scorer, ask: _Ask, cands: Sequence[Candidate]) -> tuple[float, list[Candidate]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .language import NOTES
-from .records import Passage
+from .records import DocMeta, Passage
 
 # The sentence a citizen reads after "I found no answer to this", by (language, reason):
 # the reason is ``Answer.basis``, or for basis "kind" the kind of answer that is missing. The kind
@@ -52,6 +52,14 @@ def abstain_reason(lang: str, basis: str, detail: str = "") -> str:
     return ABSTAIN_REASONS[key].format(detail=detail) if key in ABSTAIN_REASONS else ""
 
 
+def near_documents(passages: Sequence[Passage], limit: int = 3) -> list[DocMeta]:
+    """The documents of the best passages, in rank order, each once, at most ``limit``."""
+    near: dict[str, DocMeta] = {}
+    for p in passages:
+        near.setdefault(p.chunk.doc.doc_id, p.chunk.doc)
+    return list(near.values())[:limit]
+
+
 def abstain_message(
     lang: str, titles: Sequence[str], passages: Sequence[Passage], basis: str = "", detail: str = ""
 ) -> str:
@@ -59,10 +67,7 @@ def abstain_message(
     and a hint of what the documents do cover. It says what the assistant found, not what the
     documents hold: most abstentions are for low confidence, and on questions written blind from
     the documents about seven in ten of those are questions the documents do answer in other words."""
-    near: list[str] = []
-    for p in passages:
-        if p.chunk.doc.title not in near:
-            near.append(p.chunk.doc.title)
+    near = list(dict.fromkeys(d.title for d in near_documents(passages, limit=len(passages))))
     shown = (near or list(titles))[:3]
     listing = "; ".join(f"“{t}”" if lang == "en" else f"„{t}“" for t in shown)
     more = len(titles) - len(shown)
@@ -127,5 +132,5 @@ def note_languages(lang: str) -> list[str]:
 
 __all__ = [
     "ABSTAIN_REASONS", "DOC_FIELD_FOR_STAFF", "KIND_FOR_STAFF", "SMALLTALK_FOR_STAFF",
-    "abstain_message", "abstain_reason", "basis_for_staff", "note_languages",
+    "abstain_message", "abstain_reason", "basis_for_staff", "near_documents", "note_languages",
 ]  # fmt: skip

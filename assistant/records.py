@@ -162,6 +162,10 @@ class Answer:
     scorer_note: str = ""
     # the short answer above the quotes, where the span model is sure enough (None: none shown)
     short: ShortAnswer | None = None
+    # an abstention's nearest documents (those of the best passages, at most three): the citizen
+    # can read them for himself where the assistant found no answer, which on questions worded
+    # unlike the text is most of its low-confidence abstentions. Their metadata only, no passage
+    documents: list[DocMeta] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``assistant ask --json``."""
@@ -191,5 +195,9 @@ class Answer:
                 "text": self.short.text, "citation": self.short.n, "start": self.short.start, "end": self.short.end,
                 "probability": round(self.short.probability, 4),
             },  # fmt: skip
+            "documents": [
+                {"doc_id": d.doc_id, "title": d.title, "url": d.url, "date": d.date, "publisher": d.publisher}
+                for d in self.documents
+            ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -130,6 +130,18 @@ def test_english_question_is_answered_with_english_sources(page):
     assert answer.locator("a.source-link").first.inner_text().startswith("Open the original")
 
 
+def test_an_abstention_links_the_nearest_documents_to_read(page):
+    ask(page, "Wie wird das Wetter morgen in Hannover?", 1)
+    answer = page.locator(DONE).last
+    assert "keine Antwort gefunden" in answer.locator(".answer-text").inner_text()
+    assert answer.locator(".sources-title").text_content() == "Zum Nachlesen"
+    links = answer.locator(".document-list a.source-link")
+    assert links.count() >= 1
+    for i in range(links.count()):
+        assert links.nth(i).get_attribute("href").startswith("https://") and links.nth(i).inner_text().strip()
+    assert answer.locator(".source").count() == 0  # no quote: it is not an answer
+
+
 def test_arabic_question_gets_a_right_to_left_note_to_ask_in_german_or_english(page, ui_server):
     ask(page, "كيف يمكنني التقدم لوظيفة في الإدارة؟", 1)
     paras = page.locator(DONE).last.locator(".answer-text")

@@ -94,6 +94,17 @@ def test_unrelated_question_abstains_in_german_with_topics():
     assert "keine Antwort gefunden" in ans.answer and "Titel prog" in ans.answer
 
 
+def test_an_abstention_names_its_nearest_documents_once_each_and_an_answer_none():
+    passages = make_passages([("prog", DOC), ("park", OTHER), ("prog", DOC), ("a", OTHER), ("b", OTHER)])
+    ans = answer("Wie wird das Wetter morgen in Hamburg?", passages)
+    assert ans.abstained and [d.doc_id for d in ans.documents] == ["prog", "park", "a"]  # rank order, at most 3
+    assert ans.to_json()["documents"][0] == {
+        "doc_id": "prog", "title": "Titel prog", "url": "https://example.org", "date": "2024-03-01", "publisher": "",
+    }
+    answered = answer("Wer ist die Ansprechpartnerin?")
+    assert not answered.abstained and answered.documents == [] and answered.to_json()["documents"] == []
+
+
 def test_english_question_abstains_in_english():
     ans = answer("What is the weather like in Hamburg tomorrow?")
     assert ans.abstained and ans.answer.startswith("I found no answer to this in the documents")

@@ -216,6 +216,27 @@ def test_abstention_is_visibly_different_and_keeps_the_hint():
     assert "source" not in rendered
 
 
+def test_an_abstention_links_its_nearest_documents_in_the_askers_language():
+    """The assistant found no answer, which is not to say the documents hold none: the citizen gets
+    the nearest documents' originals to read, escaped, and only http(s) links."""
+    docs = [
+        DocMeta("a", XSS, "a.txt", url="https://www.niedersachsen.de/kampagne?x=<b>"),
+        DocMeta("b", "Ohne Link", "b.txt"),
+        DocMeta("c", "Gefährlich", "c.txt", url="javascript:alert(1)"),
+    ]
+    rendered = render.render_answer(_answer([], text="Dazu habe ich nichts gefunden.", abstained=True, documents=docs))
+    assert "Zum Nachlesen" in rendered and rendered.count("<li>") == 1
+    assert 'href="https://www.niedersachsen.de/kampagne?x=&lt;b&gt;"' in rendered and "(niedersachsen.de)" in rendered
+    assert "<script>" not in rendered and html.escape(XSS) in rendered
+    assert "javascript:" not in rendered and "Ohne Link" not in rendered
+    english = render.render_answer(_answer([], text="Nothing.", abstained=True, language="en", documents=docs[:1]))
+    assert "To read for yourself" in english and "Zum Nachlesen" not in english
+    none_linked = render.render_answer(_answer([], text="Nichts.", abstained=True, documents=docs[1:]))
+    assert "Zum Nachlesen" not in none_linked and "sources" not in none_linked
+    # an answer lists its sources, not documents to read
+    assert "Zum Nachlesen" not in render.render_answer(_answer([_citation(1, "Mittel")], documents=docs))
+
+
 def test_english_answer_is_marked_as_english():
     rendered = render.render_answer(_answer([_citation(1, "Mittel")], language="en"))
     assert 'lang="en"' in rendered

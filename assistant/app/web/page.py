@@ -62,12 +62,13 @@ CSS = """
 .sources .sources-title { font-weight: 600; font-size: .9rem; margin: 0 0 6px;
   color: var(--body-text-color-subdued); text-transform: uppercase; letter-spacing: .05em; }
 .source-list { list-style: none; padding: 0; margin: 0; }
+.document-list { padding-left: 1.2em; margin: 0; font-size: .9rem; }
 .source { margin: 0 0 12px; padding: 10px 12px; background: var(--background-fill-secondary);
   border-radius: 6px; border: 1px solid var(--border-color-primary); }
 .source-head { font-weight: 600; }
 .source-n { color: var(--color-accent); }
 .source-meta { font-size: .85rem; color: var(--body-text-color-subdued); margin: 2px 0 6px; }
-.source-meta a, .doc-list a { color: var(--link-text-color); text-decoration: underline; }
+.source-meta a, .doc-list a, .document-list a { color: var(--link-text-color); text-decoration: underline; }
 .source-passage { margin: 0; padding: 0 0 0 10px; border-left: 3px solid var(--border-color-primary);
   font-size: .9rem; white-space: pre-line; color: var(--body-text-color);
   max-height: 14em; overflow-y: auto; }

@@ -41,6 +41,7 @@ BUBBLE_LABELS = {
         "page": "Seite",
         "pending": "Ich suche in den Dokumenten …",
         "short": "Kurz",
+        "read": "Zum Nachlesen",
     },
     "en": {
         "abstained": "No reliable answer in the documents",
@@ -49,6 +50,7 @@ BUBBLE_LABELS = {
         "page": "Page",
         "pending": "Searching the documents …",
         "short": "In short",
+        "read": "To read for yourself",
     },
 }
 PASSAGE_CONTEXT = 220  # characters of the passage shown before and after the cited sentences
@@ -204,7 +206,7 @@ def render_answer(answer: Answer) -> str:
         return (
             f'<div class="answer abstained" lang="{lang}">'
             f'<p class="answer-badge">{labels["abstained"]}</p>'
-            f'<p class="answer-text">{_answer_text_html(answer.answer)}</p>'
+            f'<p class="answer-text">{_answer_text_html(answer.answer)}</p>{render_documents(answer, lang)}'
             "</div>"
         )
     sources = "".join(render_source(group, lang) for group in group_by_chunk(answer.citations))
@@ -218,6 +220,24 @@ def render_answer(answer: Answer) -> str:
         f'<div class="answer" lang="{lang}">{render_short(answer, lang)}'
         f'<p class="answer-text">{_answer_text_html(answer.answer)}</p>{sources_html}</div>'
     )
+
+
+def render_documents(answer: Answer, lang: str) -> str:
+    """An abstention's nearest documents as links to their originals ("Zum Nachlesen"): the
+    assistant found no answer, which is not to say that the documents hold none. Documents without
+    an http(s) link are left out; nothing when none has one."""
+    links = []
+    for doc in answer.documents:
+        url = safe_url(doc.url)
+        if url:
+            host = (urlsplit(url).hostname or "").removeprefix("www.")
+            links.append(
+                f'<li><a class="source-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
+                f"{esc(doc.title or doc.doc_id)}</a> ({esc(host)})</li>"
+            )
+    if not links:
+        return ""
+    return f'<div class="sources"><p class="sources-title">{BUBBLE_LABELS[lang]["read"]}</p><ul class="document-list">{"".join(links)}</ul></div>'
 
 
 def render_short(answer: Answer, lang: str) -> str:
