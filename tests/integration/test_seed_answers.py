@@ -200,14 +200,15 @@ def test_cli_ask_json_stdin_and_blank(seed_index):
     out = _cli(["ask", "--json", "Welche Agentur hat die Videos produziert?"], settings)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"question", "answer", "abstained", "basis", "citations", "short", "timings_ms"}
-    assert data["short"] is None  # short answers are off by default
+    assert set(data) == {"question", "answer", "abstained", "basis", "citations", "short", "documents", "timings_ms"}
+    assert data["short"] is None and data["documents"] == []  # short answers are off by default; an answer names sources
     assert set(data["citations"][0]) >= {"n", "doc_id", "title", "source", "url", "quote", "start", "end", "score"}
     assert set(data["timings_ms"]) >= {"retrieve", "answer", "total"}
 
     lines = _cli(["ask", "--json", "-"], settings, stdin="Wann trat Minden-Lübbecke bei?\n\nWie wird das Wetter?\n")
     rows = [json.loads(line) for line in lines.stdout.splitlines()]
     assert len(rows) == 2 and rows[1]["abstained"] is True
+    assert rows[1]["documents"] and all(d["url"].startswith("https://") for d in rows[1]["documents"])
 
     blank = _cli(["ask", "   "], settings)
     assert blank.returncode == 2 and "Bitte geben Sie eine Frage ein." in blank.stderr
