@@ -20,7 +20,7 @@ answered from the document's metadata (docinfo.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,15 +28,15 @@ import numpy as np
 from .bilingual import Dictionary
 from .docinfo import asks_about_document, find_line, statement
 from .messages import abstain_message, near_documents
-from .premise import absent_name, missing_kind, question_names, unsupported_detail
+from .premise import missing_kind, name_not_quoted, unsupported_detail
 from .question import Question
 from .read.candidates import Candidate, by_meaning, sentence_candidates
 from .read.lexical import LexicalScorer
 from .read.model import CARD_FILE, WEIGHTS_DIR, ReaderMissing, load_reader, names_veto
-from .read.select import citations, select, synonym_words
+from .read.select import citations, select, synonym_words, weighed
 from .read.span import SPAN_CARD, Spanner, SpanScorer, load_span, short_answer
 from .read.stage import ReaderScorer, Scorer, read
-from .records import Answer, Chunk, Passage, Turn
+from .records import Answer, Chunk, Passage, Turn, Weighed
 from .thesaurus import Thesaurus
 
 _UNSET = object()  # the reader not looked for yet
@@ -56,6 +56,7 @@ class _Ask:
     conf: float = 0.0
     scorer: Scorer | None = None
     lexical_cands: list[Candidate] | None = None  # the lexical scorer's candidates, once computed
+    read_weighed: list[Weighed] = field(default_factory=list)  # the reader's best sentences, once it read
 
     @property
     def question(self) -> str:
@@ -275,7 +276,7 @@ class Answerer:
             ask.conf, chosen, kind = *found, ""
         if kind:
             return self._abstain(ask, "kind", kind)
-        name = self._absent_name(ask, chosen) if "name" in checks else None
+        name = name_not_quoted(ask.question, chosen, self.thesaurus.__contains__, ask.bm25, ask.doc_chunks) if "name" in checks else None
         if name:
             return self._abstain(ask, "name", name)
         return self._answer(ask, chosen)
@@ -320,6 +321,7 @@ class Answerer:
             scorer=ask.scorer.name if ask.scorer is not None else "lexical",
             scorer_note=self._scorer_note,
             short=short_answer(self.spanner, ask.question, ask.q.previous, chosen, cited),
+            weighed=self._weighed(ask),
         )
 
     def _abstain(self, ask: _Ask, basis: str, detail: str = "") -> Answer:
@@ -336,29 +338,20 @@ class Answerer:
             scorer=ask.scorer.name if ask.scorer is not None else "lexical",
             scorer_note=self._scorer_note,
             documents=near_documents(ask.passages),
+            weighed=self._weighed(ask),
         )
 
     def _read(self, scorer: Scorer, ask: _Ask, cands: Sequence[Candidate]) -> tuple[float, list[Candidate]]:
         """The reader's confidence (its best probability) and the sentences it would quote, each
         with its probability as score (read/stage.py); the caller decides against which threshold."""
         reading = read(scorer, ask.question, ask.q.previous, cands, self.settings.max_answer_sentences)
+        ask.read_weighed = weighed([replace(c, score=float(p)) for c, p in zip(cands, reading.probs)], scorer.name)
         return reading.confidence, [replace(cands[i], score=float(reading.probs[i])) for i in reading.chosen]
 
-    def _absent_name(self, ask: _Ask, chosen: Sequence[Candidate]) -> str | None:
-        """A name of the question that the documents the answer quotes from never mention
-        (premise.py); their whole text is read only when the question gives a name."""
-        bm25 = ask.bm25
-        indexed = (lambda t: bm25.doc_freq(t) > 0) if bm25 is not None else (lambda t: True)
-        names = question_names(ask.question, self.thesaurus.__contains__, indexed)
-        if not names:
-            return None
-        texts = [c.passage.chunk.doc.title for c in chosen]
-        if ask.doc_chunks is not None:
-            doc_ids = dict.fromkeys(c.passage.chunk.doc.doc_id for c in chosen)
-            texts += [ch.text for doc_id in doc_ids for ch in ask.doc_chunks(doc_id)]
-        else:
-            texts += [c.passage.chunk.text for c in chosen]
-        return absent_name(names, texts)
+    @staticmethod
+    def _weighed(ask: _Ask) -> list[Weighed]:
+        """The best sentences of the scorer that decided, for staff (``Answer.weighed``)."""
+        return ask.read_weighed if ask.scorer is not None else weighed(ask.lexical_cands or [], "lexical")
 
     def _about_document(self, ask: _Ask, kind: str) -> Answer | None:
         """The document's ``kind`` field, stated and quoted where the document shows it; the

@@ -24,11 +24,15 @@ of 973 answerable questions lost a correct answer (a year the passages do not re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from . import wordlist
-from .records import Passage
+from .records import Chunk, Passage
+
+if TYPE_CHECKING:
+    from .read.candidates import Candidate
 from .text import MONTHS, MONTHS_EN, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, STOPWORDS, WEEKDAYS_RE, related, stem, words
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -358,17 +362,32 @@ def absent_name(names: Iterable[str], documents: Iterable[str]) -> str | None:
     return None
 
 
+
+def name_not_quoted(
+    question: str,
+    chosen: Sequence[Candidate],
+    is_word: Callable[[str], bool],
+    bm25=None,
+    doc_chunks: Callable[[str], Sequence[Chunk]] | None = None,
+) -> str | None:
+    """A name of the question that the documents the answer quotes from (``chosen``) never
+    mention (``absent_name``); their whole text (``doc_chunks``) is read only when the question
+    gives a name."""
+    indexed = (lambda t: bm25.doc_freq(t) > 0) if bm25 is not None else (lambda t: True)
+    names = question_names(question, is_word, indexed)
+    if not names:
+        return None
+    texts = [c.passage.chunk.doc.title for c in chosen]
+    if doc_chunks is not None:
+        doc_ids = dict.fromkeys(c.passage.chunk.doc.doc_id for c in chosen)
+        texts += [ch.text for doc_id in doc_ids for ch in doc_chunks(doc_id)]
+    else:
+        texts += [c.passage.chunk.text for c in chosen]
+    return absent_name(names, texts)
+
+
 __all__ = [
-    "EMAIL_ADDRESS",
-    "LINK_WORDS",
-    "PHONE_NUMBER",
-    "WEB_LINK",
-    "absent_name",
-    "has_amount",
-    "missing_kind",
-    "places",
-    "question_names",
-    "question_numbers",
-    "text_numbers",
-    "unsupported_detail",
-]
+    "EMAIL_ADDRESS", "LINK_WORDS", "PHONE_NUMBER", "WEB_LINK", "absent_name", "has_amount",
+    "missing_kind", "name_not_quoted", "places", "question_names", "question_numbers",
+    "text_numbers", "unsupported_detail",
+]  # fmt: skip

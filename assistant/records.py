@@ -129,6 +129,21 @@ class ShortAnswer:
     probability: float
 
 
+@dataclass(frozen=True)
+class Weighed:
+    """A sentence the deciding scorer rated among the best, for staff: how close an abstention
+    came, and what an answer's quotes beat. ``text`` is the document's text at ``start:end``."""
+
+    text: str
+    doc_id: str
+    title: str
+    chunk_id: str
+    start: int  # offsets into the cleaned document text, as a citation's
+    end: int
+    score: float  # the lexical scorer's sentence score, or the reader's calibrated probability
+    scorer: str  # "lexical", or the reader's name
+
+
 @dataclass
 class Answer:
     """What the answerer returns for one question."""
@@ -166,6 +181,9 @@ class Answer:
     # can read them for himself where the assistant found no answer, which on questions worded
     # unlike the text is most of its low-confidence abstentions. Their metadata only, no passage
     documents: list[DocMeta] = field(default_factory=list)
+    # the sentences the scorer that decided rated best (at most three, best first), for staff:
+    # the one an abstention came closest to quoting, the ones an answer's quotes beat
+    weighed: list[Weighed] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of ``assistant ask --json``."""

@@ -96,6 +96,10 @@ class EvalRow:
     scorer: str = ""  # "reader" or "lexical" (Answer.scorer)
     confidence: float = 0.0  # the answerer's confidence; the reader's calibrated probability
     short: str = ""  # the short answer shown above the quotes (Answer.short), "" when none
+    # the sentence the deciding scorer rated best (Answer.weighed), and whether it holds a gold
+    # answer: for an abstention, whether answering would have been right (threshold replays)
+    best_sentence: str = ""
+    best_sentence_right: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,6 +159,7 @@ def citation_on_evidence(citation: Citation, item: EvalItem) -> bool:
 def score(item: EvalItem, answer: Answer, error: str = "") -> EvalRow:
     """Score one answer against its item and name the first failure (root cause first)."""
     rank = retrieval_rank(answer.passages, item) if item.answerable else None
+    best = answer.weighed[0].text if answer.weighed else ""
     drank = doc_rank(answer.passages, item) if item.answerable else None
     cits = [
         CitationResult(c.n, c.doc_id, c.quote, item.answerable and citation_on_evidence(c, item))
@@ -200,4 +205,6 @@ def score(item: EvalItem, answer: Answer, error: str = "") -> EvalRow:
         scorer=answer.scorer,
         confidence=round(float(answer.confidence), 4),
         short=answer.short.text if answer.short is not None else "",
+        best_sentence=best,
+        best_sentence_right=item.answerable and bool(best) and contains_any(best, item.gold_answers),
     )

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from .. import wordlist
-from ..records import Citation
+from ..records import Citation, Weighed
 from ..text import stem, words
 from .candidates import Candidate
 from .lexical import Weights
@@ -131,3 +131,13 @@ def synonym_words(question: str, chosen: Sequence[Candidate]) -> list[tuple[str,
 
 
 _WORD_CASED = re.compile(r"\w+")
+
+
+def weighed(cands: Sequence[Candidate], scorer: str, n: int = 3) -> list[Weighed]:
+    """The ``n`` best of ``cands`` by score, as staff see them (``Answer.weighed``)."""
+    best = sorted(cands, key=lambda c: -c.score)[:n]
+    return [
+        Weighed(c.text, c.passage.chunk.doc.doc_id, c.passage.chunk.doc.title, c.passage.chunk.id,
+                c.passage.chunk.start + c.a, c.passage.chunk.start + c.b, float(c.score), scorer)
+        for c in best
+    ]  # fmt: skip

@@ -457,3 +457,17 @@ def test_short_answer_metrics_count_right_answers_only():
     m = summarize([right, plain, wrong])["short_answers"]
     assert m["shown"] == 0.5 and m["f1"] == 1.0
     assert "Kurzantwort" in render_markdown(_report([right, plain, wrong]))
+
+
+def test_rows_record_the_best_weighed_sentence_and_whether_answering_from_it_was_right():
+    from assistant.records import Weighed
+
+    near = Weighed(EVIDENCE, DOC, "T", "c", 0, len(EVIDENCE), 0.6, "reader")
+    off = Weighed("Die Kampagne umfasst fünf Videos.", DOC, "T", "c", 0, 10, 0.5, "reader")
+    close = score(item(), answer("nein", abstained=True, passages=[GOLD], weighed=[near, off]))
+    assert close.failure == FAILURE_FALSE_ABSTENTION and close.best_sentence == EVIDENCE and close.best_sentence_right
+    far = score(item(), answer("nein", abstained=True, passages=[GOLD], weighed=[off, near]))
+    assert not far.best_sentence_right
+    unans = item(answerable=False, gold_answers=[], gold_doc="", gold_docs=[], gold_evidence="", category="false-premise")
+    assert not score(unans, answer("nein", abstained=True, passages=[GOLD], weighed=[near])).best_sentence_right
+    assert score(item(), answer("nein", abstained=True, passages=[GOLD])).best_sentence == ""

@@ -99,6 +99,25 @@ def test_reader_top_ranks_once_when_the_lexical_scorer_also_decides():
     assert ranked == [1]
 
 
+def test_staff_see_the_sentences_the_deciding_scorer_rated_best_and_citizens_do_not():
+    from assistant.app.web.chat import citizen_copy
+
+    # the reader rescues nothing (0.6 is below its rescue threshold): the abstention shows how close it came
+    unsure = FakeScorer({"40.000 Euro": 0.6, "Korkmaz": 0.4}, default=0.1)
+    ans = compose("Wie viel Geld gibt es?", unsure, role="lexical_or_reader")
+    assert ans.abstained and ans.scorer == "fake"
+    assert [round(w.score, 2) for w in ans.weighed] == [0.6, 0.4, 0.1] and {w.scorer for w in ans.weighed} == {"fake"}
+    best = ans.weighed[0]
+    assert best.text == "Für das Programm stehen 40.000 Euro bereit." and DOC[best.start : best.end] == best.text
+    assert best.doc_id == "prog" and best.title == "Titel prog"
+    # the lexical scorer decided: its best sentences, best first, the quoted one among them
+    lexical = compose("Wie viel Geld steht für das Programm bereit?", None)
+    assert not lexical.abstained and lexical.weighed[0].scorer == "lexical"
+    assert lexical.weighed[0].text == lexical.citations[0].quote
+    assert [w.score for w in lexical.weighed] == sorted((w.score for w in lexical.weighed), reverse=True)
+    assert citizen_copy(ans).weighed == [] and citizen_copy(ans).documents == ans.documents
+
+
 def test_abstains_below_the_threshold_even_when_words_match():
     # every word of the question is in the document: the lexical scorer would answer
     ans = compose("Wie viel Geld steht für das Programm bereit?", FakeScorer({}, threshold=0.5, default=0.2))

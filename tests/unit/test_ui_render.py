@@ -25,7 +25,7 @@ from assistant.app.web.chat import (
 
 from assistant.errors import InputError, StoreUnavailable
 from assistant.feedback import FeedbackEntry
-from assistant.records import Answer, Chunk, Citation, DocMeta, Passage, Turn
+from assistant.records import Answer, Chunk, Citation, DocMeta, Passage, Turn, Weighed
 from assistant.text import format_date
 from ui_fixtures import asked
 
@@ -283,6 +283,19 @@ def test_staff_view_lists_every_passage_with_ranks_and_citations():
     uncited = next(cells for cls, cells in rows if not cls)
     assert "<td>2</td><td>0.0160</td><td>–</td><td>–</td><td>1</td><td>6.00</td>" in uncited
     assert "retrieve: 12 ms" in rendered and "total: 15 ms" in rendered
+
+
+def test_staff_view_shows_the_sentences_the_scorer_rated_best_escaped():
+    quote = "Dazu stellte das Sozialministerium Mittel bereit."
+    at = DOC_TEXT.index(quote)
+    weighed = [Weighed(XSS, "doc-a", "Vielfalt als Stärke", "doc-a#1", 500, 500 + len(XSS), 0.62, "reader"),
+               Weighed(quote, "doc-a", "Vielfalt als Stärke", "doc-a#0", at, at + len(quote), 0.31, "reader")]  # fmt: skip
+    rendered = staff_render.render_staff_answer(_answer([], abstained=True, basis="low confidence", weighed=weighed))
+    assert "Am höchsten bewertete Sätze (keiner reichte für eine Antwort)" in rendered
+    assert "<td>0.620</td><td>Lesemodell</td>" in rendered and "<script>" not in rendered and html.escape(XSS) in rendered
+    answered = staff_render.render_staff_answer(_answer([_citation(1, quote)], weighed=weighed[1:]))
+    assert "Am höchsten bewertete Sätze</caption>" in answered and '<tr class="cited"><td>0.310</td>' in answered
+    assert "bewertete Sätze" not in staff_render.render_staff_answer(_answer([], abstained=True))
 
 
 def test_staff_view_says_why_the_assistant_abstained():

@@ -61,8 +61,8 @@ class ChatSession:
 
 def citizen_copy(answer: Answer) -> Answer:
     """What a chat session keeps of an answer: its text and citations, not the retrieved passages
-    (staff data, and most of an answer's memory)."""
-    return dataclasses.replace(answer, passages=[])
+    and the sentences the scorer weighed (staff data, and most of an answer's memory)."""
+    return dataclasses.replace(answer, passages=[], weighed=[])
 
 
 def under_load(in_progress: int) -> bool:

@@ -51,7 +51,22 @@ def render_staff_answer(answer: Answer | None) -> str:
     headers = ("Rang fus.", "Score fus.", "Rang dense", "Score dense", "Rang BM25", "Score BM25", "zitiert",
                "Dokument / Abschnitt", "Text")  # fmt: skip
     table = _staff_table("Alle abgerufenen Passagen (Ränge 1-basiert)", headers, _passage_rows(answer))
-    return f'<dl class="staff-summary">{summary_html}</dl>{table}'
+    return f'<dl class="staff-summary">{summary_html}</dl>{_weighed_table(answer)}{table}'
+
+
+def _weighed_table(answer: Answer) -> str:
+    """The sentences the deciding scorer rated best: for an abstention, how close it came."""
+    if not answer.weighed:
+        return ""
+    cited = {(c.doc_id, c.start) for c in answer.citations}
+    rows = "".join(
+        f'<tr class="{"cited" if any(d == w.doc_id and w.start <= s < w.end for d, s in cited) else ""}">'
+        f"<td>{_num(w.score, 3)}</td><td>{esc(SCORERS.get(w.scorer, w.scorer))}</td>"
+        f"<td>{esc(w.title or w.doc_id)}</td><td>{esc(w.text)}</td></tr>"
+        for w in answer.weighed
+    )
+    caption = "Am höchsten bewertete Sätze" + (" (keiner reichte für eine Antwort)" if answer.abstained else "")
+    return _staff_table(caption, ("Wert (Punkte bzw. Wahrscheinlichkeit)", "Verfahren", "Dokument", "Satz"), rows)
 
 
 def _passage_rows(answer: Answer) -> str:
