@@ -64,6 +64,9 @@ def abstention_metrics(rows: Sequence[EvalRow]) -> dict[str, Any]:
         },
         # why the answerer abstained ("low confidence", "detail", "kind"), over all abstentions
         "by_basis": _count(r.basis.split(":")[0] or "?" for r in abstained),
+        # answerable questions abstained on whose best-rated sentence held the answer: a threshold
+        # let them go (the rest the scorer did not find, or retrieval did not bring)
+        "near_misses": sum(1 for r in ans if r.abstained and r.best_sentence_right),
     }
 
 

@@ -141,6 +141,7 @@ gestartet {escape(str(meta.get('started_at', '')))} · Dauer {escape(str(meta.ge
 <table><tr><th>Kennzahl</th><th>Schlüssel</th><th>Wert (95-%-Intervall)</th></tr>{_metric_rows(m)}</table>
 <p>Fehlerursachen: {failures}</p>
 <p>Enthaltungen nach Grund: {escape(abstention_bases(m)) or "keine"}</p>
+<p>Falsche Enthaltungen, deren bestbewerteter Satz die Antwort enthielt: {m["abstention"].get("near_misses", 0)} von {m["abstention"]["confusion"]["answerable_abstained"]}</p>
 {_charts_html(report)}
 <h2>Nach Kategorie</h2>
 <table><tr><th>Kategorie</th><th>n</th><th>richtig</th><th>Antwort korrekt</th><th>recall@5</th>

@@ -83,6 +83,9 @@ def _notes(
         out += ["Fehlerursachen: " + ", ".join(f"{k} {v}" for k, v in m["failures"].items()), ""]
     if m["abstention"].get("by_basis"):
         out += ["Enthaltungen nach Grund: " + abstention_bases(m), ""]
+    if m["abstention"].get("near_misses"):
+        out += [f"Falsche Enthaltungen, deren bestbewerteter Satz die Antwort enthielt: {m['abstention']['near_misses']} "
+                f"von {m['abstention']['confusion']['answerable_abstained']}", ""]
     if regressions is not None:
         if regressions:
             out += ["## Regressionen gegenüber der Baseline", ""] + [f"- {x.describe()}" for x in regressions] + [""]

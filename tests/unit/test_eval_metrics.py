@@ -471,3 +471,6 @@ def test_rows_record_the_best_weighed_sentence_and_whether_answering_from_it_was
     unans = item(answerable=False, gold_answers=[], gold_doc="", gold_docs=[], gold_evidence="", category="false-premise")
     assert not score(unans, answer("nein", abstained=True, passages=[GOLD], weighed=[near])).best_sentence_right
     assert score(item(), answer("nein", abstained=True, passages=[GOLD])).best_sentence == ""
+    rows = [close, far, score(item(), answer(f"{EVIDENCE} [1]", citations=[citation(EVIDENCE)], passages=[GOLD], weighed=[near]))]
+    assert summarize(rows)["abstention"]["near_misses"] == 1  # an answer's best sentence is no miss
+    assert "deren bestbewerteter Satz die Antwort enthielt: 1 von 2" in render_markdown(_report(rows))
