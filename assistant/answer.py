@@ -276,7 +276,9 @@ class Answerer:
             ask.conf, chosen, kind = *found, ""
         if kind:
             return self._abstain(ask, "kind", kind)
-        name = name_not_quoted(ask.question, chosen, self.thesaurus.__contains__, ask.bm25, ask.doc_chunks) if "name" in checks else None
+        name = None
+        if "name" in checks:
+            name = name_not_quoted(ask.question, chosen, self.thesaurus.__contains__, ask.bm25, ask.doc_chunks)
         if name:
             return self._abstain(ask, "name", name)
         return self._answer(ask, chosen)

@@ -9,8 +9,8 @@ for two runs over the same questions, the exact sign test on the questions that 
     python -m evals.stats OLD/report.json NEW/report.json [--ids]
 
 prints (in the reports' German), for the answerable questions (answered right) and the
-unanswerable ones (abstained), how many changed each way and the two-sided p; ``--ids`` names them (never on a blind set whose
-answers must stay unread).
+unanswerable ones (abstained), how many changed each way and the two-sided p; ``--ids`` names
+them (never on a blind set whose answers must stay unread).
 """
 from __future__ import annotations
 

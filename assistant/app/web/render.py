@@ -237,7 +237,10 @@ def render_documents(answer: Answer, lang: str) -> str:
             )
     if not links:
         return ""
-    return f'<div class="sources"><p class="sources-title">{BUBBLE_LABELS[lang]["read"]}</p><ul class="document-list">{"".join(links)}</ul></div>'
+    return (
+        f'<div class="sources"><p class="sources-title">{BUBBLE_LABELS[lang]["read"]}</p>'
+        f'<ul class="document-list">{"".join(links)}</ul></div>'
+    )
 
 
 def render_short(answer: Answer, lang: str) -> str:
