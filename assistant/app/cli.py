@@ -62,7 +62,7 @@ def _print_answer(ans, as_json: bool) -> None:
             link = f" – {c.url}" if c.url else ""
             typer.echo(f"[{c.n}] {c.title} ({date}){link}\n    {'Quote' if en else 'Zitat'}: {c.quote}")
     if ans.abstained and (linked := [d for d in ans.documents if d.url]):
-        typer.echo("\nTo read for yourself:" if ans.language == "en" else "\nZum Nachlesen:")
+        typer.echo("\nTo read for yourself (in German):" if ans.language == "en" else "\nZum Nachlesen:")
         for d in linked:
             typer.echo(f"- {d.title} – {d.url}")
 

@@ -50,7 +50,7 @@ BUBBLE_LABELS = {
         "page": "Page",
         "pending": "Searching the documents …",
         "short": "In short",
-        "read": "To read for yourself",
+        "read": "To read for yourself (in German)",
     },
 }
 PASSAGE_CONTEXT = 220  # characters of the passage shown before and after the cited sentences
