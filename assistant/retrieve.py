@@ -172,7 +172,7 @@ class HybridRetriever:
             timings.update(embed=(t1 - t0) * 1000, dense=(t2 - t1) * 1000, bm25=(t3 - t2) * 1000)
         d_rank = {cid: (r, s) for r, (cid, s) in enumerate(dense, start=1)}
         b_rank = {cid: (r, s) for r, (cid, s) in enumerate(lexical, start=1)}
-        fused = rrf([[c for c, _ in dense], [c for c, _ in lexical]], self.settings.rrf_k)
+        fused = rrf([[c for c, _ in dense], [c for c, _ in lexical]], self.settings.rrf_k, [self.settings.rrf_dense_weight, 1.0])
         passages = []
         for rank, (cid, score) in enumerate(fused[:k], start=1):
             d = d_rank.get(cid)

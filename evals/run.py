@@ -123,6 +123,7 @@ def run_eval(items: Sequence[EvalItem], assistant: Assistant, progress: bool = T
             "dense_k": s.dense_k,
             "bm25_k": s.bm25_k,
             "rrf_k": s.rrf_k,
+            "rrf_dense_weight": s.rrf_dense_weight,
             "abstain_threshold": s.abstain_threshold,
             "max_answer_sentences": s.max_answer_sentences,
             "chunk_chars": s.chunk_chars,

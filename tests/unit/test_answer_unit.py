@@ -50,6 +50,10 @@ def test_rrf_orders_by_summed_reciprocal_ranks():
     fused = rrf([["a", "b", "c"], ["c", "a"]], k=5)
     assert [i for i, _ in fused] == ["a", "c", "b"]
     assert abs(dict(fused)["a"] - (1 / 6 + 1 / 7)) < 1e-12
+    # the first ranking weighed twice: its second beats what the other ranks first
+    weighed = rrf([["a", "b"], ["c", "a"]], k=5, weights=[2.0, 1.0])
+    assert [i for i, _ in weighed] == ["a", "b", "c"]
+    assert abs(dict(weighed)["b"] - 2 / 7) < 1e-12
 
 
 def test_amount_question_gets_the_amount_sentence_with_exact_citation():

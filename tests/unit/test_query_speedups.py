@@ -143,3 +143,17 @@ def test_typo_correction_allows_two_edits_only_in_long_words():
     assert index.correct(gegruendet) is None  # two edits from "gesund": another word, not a typo
     assert index.correct("partnerinitiatve") == analyze("Partnerinitiative")[0]  # one edit
     assert index.correct("partnerinitativx") == analyze("Partnerinitiative")[0]  # two edits in a long word
+
+
+def test_the_fused_score_weighs_the_dense_rank_by_its_setting(small_index):
+    """``rrf_dense_weight`` reaches the fusion: each passage's fused score is w / (k + dense rank)
+    + 1 / (k + BM25 rank), whatever ranks the two retrievers gave it."""
+    settings, _ = small_index
+    emb = WordHashEmbedder()
+    for weight in (1.0, 3.0):
+        s = settings.model_copy(update={"rrf_dense_weight": weight})
+        passages = HybridRetriever(Assistant(s, emb).store, emb, s).retrieve("Wer drehte die Videos für die Agentur?", k=6)
+        assert passages and any(p.dense_rank and p.bm25_rank for p in passages)
+        for p in passages:
+            expected = (weight / (s.rrf_k + p.dense_rank) if p.dense_rank else 0.0) + (1 / (s.rrf_k + p.bm25_rank) if p.bm25_rank else 0.0)
+            assert p.fused_score == pytest.approx(expected)
