@@ -347,8 +347,9 @@ class Answerer:
         """The reader's confidence (its best probability) and the sentences it would quote, each
         with its probability as score (read/stage.py); the caller decides against which threshold."""
         reading = read(scorer, ask.question, ask.q.previous, cands, self.settings.max_answer_sentences)
-        ask.read_weighed = weighed([replace(c, score=float(p)) for c, p in zip(cands, reading.probs)], scorer.name)
-        return reading.confidence, [replace(cands[i], score=float(reading.probs[i])) for i in reading.chosen]
+        scored = [replace(c, score=float(p)) for c, p in zip(cands, reading.probs)]
+        ask.read_weighed = weighed(scored, scorer.name)
+        return reading.confidence, [scored[i] for i in reading.chosen]
 
     @staticmethod
     def _weighed(ask: _Ask) -> list[Weighed]:

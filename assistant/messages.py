@@ -52,8 +52,8 @@ def abstain_reason(lang: str, basis: str, detail: str = "") -> str:
     return ABSTAIN_REASONS[key].format(detail=detail) if key in ABSTAIN_REASONS else ""
 
 
-def near_documents(passages: Sequence[Passage], limit: int = 3) -> list[DocMeta]:
-    """The documents of the best passages, in rank order, each once, at most ``limit``."""
+def near_documents(passages: Sequence[Passage], limit: int | None = 3) -> list[DocMeta]:
+    """The documents of the best passages, in rank order, each once, at most ``limit`` (None: all)."""
     near: dict[str, DocMeta] = {}
     for p in passages:
         near.setdefault(p.chunk.doc.doc_id, p.chunk.doc)
@@ -67,7 +67,7 @@ def abstain_message(
     and a hint of what the documents do cover. It says what the assistant found, not what the
     documents hold: most abstentions are for low confidence, and on questions written blind from
     the documents about seven in ten of those are questions the documents do answer in other words."""
-    near = list(dict.fromkeys(d.title for d in near_documents(passages, limit=len(passages))))
+    near = list(dict.fromkeys(d.title for d in near_documents(passages, limit=None)))
     shown = (near or list(titles))[:3]
     listing = "; ".join(f"“{t}”" if lang == "en" else f"„{t}“" for t in shown)
     more = len(titles) - len(shown)

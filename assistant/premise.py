@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 
 from . import wordlist
 from .records import Chunk, Passage
+from .text import MONTHS, MONTHS_EN, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, STOPWORDS, WEEKDAYS_RE, related, stem, words
 
 if TYPE_CHECKING:
     from .read.candidates import Candidate
-from .text import MONTHS, MONTHS_EN, NUMBER_WORDS, NUMBER_WORDS_RE, SEASONS_RE, STOPWORDS, WEEKDAYS_RE, related, stem, words
 
 # --- numbers ----------------------------------------------------------------------------------
 
@@ -360,7 +360,6 @@ def absent_name(names: Iterable[str], documents: Iterable[str]) -> str | None:
         if s not in have and not any(related(s, h) for h in have):
             return name
     return None
-
 
 
 def name_not_quoted(

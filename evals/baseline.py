@@ -98,5 +98,5 @@ def changed_questions(report: Report, baseline_json: Path | str | dict) -> list[
     exact sign test's p: whether a difference in the shares is more than chance (a baseline
     without rows, or with no question in common, gives nothing)."""
     rows = load_baseline(baseline_json).get("rows") or []
-    changed = flips(rows, report.rows)
+    changed = flips(rows, [r.to_json() for r in report.rows])
     return [f.describe() for f in changed if f.shared] if rows else []

@@ -14,12 +14,10 @@ them (never on a blind set whose answers must stay unread).
 """
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 Z95 = 1.959964  # the normal quantile of a two-sided 95% interval
@@ -64,47 +62,47 @@ class Flips:
                 f"(netto {len(self.gained) - len(self.lost):+d}, exakter Vorzeichentest p = {self.p:.2f})")
 
 
-def _get(row: Any, key: str) -> Any:
-    return row[key] if isinstance(row, Mapping) else getattr(row, key)
-
-
-def flips(old_rows: Iterable[Any], new_rows: Iterable[Any]) -> tuple[Flips, Flips]:
+def flips(old_rows: Iterable[Mapping[str, Any]], new_rows: Iterable[Mapping[str, Any]]) -> tuple[Flips, Flips]:
     """The answerable questions answered right and the unanswerable ones abstained on, before and
-    after: rows are ``report.json`` dicts or ``EvalRow``s, matched by id (and question text, so that
-    a reworded question of the same id is not compared)."""
-    old = {str(_get(r, "id")): r for r in old_rows}
+    after: rows as ``report.json`` holds them, matched by id (and question text, so that a
+    reworded question of the same id is not compared)."""
+    old = {str(r["id"]): r for r in old_rows}
     counts = {True: 0, False: 0}
     lists: dict[bool, tuple[list[str], list[str]]] = {True: ([], []), False: ([], [])}
     for r in new_rows:
-        before = old.get(str(_get(r, "id")))
-        if before is None or _get(before, "question") != _get(r, "question"):
-            continue
-        answerable = bool(_get(r, "answerable"))
-        if bool(_get(before, "answerable")) != answerable:
+        before = old.get(str(r["id"]))
+        answerable = bool(r["answerable"])
+        if before is None or before["question"] != r["question"] or bool(before["answerable"]) != answerable:
             continue
         counts[answerable] += 1
-        was, now = bool(_get(before, "correct")), bool(_get(r, "correct"))
+        was, now = bool(before["correct"]), bool(r["correct"])
         if now and not was:
-            lists[answerable][0].append(str(_get(r, "id")))
+            lists[answerable][0].append(str(r["id"]))
         elif was and not now:
-            lists[answerable][1].append(str(_get(r, "id")))
+            lists[answerable][1].append(str(r["id"]))
     return (
         Flips("Beantwortbare richtig beantwortet", counts[True], *lists[True]),
         Flips("Nicht beantwortbare enthalten", counts[False], *lists[False]),
     )
 
 
-def _rows(path: Path) -> list[dict]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))["rows"]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    from .baseline import load_baseline  # imports this module
+    from .run import EvalError
     args = list(sys.argv[1:] if argv is None else argv)
     show_ids = "--ids" in args
     paths = [a for a in args if a != "--ids"]
     if len(paths) != 2:
         raise SystemExit(__doc__)
-    for f in flips(_rows(Path(paths[0])), _rows(Path(paths[1]))):
+    try:
+        old, new = (load_baseline(p).get("rows") for p in paths)
+    except EvalError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    if old is None or new is None:
+        print("Fehler: beide Dateien müssen report.json-Berichte mit ihren Zeilen (rows) sein.", file=sys.stderr)
+        return 2
+    for f in flips(old, new):
         print(f.describe())
         if show_ids and (f.gained or f.lost):
             print(f"  neu richtig: {', '.join(f.gained) or '–'}\n  neu falsch: {', '.join(f.lost) or '–'}")

@@ -85,3 +85,5 @@ def test_reports_show_intervals_and_the_questions_that_changed_against_the_basel
     assert changes[0] in out and "q1" not in out
     main([str(tmp_path / "old.json"), str(tmp_path / "report.json"), "--ids"])
     assert "neu richtig: q1" in capsys.readouterr().out
+    assert main([str(tmp_path / "missing.json"), str(tmp_path / "report.json")]) == 2
+    assert "nicht gefunden" in capsys.readouterr().err

@@ -295,6 +295,14 @@ def test_staff_view_shows_the_sentences_the_scorer_rated_best_escaped():
     assert "<td>0.620</td><td>Lesemodell</td>" in rendered and "<script>" not in rendered and html.escape(XSS) in rendered
     answered = staff_render.render_staff_answer(_answer([_citation(1, quote)], weighed=weighed[1:]))
     assert "Am höchsten bewertete Sätze</caption>" in answered and '<tr class="cited"><td>0.310</td>' in answered
+    # a citation quoting two sentences marks the second one too
+    second = "Aus diesem Grund haben wir insgesamt 95.000 Euro zur Verfügung gestellt."
+    at2 = DOC_TEXT.index(second)
+    both = staff_render.render_staff_answer(_answer(
+        [_citation(1, f"{quote} {second}")],
+        weighed=[Weighed(second, "doc-a", "Vielfalt als Stärke", "doc-a#0", at2, at2 + len(second), 0.5, "reader")],
+    ))  # fmt: skip
+    assert '<tr class="cited"><td>0.500</td>' in both
     assert "bewertete Sätze" not in staff_render.render_staff_answer(_answer([], abstained=True))
 
 

@@ -58,9 +58,11 @@ def _weighed_table(answer: Answer) -> str:
     """The sentences the deciding scorer rated best: for an abstention, how close it came."""
     if not answer.weighed:
         return ""
-    cited = {(c.doc_id, c.start) for c in answer.citations}
+    def cited(w) -> bool:  # a citation may quote several sentences: any overlap marks it
+        return any(c.doc_id == w.doc_id and c.start < w.end and w.start < c.end for c in answer.citations)
+
     rows = "".join(
-        f'<tr class="{"cited" if any(d == w.doc_id and w.start <= s < w.end for d, s in cited) else ""}">'
+        f'<tr class="{"cited" if cited(w) else ""}">'
         f"<td>{_num(w.score, 3)}</td><td>{esc(SCORERS.get(w.scorer, w.scorer))}</td>"
         f"<td>{esc(w.title or w.doc_id)}</td><td>{esc(w.text)}</td></tr>"
         for w in answer.weighed
