@@ -31,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LOW_CONFIDENCE = "low confidence"  # the abstention basis the reader may overrule
+# an answer from a document's own metadata (docinfo.py) never reaches the veto: the answerer gives it
+# before any scorer decides, and the reader's run gives it no probability to compare
+DOCUMENT = "document"
 MIN_RIGHT_SHARE = 0.5  # rescued answers right at least as often as not
 GRID = tuple(round(0.40 + 0.02 * i, 2) for i in range(28))  # 0.40 … 0.94
 MAX_RIGHT_VETOED = 0.1  # overruled answers right at most one time in ten
@@ -54,6 +57,11 @@ def _rows(path: Path) -> dict[str, dict]:
     return {r["id"]: r for r in json.loads(Path(path).read_text(encoding="utf-8"))["rows"]}
 
 
+def vetoable(lex: dict) -> bool:
+    """Whether the answerer would put this lexical answer to the reader's veto."""
+    return not lex["abstained"] and not (lex.get("basis") or "").startswith(DOCUMENT)
+
+
 def replay(lexical: dict[str, dict], reader: dict[str, dict], threshold: float, veto: float = 0.0) -> Replay:
     """The lexical run's answers, with its low-confidence abstentions answered by the reader's run
     where that answered at ``threshold`` or above, and its answers withdrawn where the reader's
@@ -65,7 +73,7 @@ def replay(lexical: dict[str, dict], reader: dict[str, dict], threshold: float, 
             rows.append(read)
             rescued += 1
             right += bool(read["answerable"] and read["correct"])
-        elif not lex["abstained"] and read.get("confidence") is not None and read["confidence"] < veto:
+        elif vetoable(lex) and read.get("confidence") is not None and read["confidence"] < veto:
             rows.append({**lex, "abstained": True, "correct": not lex["answerable"]})
             vetoed += 1
             vetoed_right += bool(lex["answerable"] and lex["correct"])

@@ -83,6 +83,16 @@ def test_answers_are_withdrawn_below_the_veto_and_the_highest_veto_that_rarely_w
     assert choose_veto([replay(lexical, reader, float("inf"), 0.1)]) is None  # nothing withdrawn: no veto
 
 
+def test_an_answer_from_a_documents_metadata_is_never_vetoed():
+    # the answerer gives it before any scorer decides; the reader's run has no probability for it
+    lexical = {"a": row("a", True, False, correct=True, basis="document: title"),
+               "b": row("b", False, False, basis="coverage", confidence=0.6)}  # fmt: skip
+    reader = {"a": row("a", True, False, correct=True, basis="document: title", confidence=0.0),
+              "b": row("b", False, True, basis="low confidence", confidence=0.1)}  # fmt: skip
+    vetoed = replay(lexical, reader, float("inf"), veto=0.3)
+    assert (vetoed.vetoed, vetoed.vetoed_right) == (1, 0) and vetoed.correct == 1.0 and vetoed.abstention_recall == 1.0
+
+
 def test_the_veto_is_recorded_where_the_reader_reads_it(tmp_path):
     import json
 
