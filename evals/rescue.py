@@ -59,7 +59,7 @@ def _rows(path: Path) -> dict[str, dict]:
 
 def vetoable(lex: dict) -> bool:
     """Whether the answerer would put this lexical answer to the reader's veto."""
-    return not lex["abstained"] and not (lex.get("basis") or "").startswith(DOCUMENT)
+    return not lex["abstained"] and (lex.get("basis") or "").split(":")[0] != DOCUMENT  # "document: title"
 
 
 def replay(lexical: dict[str, dict], reader: dict[str, dict], threshold: float, veto: float = 0.0) -> Replay:
