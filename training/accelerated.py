@@ -35,8 +35,9 @@ PART_BYTES = 15 * 2**20
 
 # name → changes to the default configuration (``training.reader.Config``), in the order they run
 VARIANTS: dict[str, dict] = {
-    # every training set once an epoch, the second press round too: twice the seed documents' genre.
-    # First, as the lease's time may not reach the last variants
+    # every training set once an epoch, the second and third press rounds too: three times the seed
+    # documents' genre. First, as the lease's time may not reach the last variants
+    "all3-2ep": {"citizen_repeat": 1, "news_repeat": 1, "press2_repeat": 1, "press3_repeat": 1, "epochs": 2.0},
     "all2-2ep": {"citizen_repeat": 1, "news_repeat": 1, "press2_repeat": 1, "epochs": 2.0},
     "press": {},  # the reader set and the press training set once an epoch
     # every training set once an epoch (+ the citizen set's 672 and the news set's 3,301 questions),

@@ -31,8 +31,9 @@ sentences refer back and carry facts in appositions; fictional releases rarely d
 
 - ``news-train`` (``training/newstrain/``): trained on only; no near-copy of a question of either dev set.
 
-A second round of training passages (``train2``, ``training/presstrain2/``), written and asked as
-``train`` and ``citizen-train`` were, by other writers (``citizen-train2``: ``training/citizentrain2/``).
+A second and a third round of training passages (``train2``, ``training/presstrain2/``; ``train3``,
+``training/presstrain3/``), written and asked as ``train`` and ``citizen-train`` were, each by other
+writers (``citizen-train2``: ``training/citizentrain2/``; ``citizen-train3``: ``training/citizentrain3/``).
 
 The same checks as the reader set's hold (spans verbatim, no near-copy of an eval question).
 Each set's neighbours (the reader's hard negatives, ``training.neighbours``) are its own nearest
@@ -45,6 +46,8 @@ passages. Run:
     python -m training.press build news-train RAW_DIR     # written_w*.jsonl + q_w*.jsonl -> training/newstrain/
     python -m training.press build train2 RAW_DIR         # written_s*.jsonl + q_s*.jsonl -> training/presstrain2/
     python -m training.press build citizen-train2 RAW_DIR # q_v*.jsonl -> training/citizentrain2/
+    python -m training.press build train3 RAW_DIR         # written_r*.jsonl + q_r*.jsonl -> training/presstrain3/
+    python -m training.press build citizen-train3 RAW_DIR # q_x*.jsonl -> training/citizentrain3/
     python -m training.devset --set press --out eval-out/press-dev.json
 """
 from __future__ import annotations
@@ -98,6 +101,9 @@ SETS = {
     # questions and citizens'), for more of the seed documents' genre in training
     "train2": PressSet("train", HERE / "presstrain2", "ps", "s", apart_from=("dev", "citizen-dev")),
     "citizen-train2": PressSet("train", HERE / "citizentrain2", "cs", "v", asks="train2", apart_from=("dev", "citizen-dev")),
+    # a third round, written and asked the same way by other writers again
+    "train3": PressSet("train", HERE / "presstrain3", "pr", "r", apart_from=("dev", "citizen-dev")),
+    "citizen-train3": PressSet("train", HERE / "citizentrain3", "cr", "x", asks="train3", apart_from=("dev", "citizen-dev")),
 }
 
 

@@ -61,6 +61,7 @@ class Config:
     citizen_repeat: int = 0  # each citizen training question (press passages in citizens' words) this often an epoch
     news_repeat: int = 0  # each news training question (Wikinews articles in citizens' words) this often an epoch
     press2_repeat: int = 0  # each question of the second press round (both sets: the writers' and citizens') this often
+    press3_repeat: int = 0  # each question of the third press round (both sets) this often
     label_smoothing: float = 0.0  # binary targets pulled this far towards 0.5 (against saturated logits)
     reader_share: float = 1.0  # of the reader set's train passages (nested), on top of ``fraction``
     init: str = ""  # a run's reader.pt to start from (continued training); "": the base and a fresh head

@@ -77,12 +77,13 @@ def kept_pids(pids, fraction: float) -> set[str]:
 
 # the reader set's splits, and the press and citizen sets' (split → training.press's set)
 PRESS_SPLITS = {"press_train": "train", "press_dev": "dev", "citizen_train": "citizen-train", "citizen_dev": "citizen-dev",
-                "news_train": "news-train", "press_train2": "train2", "citizen_train2": "citizen-train2"}
+                "news_train": "news-train", "press_train2": "train2", "citizen_train2": "citizen-train2",
+                "press_train3": "train3", "citizen_train3": "citizen-train3"}
 SPLITS = ("train", "dev", *PRESS_SPLITS)
 # the training splits read beside the reader set's, in this order, and the stem of the option that
 # puts each in training (``training.reader``: ``STEM_repeat``; ``training.span``: ``STEM``)
 EXTRA_TRAINING = {"press_train": "press", "citizen_train": "citizen", "news_train": "news",
-                  "press_train2": "press2", "citizen_train2": "press2"}  # fmt: skip
+                  "press_train2": "press2", "citizen_train2": "press2", "press_train3": "press3", "citizen_train3": "press3"}  # fmt: skip
 
 
 def _split_data(split: str) -> tuple[dict[str, dict], list[dict], Path]:

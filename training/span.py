@@ -62,6 +62,7 @@ class SpanConfig:
     readerset: bool = True  # the reader set's train split (False: continue on the press sets alone)
     news: bool = False  # the news training set too (real Wikinews articles asked in citizens' words)
     press2: bool = False  # the second press round too (its writers' questions and citizens')
+    press3: bool = False  # the third press round too
     # the sentence before in its passage, after the sentence (``span_input``): a sentence that refers
     # back ("Dafür stellt das Ministerium ... bereit") can then be read as answering
     context: bool = False

@@ -58,12 +58,13 @@ def test_the_press_training_set_joins_the_reader_sets_and_a_run_continues_from_a
     assert press and all(q.startswith("rs") for q in alone) and len(twice) == len(once) + len(press)
     assert len(questions(Config(**{**base.__dict__, "reader_share": 0.5}))) < len(once)
     assert not any(q.startswith("pd") for q in twice)  # the press dev set measures only
-    # the citizen, news and second press round's training sets join the same way; their dev sets never
-    both = questions(Config(**{**base.__dict__, "citizen_repeat": 1, "news_repeat": 2, "press2_repeat": 1}))
+    # the citizen, news and later press rounds' training sets join the same way; their dev sets never
+    both = questions(Config(**{**base.__dict__, "citizen_repeat": 1, "news_repeat": 2, "press2_repeat": 1, "press3_repeat": 1}))
     citizen, news = [q for q in both if q.startswith("ct")], [q for q in both if q.startswith("nt")]
     second = [q for q in both if q.startswith(("ps", "cs"))]  # the round's writers' questions and citizens'
-    assert citizen and news and {q[:2] for q in second} == {"ps", "cs"}
-    assert len(both) == len(once) + len(citizen) + len(news) + len(second)
+    third = [q for q in both if q.startswith(("pr", "cr"))]
+    assert citizen and news and {q[:2] for q in second} == {"ps", "cs"} and {q[:2] for q in third} == {"pr", "cr"}
+    assert len(both) == len(once) + len(citizen) + len(news) + len(second) + len(third)
     assert len(set(news)) * 2 == len(news) and not any(q.startswith("cd") for q in both)
     quiet = lambda *_: None  # noqa: E731
     cfg = Config(fraction=0.005, epochs=0.4, max_len=48, warmup=2, **SMALL)
