@@ -234,7 +234,7 @@ def test_a_pack_trains_the_weights_the_set_itself_trains(tmp_path):
 
 def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
     """``training.accelerated --smoke``: every step of the lease's one prepared run (the variants,
-    the choice by merit on both dev sets and the seed set, the learning curve, weights in parts, results), on the CPU
+    the choice by merit on the dev sets and the seed set, the learning curve, weights in parts, results), on the CPU
     and a sliver of the data: what must work before a lease is spent. The parts join into weights
     that the export loads."""
     import json
@@ -251,7 +251,7 @@ def test_the_prepared_accelerator_run_goes_through_on_a_sliver(tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert [r["name"] for r in results["runs"]] == ["press", "reader-only", "curve-1-8", "curve-1-4", "curve-1-2"]
     best = max(results["runs"][:2], key=lambda r: r["merit"])
-    assert results["kept"] == best["name"] and all(0 <= r[s]["sentence_choice"] <= 1 for r in results["runs"] for s in ("dev", "press_dev", "seed"))
+    assert results["kept"] == best["name"] and all(0 <= r[s]["sentence_choice"] <= 1 for r in results["runs"] for s in ("dev", "press_dev", "citizen_dev", "seed"))
     assert results["runs"][1]["summary"]["questions"] < results["runs"][0]["summary"]["questions"]  # without the press set
     logits = json.loads((tmp_path / "out" / "dev-logits.json").read_text())  # the kept run's, for a first calibration
     assert len(logits) == results["runs"][0]["dev"]["questions"] > 0 and all(len(v) >= 1 for v in logits.values())
