@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .matching import word_f1
-from .scoring import EvalRow
+from .scoring import EvalRow, basis_kind
 from .stats import wilson
 
 
@@ -63,7 +63,7 @@ def abstention_metrics(rows: Sequence[EvalRow]) -> dict[str, Any]:
             "unanswerable_abstained": sum(1 for r in unans if r.abstained),
         },
         # why the answerer abstained ("low confidence", "detail", "kind"), over all abstentions
-        "by_basis": _count(r.basis.split(":")[0] or "?" for r in abstained),
+        "by_basis": _count(basis_kind(r.basis) or "?" for r in abstained),
         # answerable questions abstained on whose best-rated sentence held the answer: a threshold
         # let them go (the rest the scorer did not find, or retrieval did not bring)
         "near_misses": sum(1 for r in ans if r.abstained and r.best_sentence_right),

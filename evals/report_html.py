@@ -10,7 +10,7 @@ from .charts import svg_bars, svg_histogram
 from .metrics import metric_at
 from .report_format import abstention_bases, fmt, fmt_ci, fmt_ms, report_title
 from .run import Report
-from .scoring import EvalRow
+from .scoring import EvalRow, basis_kind
 
 # Labels shown to people (German, as the rest of the product); the keys stay English and stable.
 MAIN_METRICS: list[tuple[str, str]] = [
@@ -49,7 +49,7 @@ def reliability_rows(rows: Sequence[EvalRow], bins: int = 5) -> list[tuple[str, 
     middle mean the probability can be read as one."""
     from assistant.read.calibration import reliability
 
-    scored = [r for r in rows if r.scorer == "reader" and r.basis.split(":")[0] in ("reader", "low confidence", "kind", "name")]
+    scored = [r for r in rows if r.scorer == "reader" and basis_kind(r.basis) in ("reader", "low confidence", "kind", "name")]
     table = reliability([r.confidence for r in scored], [int(r.answerable) for r in scored], bins)
     return [(f"{t['bin']}: n={t['n']}, Ø {t['predicted']:.2f}", t["observed"]) for t in table]
 

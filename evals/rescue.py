@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .scoring import basis_kind
+
 LOW_CONFIDENCE = "low confidence"  # the abstention basis the reader may overrule
 # an answer from a document's own metadata (docinfo.py) never reaches the veto: the answerer gives it
 # before any scorer decides, and the reader's run gives it no probability to compare
@@ -59,7 +61,7 @@ def _rows(path: Path) -> dict[str, dict]:
 
 def vetoable(lex: dict) -> bool:
     """Whether the answerer would put this lexical answer to the reader's veto."""
-    return not lex["abstained"] and (lex.get("basis") or "").split(":")[0] != DOCUMENT  # "document: title"
+    return not lex["abstained"] and basis_kind(lex.get("basis")) != DOCUMENT  # "document: title"
 
 
 def replay(lexical: dict[str, dict], reader: dict[str, dict], threshold: float, veto: float = 0.0) -> Replay:

@@ -112,6 +112,11 @@ FAILURE_ANSWERED_UNANSWERABLE = "answered unanswerable"
 FAILURE_CITATION = "citation off-evidence"
 
 
+def basis_kind(basis: str | None) -> str:
+    """How the answerer decided, without its detail: "detail: 2015" → "detail" (``EvalRow.basis``)."""
+    return (basis or "").split(":")[0]
+
+
 def holds_evidence(passage: Passage, item: EvalItem) -> bool:
     """A retrieved passage holds the evidence: it is from a gold document and contains the
     evidence (or a gold answer) or overlaps the evidence."""
