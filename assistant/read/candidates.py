@@ -13,6 +13,7 @@ from functools import lru_cache
 from ..guard import is_instruction
 from ..records import Passage
 from ..text import content_terms
+from .kinds import CONTACT, header_context
 
 # Passages whose sentences the reader reads: the answer's passage is among the top four for 95% of
 # the seed set's answerable questions (retrieval recall@5 0.93–0.95 on the eval sets); each more
@@ -61,6 +62,15 @@ class Candidate:
             return ""
         a, b = self.passage.chunk.sentences[self.idx - 1]
         return self.passage.chunk.text[a:b]
+
+    @property
+    def headings(self) -> list[str]:
+        """The heading lines a contact entry stands under, in reading order ("Bürgeranfragen",
+        "Kinder, Jugend, …" above "Telefon: 0211 837-2000"); none for any other sentence."""
+        if not CONTACT.search(self.text):
+            return []
+        text, spans = self.passage.chunk.text, self.passage.chunk.sentences
+        return [text[slice(*spans[j])] for j in reversed(header_context(text, spans, self.idx))]
 
     @property
     def key(self) -> tuple[str, int]:

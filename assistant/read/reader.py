@@ -4,7 +4,8 @@ that the sentence answers the question.
 Input, in e5's own conventions so that fine-tuning starts from what the model already knows:
 ``<s> query: QUESTION [| PREVIOUS QUESTION] </s> passage: TITLE: SENTENCE </s>``, mean pooling
 over all tokens, one linear head. The question keeps at most ``MAX_QUESTION_TOKENS``; the passage
-side fills the rest of ``max_len``.
+side fills the rest of ``max_len``. TITLE is the document's title, for a contact entry followed by
+the headings it stands under (``stage.candidate_pairs``).
 """
 from __future__ import annotations
 

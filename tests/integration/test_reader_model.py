@@ -61,6 +61,16 @@ def test_the_reader_reads_the_previous_turn_of_a_follow_up(reader_assistant):
     assert "37." in ans.answer
 
 
+def test_the_reader_tells_contact_entries_apart_by_the_headings_they_stand_under(reader_assistant):
+    """Both numbers read "Telefon: 0211 837-…"; only the headings above say that one is for the
+    press and one for citizens (read without them, the press number answered the citizen)."""
+    citizen = reader_assistant.ask("Welche Nummer hat das Bürgertelefon des Integrationsministeriums in NRW?")
+    assert citizen.scorer == "reader" and not citizen.abstained
+    assert "837-2000" in citizen.answer and "837-2417" not in citizen.answer
+    press = reader_assistant.ask("Unter welcher Nummer erreichen Journalisten das NRW-Integrationsministerium?")
+    assert not press.abstained and "837-2417" in press.answer and "837-2000" not in press.answer
+
+
 def test_the_reader_answers_english_questions_from_german_text(reader_assistant):
     assistant = reader_assistant
     ans = assistant.ask("How much money did the social ministry provide for the campaign?")

@@ -51,3 +51,15 @@ def test_each_candidate_carries_the_sentence_before_it_in_its_passage():
     assert pairs[0].context == "" and "40.000 Euro" in pairs[2].context
     # a model that does not read it is never given it
     assert [p.context for p in candidate_pairs("Wie viel Geld?", "", cands)] == [""] * len(cands)
+
+
+def test_a_contact_entry_is_read_under_its_headings_and_prose_under_its_title_alone():
+    from test_answer_unit import CONTACTS
+
+    (contacts,) = make_passages([("kontakt", CONTACTS)])
+    pairs = {p.sentence: p.title for p in candidate_pairs("Wen rufe ich an?", "", sentence_candidates([contacts], "de"))}
+    # whose number it is stands only in the block's headings, in reading order under the title
+    assert pairs["Telefon: 0301 222-222"] == "Titel kontakt – Bürgerservice – Amt für Integration"
+    assert pairs["Telefon: 0301 111-111"] == "Titel kontakt – Pressekontakt – Amt für Integration"
+    (prose,) = make_passages([("prog", DOC)])
+    assert {p.title for p in candidate_pairs("Wie viel Geld?", "", sentence_candidates([prose], "de"))} == {"Titel prog"}
