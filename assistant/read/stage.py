@@ -34,9 +34,9 @@ class Scorer(Protocol):
 
 def candidate_pairs(question: str, previous: str, cands: Sequence[Candidate], context: bool = False) -> list[Pair]:
     """What a trained model reads for each candidate: the question, the sentence, its document's
-    title (for a contact entry with the headings that say whose number or address it is: the
-    sentence alone is "Telefon: 0211 837-2000"), the previous turn's question, and, for a model that reads it (``context``), the
-    sentence before it in its passage."""
+    title (for a contact entry followed by its headings, which say whose number or address
+    "Telefon: 0211 837-2000" is), the previous turn's question, and, for a model that reads it
+    (``context``), the sentence before it in its passage."""
     return [
         Pair(question, c.text, " – ".join(t for t in [c.passage.chunk.doc.title, *c.headings] if t), previous, c.before if context else "")
         for c in cands
