@@ -346,7 +346,10 @@ class Answerer:
     def _read(self, scorer: Scorer, ask: _Ask, cands: Sequence[Candidate]) -> tuple[float, list[Candidate]]:
         """The reader's confidence (its best probability) and the sentences it would quote, each
         with its probability as score (read/stage.py); the caller decides against which threshold."""
-        reading = read(scorer, ask.question, ask.q.previous, cands, self.settings.max_answer_sentences)
+        reading = read(
+            scorer, ask.question, ask.q.previous, cands, self.settings.max_answer_sentences,
+            getattr(self.settings, "reader_quotes", "neighbours") == "neighbours",
+        )
         scored = [replace(c, score=float(p)) for c, p in zip(cands, reading.probs)]
         ask.read_weighed = weighed(scored, scorer.name)
         return reading.confidence, [scored[i] for i in reading.chosen]

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         ge=0,
         description="The reader reads only the lexical scorer's best reader_top sentences, when it rescues and when it decides (0: every sentence of the top passages).",
     )
+    # "answering" quotes runner-ups as the lexical scorer does: deciding with it, the reader was
+    # better on the development splits and worse on every blind and xquad-de set
+    # (docs/measurements.md, 2026-12-07 evening)
+    reader_quotes: Literal["neighbours", "answering"] = Field(
+        default="neighbours",
+        description="Which other sentences the reader quotes beside its best one: neighbours: the adjacent sentences it finds answering too; answering: every sentence it read at or above its threshold (up to max_answer_sentences).",
+    )
     kind_reach: int = Field(
         default=0,
         ge=0,

@@ -83,25 +83,31 @@ class Reading:
         return float(self.probs.max()) if len(self.probs) else 0.0
 
 
-def select(cands: Sequence[Candidate], probs: np.ndarray, threshold: float, max_sentences: int) -> list[int]:
+def select(cands: Sequence[Candidate], probs: np.ndarray, threshold: float, max_sentences: int, neighbours_only: bool = True) -> list[int]:
     """The best candidate, and its neighbours in the same passage that the scorer also finds
     answering (probability at the threshold or above), best first, at most ``max_sentences``;
-    returned in document order so that adjacent sentences form one quote."""
+    returned in document order so that adjacent sentences form one quote. Not ``neighbours_only``:
+    any other candidate at the threshold joins too, its passage after the best one's."""
     if not len(cands):
         return []
     best = int(np.argmax(probs))
     b = cands[best]
     near = [
         i for i, c in enumerate(cands)
-        if i != best and c.passage.chunk.id == b.passage.chunk.id and abs(c.idx - b.idx) == 1 and probs[i] >= threshold
+        if i != best and probs[i] >= threshold
+        and (not neighbours_only or (c.passage.chunk.id == b.passage.chunk.id and abs(c.idx - b.idx) == 1))
     ]  # fmt: skip
     near.sort(key=lambda i: -probs[i])
     chosen = [best, *near[: max_sentences - 1]]
-    return sorted(chosen, key=lambda i: cands[i].idx)
+    # reading order: passages by first appearance (the best one's first), sentences in document order
+    order: dict[str, int] = {}
+    for i in chosen:
+        order.setdefault(cands[i].passage.chunk.id, len(order))
+    return sorted(chosen, key=lambda i: (order[cands[i].passage.chunk.id], cands[i].idx))
 
 
-def read(scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int) -> Reading:
+def read(scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int, neighbours_only: bool = True) -> Reading:
     if not cands:
         return Reading(np.zeros(0), [])
     probs = np.asarray(scorer.probabilities(question, previous, cands), dtype=np.float64)
-    return Reading(probs, select(cands, probs, scorer.threshold, max_sentences))
+    return Reading(probs, select(cands, probs, scorer.threshold, max_sentences, neighbours_only))

@@ -134,6 +134,16 @@ def test_a_neighbour_joins_only_where_the_scorer_says_it_answers():
     assert [c.quote for c in one.citations] == ["Ansprechpartnerin ist Frau Dr. Lena Korkmaz."]
 
 
+def test_with_reader_quotes_answering_a_sentence_away_from_the_best_is_quoted_too():
+    asked = "Wie viel Geld gibt es und wer ist die Ansprechpartnerin?"
+    scorer = FakeScorer({"40.000 Euro": 0.9, "Korkmaz": 0.8})
+    assert [c.quote for c in compose(asked, scorer).citations] == ["Für das Programm stehen 40.000 Euro bereit."]
+    both = compose(asked, scorer, reader_quotes="answering")
+    assert [c.quote for c in both.citations] == [
+        "Für das Programm stehen 40.000 Euro bereit.", "Ansprechpartnerin ist Frau Dr. Lena Korkmaz."
+    ]
+
+
 def test_select_keeps_the_best_and_at_most_max_sentences_of_its_neighbours():
     passages = make_passages([("prog", DOC)])
     from assistant.read.candidates import Candidate
@@ -146,6 +156,24 @@ def test_select_keeps_the_best_and_at_most_max_sentences_of_its_neighbours():
     assert select(cands, probs, 0.5, 3) == [1, 2, 3]  # 2 best, then both neighbours
     assert select(cands, probs, 0.5, 2) == [1, 2]  # the better neighbour
     assert select(cands, probs, 0.5, 1) == [2]
+
+
+def test_select_quotes_any_sentence_at_the_threshold_where_asked_to():
+    passages = make_passages([("prog", DOC)])
+    from assistant.read.candidates import Candidate
+
+    p = passages[0]
+    cands = [Candidate(p, i, a, b, 0.0, 0.0) for i, (a, b) in enumerate(p.chunk.sentences)]
+    probs = np.array([0.9, 0.2, 0.3, 0.4, 0.97])  # 4 is best; 0 answers too but is not its neighbour
+    assert select(cands, probs, 0.5, 3) == [4]
+    assert select(cands, probs, 0.5, 3, neighbours_only=False) == [0, 4]  # in reading order
+    probs = np.array([0.6, 0.7, 0.8, 0.9, 0.97])
+    assert select(cands, probs, 0.5, 3, neighbours_only=False) == [2, 3, 4]  # the best three
+    assert select(cands, probs, 0.95, 3, neighbours_only=False) == [4]
+    other = make_passages([("park", OTHER)])[0]
+    cands.append(Candidate(other, 0, *other.chunk.sentences[0], 0.0, 0.0))
+    probs = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.97])  # the other passage's sentence is best
+    assert select(cands, probs, 0.5, 3, neighbours_only=False) == [5, 3, 4]  # its passage first
 
 
 def test_the_previous_turn_reaches_the_scorer():
