@@ -155,7 +155,11 @@ def test_holdout_eval_does_not_fall_below_its_baseline(user_settings, embedder):
     report = run_seed_eval(user_settings, items_path=ROOT / "evals" / "holdout_questions.jsonl", progress=False, embedder=embedder)
     assert report.meta["missing_gold_docs"] == []
     assert len(report.rows) == 60
-    assert compare(report, ROOT / "evals" / "baseline_holdout.json", tolerance=0.02) == []
+    # a change may cost it one question, not two: with 42 answerable questions one is 0.024, more
+    # than the 0.02 of the larger sets, and a single passage ranked second instead of first, by a
+    # cosine 4e-5 lower on another machine, failed it (retrieval.recall@1 0.500 -> 0.476)
+    one_and_a_half = 1.5 / sum(r.answerable for r in report.rows)
+    assert compare(report, ROOT / "evals" / "baseline_holdout.json", tolerance=max(0.02, one_and_a_half)) == []
 
 
 def test_eval_command_runs_another_question_set_over_the_seeds(user_settings, tmp_path):
