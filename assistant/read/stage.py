@@ -83,7 +83,9 @@ class Reading:
         return float(self.probs.max()) if len(self.probs) else 0.0
 
 
-def select(cands: Sequence[Candidate], probs: np.ndarray, threshold: float, max_sentences: int, neighbours_only: bool = True) -> list[int]:
+def select(
+    cands: Sequence[Candidate], probs: np.ndarray, threshold: float, max_sentences: int, neighbours_only: bool = True
+) -> list[int]:
     """The best candidate, and its neighbours in the same passage that the scorer also finds
     answering (probability at the threshold or above), best first, at most ``max_sentences``;
     returned in document order so that adjacent sentences form one quote. Not ``neighbours_only``:
@@ -106,7 +108,9 @@ def select(cands: Sequence[Candidate], probs: np.ndarray, threshold: float, max_
     return sorted(chosen, key=lambda i: (order[cands[i].passage.chunk.id], cands[i].idx))
 
 
-def read(scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int, neighbours_only: bool = True) -> Reading:
+def read(
+    scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int, neighbours_only: bool = True
+) -> Reading:
     if not cands:
         return Reading(np.zeros(0), [])
     probs = np.asarray(scorer.probabilities(question, previous, cands), dtype=np.float64)
