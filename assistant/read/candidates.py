@@ -92,6 +92,16 @@ def quotable(p: Passage) -> list[int]:
     ]  # fmt: skip
 
 
+def reading_order(chosen: Sequence[Candidate]) -> list[int]:
+    """Positions in ``chosen`` in the order a quote reads: passages by first appearance (so the
+    best sentence's passage, chosen first, leads), sentences in document order, so that adjacent
+    sentences form one quote. Both the lexical and the reader's selection end with it."""
+    order: dict[str, int] = {}
+    for c in chosen:
+        order.setdefault(c.passage.chunk.id, len(order))
+    return sorted(range(len(chosen)), key=lambda k: (order[chosen[k].passage.chunk.id], chosen[k].idx))
+
+
 def by_meaning(passages: Sequence[Passage]) -> list[Passage]:
     """Passages by dense rank (those the dense search did not find last): the order English
     questions read, since BM25 of English words over German text is noise."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from .. import wordlist
 from ..records import Citation, Weighed
 from ..text import stem, words
-from .candidates import Candidate
+from .candidates import Candidate, reading_order
 from .lexical import Weights
 
 # ``select`` only needs a sentence's first word (is it a pronoun of ``ANAPHORA``?): these first
@@ -67,11 +67,7 @@ def select(cands: list[Candidate], w: Weights, max_sentences: int) -> list[Candi
             # sentence around it adds nothing to check (seed citation precision 0.595 -> 0.606)
             continue
         chosen.append(c)
-    # reading order: passages by first appearance, sentences in document order
-    order = {}
-    for c in chosen:
-        order.setdefault(c.passage.chunk.id, len(order))
-    return sorted(chosen, key=lambda c: (order[c.passage.chunk.id], c.idx))
+    return [chosen[k] for k in reading_order(chosen)]
 
 
 def citations(chosen: list[Candidate]) -> list[Citation]:

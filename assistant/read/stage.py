@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from .candidates import Candidate, reading_order
 from .reader import Pair
 
 if TYPE_CHECKING:
     from .calibration import Calibration
-    from .candidates import Candidate
     from .model import ReaderModel
 
 
@@ -101,11 +101,7 @@ def select(
     ]  # fmt: skip
     near.sort(key=lambda i: -probs[i])
     chosen = [best, *near[: max_sentences - 1]]
-    # reading order: passages by first appearance (the best one's first), sentences in document order
-    order: dict[str, int] = {}
-    for i in chosen:
-        order.setdefault(cands[i].passage.chunk.id, len(order))
-    return sorted(chosen, key=lambda i: (order[cands[i].passage.chunk.id], cands[i].idx))
+    return [chosen[k] for k in reading_order([cands[i] for i in chosen])]
 
 
 def read(
