@@ -19,6 +19,8 @@ HOLDOUT = ROOT / "evals" / "holdout_questions.jsonl"
 BLIND2 = ROOT / "evals" / "blind2_questions.jsonl"
 BLIND3 = ROOT / "evals" / "blind3_questions.jsonl"
 BLIND4 = ROOT / "evals" / "blind4_questions.jsonl"
+BLIND5 = ROOT / "evals" / "blind5_questions.jsonl"
+BLIND6 = ROOT / "evals" / "blind6_questions.jsonl"
 SEEDS = ROOT / "seeds"
 
 DOC_IDS = ["000_8ef9517ef47463c3", "002_a130e56f7e492ca9"]
@@ -85,7 +87,7 @@ def _load(path=EVALSET):
     return items
 
 
-@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT, BLIND2, BLIND3, BLIND4], ids=["seed", "holdout", "blind2", "blind3", "blind4"])
+@pytest.fixture(scope="module", params=[EVALSET, HOLDOUT, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6], ids=["seed", "holdout", "blind2", "blind3", "blind4", "blind5", "blind6"])
 def items(request):
     """Both sets pass the same data checks; counts and coverage are the seed set's (below)."""
     return _load(request.param)
@@ -203,8 +205,15 @@ def test_every_content_paragraph_is_covered(seed_items, doc_id):
 
 @pytest.mark.parametrize(
     "path,earlier",
-    [(HOLDOUT, [EVALSET]), (BLIND2, [EVALSET, HOLDOUT]), (BLIND3, [EVALSET, HOLDOUT, BLIND2]), (BLIND4, [EVALSET, HOLDOUT, BLIND2, BLIND3])],
-    ids=["holdout", "blind2", "blind3", "blind4"],
+    [
+        (HOLDOUT, [EVALSET]),
+        (BLIND2, [EVALSET, HOLDOUT]),
+        (BLIND3, [EVALSET, HOLDOUT, BLIND2]),
+        (BLIND4, [EVALSET, HOLDOUT, BLIND2, BLIND3]),
+        (BLIND5, [EVALSET, HOLDOUT, BLIND2, BLIND3, BLIND4]),
+        (BLIND6, [EVALSET, HOLDOUT, BLIND2, BLIND3, BLIND4, BLIND5]),
+    ],
+    ids=["holdout", "blind2", "blind3", "blind4", "blind5", "blind6"],
 )
 def test_blind_sets_ask_what_earlier_sets_do_not_in_their_words(path, earlier):
     """A blind question that repeats an earlier set's question measures the tuning, not the
