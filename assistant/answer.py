@@ -157,7 +157,7 @@ class Answerer:
         reader_first = ask.scorer is not None
         if reader_first:
             cands = self._reading_candidates(ask)  # the reader scores them below
-            threshold = ask.scorer.threshold
+            threshold = self._answering_threshold(ask.scorer)
         else:
             cands = self._lexical(ask)
             ask.conf, threshold = self.lexical.confidence(cands[0] if cands else None, passages, ask.lang), self.settings.abstain_threshold
@@ -348,11 +348,16 @@ class Answerer:
         with its probability as score (read/stage.py); the caller decides against which threshold."""
         reading = read(
             scorer, ask.question, ask.q.previous, cands, self.settings.max_answer_sentences,
-            getattr(self.settings, "reader_quotes", "neighbours") == "neighbours",
+            getattr(self.settings, "reader_quotes", "neighbours") == "neighbours", self._answering_threshold(scorer),
         )
         scored = [replace(c, score=float(p)) for c, p in zip(cands, reading.probs)]
         ask.read_weighed = weighed(scored, scorer.name)
         return reading.confidence, [scored[i] for i in reading.chosen]
+
+    def _answering_threshold(self, scorer: Scorer) -> float:
+        """Where the reader answers: ``reader_threshold`` where set, else its calibrated threshold."""
+        chosen = getattr(self.settings, "reader_threshold", None)
+        return scorer.threshold if chosen is None else chosen
 
     @staticmethod
     def _weighed(ask: _Ask) -> list[Weighed]:

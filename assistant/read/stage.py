@@ -89,10 +89,15 @@ def select(
     """The best candidate, and its neighbours in the same passage that the scorer also finds
     answering (probability at the threshold or above), best first, at most ``max_sentences``;
     returned in document order so that adjacent sentences form one quote. Not ``neighbours_only``:
-    any other candidate at the threshold joins too, its passage after the best one's."""
+    any other candidate at the threshold joins too, its passage after the best one's, except where
+    the best is the phone number, e-mail address or link the question asks for (``narrow``, marked
+    by the lexical scorer): a second entry of that kind beside it would only confuse, as in the
+    lexical scorer's selection (a press office's number beside the citizens' line asked for)."""
     if not len(cands):
         return []
     best = int(np.argmax(probs))
+    if not neighbours_only and cands[best].narrow:
+        return [best]
     b = cands[best]
     near = [
         i for i, c in enumerate(cands)
@@ -105,9 +110,12 @@ def select(
 
 
 def read(
-    scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int, neighbours_only: bool = True
+    scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int, neighbours_only: bool = True,
+    threshold: float | None = None,
 ) -> Reading:
+    """The scorer's probabilities for ``cands`` and the sentences to quote; other sentences join
+    the best at ``threshold`` (default: the scorer's own)."""
     if not cands:
         return Reading(np.zeros(0), [])
     probs = np.asarray(scorer.probabilities(question, previous, cands), dtype=np.float64)
-    return Reading(probs, select(cands, probs, scorer.threshold, max_sentences, neighbours_only))
+    return Reading(probs, select(cands, probs, scorer.threshold if threshold is None else threshold, max_sentences, neighbours_only))

@@ -174,6 +174,13 @@ def test_select_quotes_any_sentence_at_the_threshold_where_asked_to():
     cands.append(Candidate(other, 0, *other.chunk.sentences[0], 0.0, 0.0))
     probs = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.97])  # the other passage's sentence is best
     assert select(cands, probs, 0.5, 3, neighbours_only=False) == [5, 3, 4]  # its passage first
+    # the best is the phone number asked for: nothing else joins it, however likely
+    from dataclasses import replace
+
+    narrow = [replace(c, narrow=True) if i in (3, 4) else c for i, c in enumerate(cands[:5])]
+    probs = np.array([0.9, 0.2, 0.3, 0.8, 0.97])
+    assert select(narrow, probs, 0.5, 3, neighbours_only=False) == [4]
+    assert select(narrow, probs, 0.5, 3) == [3, 4]  # a neighbour still joins where only neighbours may
 
 
 def test_the_previous_turn_reaches_the_scorer():
@@ -488,3 +495,17 @@ def test_the_server_loads_the_reader_while_it_starts(tmp_path):
         answerer = Answerer(Settings(thesaurus_path=None, dictionary_path=None, reader=reader, reader_dir=folder))
         _warm_up(SimpleNamespace(is_empty=lambda: True, answerer=answerer))
         assert ("nicht installiert" in answerer._scorer_note) is loaded
+
+
+def test_reader_threshold_sets_where_the_deciding_reader_answers_and_what_joins_its_best():
+    asked = "Wie viel Geld gibt es und wer ist die Ansprechpartnerin?"
+    scorer = FakeScorer({"40.000 Euro": 0.3, "Korkmaz": 0.29}, threshold=0.5, default=0.1)
+    assert compose(asked, scorer, reader_top=12).abstained  # below the scorer's own threshold
+    lower = compose(asked, scorer, reader_top=12, reader_threshold=0.28, reader_quotes="answering")
+    assert not lower.abstained and lower.basis == "reader"
+    assert [c.quote for c in lower.citations] == [
+        "Für das Programm stehen 40.000 Euro bereit.", "Ansprechpartnerin ist Frau Dr. Lena Korkmaz."
+    ]
+    assert compose(asked, scorer, reader_top=12, reader_threshold=0.295, reader_quotes="answering").citations[-1].quote == (
+        "Für das Programm stehen 40.000 Euro bereit."
+    )  # the other sentence no longer joins
