@@ -68,8 +68,9 @@ bench: setup
 bench-load: setup
 	$(BIN)/assistant bench load
 
-# the blind hold-out set over the seed documents (docs/measurements.md, "Blind hold-out set"); compare with
-# evals/baseline_holdout.json, never tune on it
+# the blind sets over the seed documents (docs/measurements.md, "Blind hold-out set"); compare with
+# evals/baseline_*.json. The hold-out set, blind2 and blind3 were read and are spent as measures: they
+# are the development set for answering over the seed documents. blind4-6 measure; never tune on them
 eval-holdout: setup
 	$(BIN)/assistant eval --questions evals/holdout_questions.jsonl --baseline evals/baseline_holdout.json --out eval-out/holdout
 
