@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # every package's version as the README's numbers were measured (pip constraints)
 LOCK := constraints.txt
 
-.PHONY: run test setup setup-test lock debs ingest serve bench bench-load eval-holdout eval-blind2 eval-blind3 eval-blind4 eval-blind5 eval-blind6 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev eval-citizendev clean
+.PHONY: run test setup setup-test lock debs ingest serve bench bench-load eval-holdout eval-blind2 eval-blind3 eval-blind4 eval-blinddev eval-blind5 eval-blind6 eval-xquad eval-english eval-typos eval-paraphrase eval-readerdev eval-pressdev eval-citizendev clean
 
 THESAURUS := /usr/share/openthesaurus-de/openthesaurus.txt
 DICTIONARY := /usr/share/trans/de-en
@@ -82,6 +82,12 @@ eval-blind3: setup
 
 eval-blind4: setup
 	$(BIN)/assistant eval --questions evals/blind4_questions.jsonl --baseline evals/baseline_blind4.json --out eval-out/blind4
+
+# the three read blind sets as one development set for answering over the seed documents (180 questions)
+eval-blinddev: setup
+	mkdir -p eval-out
+	cat evals/holdout_questions.jsonl evals/blind2_questions.jsonl evals/blind3_questions.jsonl > eval-out/blind-dev.jsonl
+	$(BIN)/assistant eval --questions eval-out/blind-dev.jsonl --out eval-out/blinddev
 
 eval-blind5: setup
 	$(BIN)/assistant eval --questions evals/blind5_questions.jsonl --baseline evals/baseline_blind5.json --out eval-out/blind5

@@ -14,7 +14,8 @@ answers differ. A rule whose removal costs nothing on the development sets can g
     python -m evals.ablate --set seed --patterns          # each compiled pattern never matching (evals/patterns.py)
 
 Development sets only (the seed set, xquad-de and its reworded, English and misspelt versions,
-the reader set's and the press dev splits): a blind set that chose a rule stops measuring.
+the reader set's and the press dev splits, and the blind sets already read: ``make eval-blinddev``
+writes them as one file for ``--questions``): a blind set that chose a rule stops measuring.
 """
 from __future__ import annotations
 
