@@ -347,8 +347,8 @@ class Answerer:
         """The reader's confidence (its best probability) and the sentences it would quote, each
         with its probability as score (read/stage.py); the caller decides against which threshold."""
         reading = read(
-            scorer, ask.question, ask.q.previous, cands, self.settings.max_answer_sentences,
-            getattr(self.settings, "reader_quotes", "neighbours") == "neighbours", self._answering_threshold(scorer),
+            scorer, ask.question, ask.q.previous, cands, self.settings.max_answer_sentences, self._answering_threshold(scorer),
+            neighbours_only=getattr(self.settings, "reader_quotes", "neighbours") == "neighbours",
         )
         scored = [replace(c, score=float(p)) for c, p in zip(cands, reading.probs)]
         ask.read_weighed = weighed(scored, scorer.name)

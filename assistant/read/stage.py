@@ -110,12 +110,12 @@ def select(
 
 
 def read(
-    scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int, neighbours_only: bool = True,
-    threshold: float | None = None,
+    scorer: Scorer, question: str, previous: str, cands: Sequence[Candidate], max_sentences: int, threshold: float,
+    neighbours_only: bool = True,
 ) -> Reading:
-    """The scorer's probabilities for ``cands`` and the sentences to quote; other sentences join
-    the best at ``threshold`` (default: the scorer's own)."""
+    """The scorer's probabilities for ``cands`` and the sentences to quote: other sentences join
+    the best at ``threshold`` (the caller's answering threshold)."""
     if not cands:
         return Reading(np.zeros(0), [])
     probs = np.asarray(scorer.probabilities(question, previous, cands), dtype=np.float64)
-    return Reading(probs, select(cands, probs, scorer.threshold if threshold is None else threshold, max_sentences, neighbours_only))
+    return Reading(probs, select(cands, probs, threshold, max_sentences, neighbours_only))
