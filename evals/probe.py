@@ -10,7 +10,9 @@ splits (citizen, press, news and reader sets; never an eval or dev question), no
 the corpus measured — are asked through the assistant as the deciding reader reads (the lexical
 scorer's best four sentences), and the reader's best probability of each is recorded. A quantile q
 of them is the threshold at which a share 1 − q of such foreign questions would be answered from
-this corpus.
+this corpus. It does not measure near misses — questions about a part of the corpus's own
+documents that is missing — and as a threshold it was too low wherever a corpus holds them
+(docs/measurements.md, 2026-12-07 late night): read it as a floor, not as the threshold.
 
     python -m evals.probe                              # the seed documents
     python -m evals.probe --squad FILE --holdout 0.2   # a SQuAD-format corpus, indexed as `assistant eval` does
