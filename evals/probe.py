@@ -63,31 +63,40 @@ def summary(best: Sequence[float | None], quantiles: Sequence[float] = QUANTILES
     }
 
 
-def best_probabilities(assistant, probes: Sequence[dict[str, Any]]) -> list[float | None]:
-    """The reader's best probability for each probe asked of ``assistant`` (None: it did not read).
-    The scorer is wrapped, not changed: the first read of a question is the deciding one."""
-    scorer = assistant.answerer.scorer
-    inner = scorer.probabilities
-    own = "probabilities" in vars(scorer)  # set on the instance already: put back, else remove
-    seen: list[float] = []
+class Recording:
+    """The reader, recording the best probability of each reading (every other attribute is the
+    reader's own)."""
 
-    def probabilities(question, previous, cands):
-        p = inner(question, previous, cands)
-        seen.append(float(np.max(p)) if len(p) else 0.0)
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self.seen: list[float] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self.scorer, name)
+
+    def probabilities(self, question: str, previous: str, cands: Sequence) -> np.ndarray:
+        p = self.scorer.probabilities(question, previous, cands)
+        self.seen.append(float(np.max(p)) if len(p) else 0.0)
         return p
 
-    scorer.probabilities = probabilities
+
+def best_probabilities(assistant, probes: Sequence[dict[str, Any]]) -> list[float | None]:
+    """The reader's best probability for each probe asked of ``assistant`` (None: it did not read):
+    an answerer with the reader recorded (its ``scorer`` seam, as evals/ablate.py shares the reader)
+    stands in while the probes are asked; the first reading of a question is the deciding one."""
+    from assistant.answer import Answerer
+
+    shipped = assistant.answerer
+    recording = Recording(shipped.scorer)
+    assistant.answerer = Answerer(assistant.settings, assistant.embedder, scorer=recording)
     out: list[float | None] = []
     try:
         for probe in probes:
-            seen.clear()
+            recording.seen.clear()
             assistant.ask(probe["question"], history=[])
-            out.append(seen[0] if seen else None)
+            out.append(recording.seen[0] if recording.seen else None)
     finally:
-        if own:
-            scorer.probabilities = inner
-        else:
-            del scorer.probabilities
+        assistant.answerer = shipped
     return out
 
 

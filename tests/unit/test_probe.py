@@ -40,17 +40,17 @@ class _Cand:
         self.text = text
 
 
-class _Answerer:
-    def __init__(self, scorer):
-        self.scorer = scorer
-
-
 class _Assistant:
     """Reads the sentences a question names, twice when it asks for a second reading (as a reader
     that first decides and then reads again would); reads nothing for a question it stops early."""
 
     def __init__(self, scorer):
-        self.answerer = _Answerer(scorer)
+        from assistant.answer import Answerer
+        from assistant.settings import Settings
+
+        self.settings = Settings(thesaurus_path=None, dictionary_path=None)
+        self.embedder = None
+        self.answerer = Answerer(self.settings, scorer=scorer)
 
     def ask(self, question, history=()):
         if "stop" in question:
@@ -62,10 +62,11 @@ class _Assistant:
         return None
 
 
-def test_the_first_reading_of_each_probe_is_recorded_and_the_scorer_is_left_as_it_was():
+def test_the_first_reading_of_each_probe_is_recorded_and_the_answerer_is_put_back():
     scorer = FakeScorer({"amount": 0.7, "date": 0.9}, default=0.1)
     assistant = _Assistant(scorer)
+    shipped = assistant.answerer
     best = best_probabilities(assistant, [{"question": "q1"}, {"question": "stop"}, {"question": "q2 again"}])
     assert best == [pytest.approx(0.7), None, pytest.approx(0.7)]
-    assert "probabilities" not in vars(scorer)  # the wrapper is gone: the class's method answers again
-    assert len(scorer.calls) == 3
+    assert assistant.answerer is shipped and shipped.scorer is scorer
+    assert len(scorer.calls) == 3  # every reading reached the reader
